@@ -1,0 +1,41 @@
+//! User settings, stored by the desktop shell through tauri-plugin-store and read by the core and the CLI.
+
+use serde::{Deserialize, Serialize};
+
+/// Colour theme of the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the operating system.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Every user setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Days a new snapshot is kept before the reaper deletes it; `None` keeps it forever.
+    pub snapshot_retention_days: Option<u32>,
+    /// Preset used when the user names neither a preset nor an image.
+    pub default_preset: String,
+    /// Default idle minutes before auto-stop for new sandboxes (0 disables).
+    pub default_auto_stop_minutes: u32,
+    /// UI theme.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            snapshot_retention_days: None,
+            default_preset: "coder".to_string(),
+            default_auto_stop_minutes: 30,
+            theme: Theme::System,
+        }
+    }
+}

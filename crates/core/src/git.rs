@@ -1,0 +1,345 @@
+//! Repositories on the host (S3): finding the repository a path is in, cloning it (clean, or with untracked and
+//! uncommitted files), and packing the checkout as a tar archive for the sandbox's git volume.
+//!
+//! Cloning runs the host's `git`; nothing of it happens inside the sandbox.
+
+use sbx_api::{ApiError, GitChoice};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where a sandbox's repository comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSource {
+    /// The repository name: the root folder's name, or the URL's last segment without `.git`.
+    pub name: String,
+    /// The repository root on the host, for a local repository.
+    pub root: Option<PathBuf>,
+    /// The URL, for a remote repository.
+    pub url: Option<String>,
+}
+
+impl RepoSource {
+    /// The root path or the URL, as shown to the user and recorded.
+    pub fn display(&self) -> String {
+        match (&self.root, &self.url) {
+            (Some(root), _) => root.display().to_string(),
+            (None, Some(url)) => url.clone(),
+            (None, None) => self.name.clone(),
+        }
+    }
+}
+
+/// The mount path of a repository checkout in the sandbox.
+pub fn mount_path(repo_name: &str) -> String {
+    format!("/home/amika/workspace/{repo_name}")
+}
+
+fn git(dir: Option<&Path>) -> Command {
+    let mut command = Command::new("git");
+    if let Some(dir) = dir {
+        command.arg("-C").arg(dir);
+    }
+    command
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Run git; on failure the error names `field` and `value` and carries git's message.
+fn run_git(mut command: Command, field: &str, value: &str) -> Result<String, ApiError> {
+    let output = command.output().map_err(|e| {
+        ApiError::invalid(field, value, format!("cannot run git (is it installed?): {e}"))
+    })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let message = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .next_back()
+            .unwrap_or("git failed")
+            .to_string();
+        return Err(ApiError::invalid(field, value, message));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// Whether `value` names a remote repository rather than a path.
+pub fn looks_like_url(value: &str) -> bool {
+    value.contains("://")
+        || (value.contains('@') && value.contains(':') && !Path::new(value).exists())
+}
+
+/// The repository root containing `path`, or `None` when `path` is not inside a repository.
+pub fn repo_root(path: &Path) -> Option<PathBuf> {
+    let mut command = git(Some(path));
+    command.args(["rev-parse", "--show-toplevel"]);
+    let output = command.output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let root = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (!root.is_empty()).then(|| PathBuf::from(root))
+}
+
+fn name_from_url(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let last = trimmed
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(trimmed)
+        .trim_end_matches(".git");
+    if last.is_empty() {
+        "repo".to_string()
+    } else {
+        last.to_string()
+    }
+}
+
+/// Which repository a sandbox gets, from the user's choice and the working directory relative paths start from.
+pub fn resolve(choice: &GitChoice, cwd: &Path) -> Result<Option<RepoSource>, ApiError> {
+    let from_path = |path: &Path, shown: &str| -> Result<RepoSource, ApiError> {
+        if !path.exists() {
+            return Err(ApiError::invalid("git", shown, "no such file or directory"));
+        }
+        let root = repo_root(path)
+            .ok_or_else(|| ApiError::invalid("git", shown, "not inside a git repository"))?;
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "repo".to_string());
+        Ok(RepoSource {
+            name,
+            root: Some(root),
+            url: None,
+        })
+    };
+    match choice {
+        GitChoice::Off => Ok(None),
+        GitChoice::Auto => Ok(repo_root(cwd).and_then(|_| from_path(cwd, &cwd.display().to_string()).ok())),
+        GitChoice::Current => from_path(cwd, &cwd.display().to_string()).map(Some),
+        GitChoice::Source(value) if value.trim().is_empty() => {
+            from_path(cwd, &cwd.display().to_string()).map(Some)
+        }
+        GitChoice::Source(value) if looks_like_url(value) => Ok(Some(RepoSource {
+            name: name_from_url(value),
+            root: None,
+            url: Some(value.clone()),
+        })),
+        GitChoice::Source(value) => {
+            let path = Path::new(value);
+            let path = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                cwd.join(path)
+            };
+            from_path(&path, value).map(Some)
+        }
+    }
+}
+
+/// Clone `source` into `dest` (which must not exist): a clean clone of the committed state, on `branch` when given;
+/// with `no_clean`, the working tree's untracked and uncommitted files are copied over it.
+pub fn clone(
+    source: &RepoSource,
+    branch: Option<&str>,
+    no_clean: bool,
+    dest: &Path,
+) -> Result<(), ApiError> {
+    let shown = source.display();
+    let from = match (&source.root, &source.url) {
+        (Some(root), _) => root.display().to_string(),
+        (None, Some(url)) => url.clone(),
+        (None, None) => return Err(ApiError::invalid("git", shown, "no repository given")),
+    };
+    if let Some(branch) = branch {
+        if let Some(root) = &source.root {
+            let mut check = git(Some(root));
+            check.args(["rev-parse", "--verify", "--quiet"]).arg(format!("refs/heads/{branch}"));
+            if run_git(check, "branch", branch).is_err() {
+                return Err(ApiError::invalid(
+                    "branch",
+                    branch,
+                    format!("no branch '{branch}' in {shown}"),
+                ));
+            }
+        }
+    }
+    let mut command = git(None);
+    command.args(["clone", "--quiet", "--no-hardlinks"]);
+    if let Some(branch) = branch {
+        command.args(["--branch", branch]);
+    }
+    command.arg(&from).arg(dest);
+    run_git(command, "git", &shown)?;
+
+    if let Some(root) = &source.root {
+        // The clone's origin would be a host path, meaningless in the sandbox: use the source's own origin.
+        let mut get = git(Some(root));
+        get.args(["remote", "get-url", "origin"]);
+        let mut fix = git(Some(dest));
+        match run_git(get, "git", &shown) {
+            Ok(url) if !url.is_empty() => fix.args(["remote", "set-url", "origin", &url]),
+            _ => fix.args(["remote", "remove", "origin"]),
+        };
+        run_git(fix, "git", &shown)?;
+        if no_clean {
+            copy_working_tree(root, dest).map_err(|e| {
+                ApiError::invalid("git", &shown, format!("copying uncommitted files: {e}"))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Copy tracked-and-modified and untracked (not ignored) files from `root` over the clone, and remove files
+/// deleted in the working tree.
+fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
+    let list = |args: &[&str]| -> std::io::Result<Vec<String>> {
+        let output = git(Some(root)).args(args).output()?;
+        if !output.status.success() {
+            return Err(std::io::Error::other(
+                String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            ));
+        }
+        Ok(output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    };
+    let deleted = list(&["ls-files", "-z", "--deleted"])?;
+    for file in list(&["ls-files", "-z", "--cached", "--others", "--exclude-standard"])? {
+        let from = root.join(&file);
+        let to = dest.join(&file);
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            continue; // deleted in the working tree
+        };
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&from)?;
+            let _ = std::fs::remove_file(&to);
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, &to)?;
+            #[cfg(not(unix))]
+            let _ = target;
+        } else if meta.is_file() {
+            std::fs::copy(&from, &to)?;
+        }
+    }
+    for file in deleted {
+        let _ = std::fs::remove_file(dest.join(file));
+    }
+    Ok(())
+}
+
+/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept) to `out`.
+pub fn pack(dir: &Path, out: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(out)?;
+    let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
+    builder.follow_symlinks(false);
+    builder.mode(tar::HeaderMode::Complete);
+    builder.append_dir_all(".", dir)?;
+    builder.into_inner()?.into_inner().map_err(|e| e.into_error())?;
+    Ok(())
+}
+
+/// A name usable in a volume name: letters, digits, `_`, `.`, `-` (others become `-`).
+pub fn volume_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(dir: &Path, script: &str) {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+    }
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("Hello-World");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        sh(
+            &root,
+            "git init -q -b main . && echo one > committed.txt && echo x > src/lib.txt && \
+             git add . && git commit -q -m one && git checkout -q -b feature && echo f > feature.txt && \
+             git add . && git commit -q -m f && git checkout -q main && \
+             echo changed > committed.txt && echo new > untracked.txt && echo '*.log' > .gitignore && echo i > ignored.log",
+        );
+        dir
+    }
+
+    #[test]
+    fn a_path_inside_a_repository_selects_its_root() {
+        let dir = repo();
+        let root = std::fs::canonicalize(dir.path().join("Hello-World")).unwrap();
+        let source = resolve(&GitChoice::Source("src".into()), &root).unwrap().unwrap();
+        assert_eq!(source.name, "Hello-World");
+        assert_eq!(source.root.as_deref(), Some(root.as_path()));
+        assert_eq!(resolve(&GitChoice::Auto, dir.path()).unwrap(), None);
+        let err = resolve(&GitChoice::Current, dir.path()).unwrap_err();
+        assert_eq!(err.field(), Some("git"));
+        let err = resolve(&GitChoice::Source("nope".into()), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("no such file"), "{err}");
+    }
+
+    #[test]
+    fn clean_clone_has_only_committed_files_and_no_clean_has_the_working_tree() {
+        let dir = repo();
+        let root = dir.path().join("Hello-World");
+        let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
+        let clean = dir.path().join("clean");
+        clone(&source, None, false, &clean).unwrap();
+        assert_eq!(std::fs::read_to_string(clean.join("committed.txt")).unwrap(), "one\n");
+        assert!(!clean.join("untracked.txt").exists());
+        assert!(!clean.join("feature.txt").exists());
+
+        let dirty = dir.path().join("dirty");
+        clone(&source, None, true, &dirty).unwrap();
+        assert_eq!(std::fs::read_to_string(dirty.join("committed.txt")).unwrap(), "changed\n");
+        assert!(dirty.join("untracked.txt").exists());
+        assert!(!dirty.join("ignored.log").exists());
+
+        let branch = dir.path().join("branch");
+        clone(&source, Some("feature"), false, &branch).unwrap();
+        assert!(branch.join("feature.txt").exists());
+
+        let err = clone(&source, Some("nope"), false, &dir.path().join("x")).unwrap_err();
+        assert_eq!(err.field(), Some("branch"));
+        assert!(!dir.path().join("x").exists());
+    }
+
+    #[test]
+    fn url_names() {
+        assert_eq!(name_from_url("https://github.com/octocat/Hello-World.git"), "Hello-World");
+        assert_eq!(name_from_url("git@github.com:octocat/Hello-World.git"), "Hello-World");
+        assert!(looks_like_url("https://example.com/x.git"));
+        assert_eq!(volume_safe("a b/c"), "a-b-c");
+    }
+}

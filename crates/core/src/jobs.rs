@@ -1,0 +1,221 @@
+//! Long work as jobs: a row in SQLite with its stage, a heartbeat while the owning process works on it, progress
+//! events for the UI, and a recorded outcome — also when the process is killed mid-way (the next start finds the
+//! job without a live owner and cleans up after it).
+
+use chrono::{DateTime, Utc};
+use sbx_api::{Progress, UiEvent};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Core, Result};
+
+/// How often a running job proves its owner is alive.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A running job whose heartbeat is older than this has no live owner.
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+
+/// A job in progress, owned by this process. Finish it with [`JobHandle::succeed`] or [`JobHandle::fail`];
+/// dropping it unfinished leaves the row `running`, which recovery treats as interrupted once the heartbeat stops.
+#[derive(Debug)]
+pub struct JobHandle {
+    core: Arc<Core>,
+    /// The job's id.
+    pub id: String,
+    /// What kind of work: `create`, `snapshot`, `restore`.
+    pub kind: String,
+    /// The sandbox or snapshot name it works on.
+    pub target: String,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+/// A job row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    /// Job id.
+    pub id: String,
+    /// Kind of work.
+    pub kind: String,
+    /// Name it works on.
+    pub target: String,
+    /// `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// Last stage.
+    pub stage: String,
+    /// Last message.
+    pub message: String,
+    /// Failure, when failed.
+    pub error: Option<String>,
+    /// Token of the owning process.
+    pub owner: String,
+    /// Last proof of life.
+    pub heartbeat_at: DateTime<Utc>,
+}
+
+impl Core {
+    /// Record a new running job owned by this process and start its heartbeat.
+    pub async fn begin_job(self: &Arc<Self>, kind: &str, target: &str) -> Result<JobHandle> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.begin_job_with_id(&id, kind, target).await
+    }
+
+    /// Like [`Core::begin_job`] with an id chosen by the caller (so labels can name it before the row exists).
+    pub async fn begin_job_with_id(
+        self: &Arc<Self>,
+        id: &str,
+        kind: &str,
+        target: &str,
+    ) -> Result<JobHandle> {
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, target, status, owner, heartbeat_at, created_at) \
+             VALUES (?, ?, ?, 'running', ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(target)
+        .bind(self.process_token())
+        .bind(now)
+        .bind(now)
+        .execute(self.store().pool())
+        .await?;
+        let pool = self.store().pool().clone();
+        let job_id = id.to_string();
+        let heartbeat = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                let _ = sqlx::query("UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
+                    .bind(Utc::now())
+                    .bind(&job_id)
+                    .execute(&pool)
+                    .await;
+            }
+        });
+        Ok(JobHandle {
+            core: Arc::clone(self),
+            id: id.to_string(),
+            kind: kind.to_string(),
+            target: target.to_string(),
+            heartbeat,
+        })
+    }
+
+    /// A job by id.
+    pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
+        Ok(sqlx::query_as::<_, JobRow>(
+            "SELECT id, kind, target, status, stage, message, error, owner, heartbeat_at FROM jobs WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.store().pool())
+        .await?)
+    }
+
+    /// Running jobs whose owner is gone: no heartbeat for [`STALE_AFTER`], or (same machine) the owner's
+    /// process no longer exists. Never this process's own jobs.
+    pub async fn orphaned_jobs(&self) -> Result<Vec<JobRow>> {
+        let rows = sqlx::query_as::<_, JobRow>(
+            "SELECT id, kind, target, status, stage, message, error, owner, heartbeat_at FROM jobs \
+             WHERE status = 'running' AND owner != ?",
+        )
+        .bind(self.process_token())
+        .fetch_all(self.store().pool())
+        .await?;
+        let stale_before = Utc::now()
+            - chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::seconds(30));
+        Ok(rows
+            .into_iter()
+            .filter(|job| job.heartbeat_at < stale_before || !owner_alive(&job.owner))
+            .collect())
+    }
+
+    /// Mark a job failed (used by recovery for jobs of dead processes).
+    pub async fn fail_job(&self, id: &str, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+        )
+        .bind(error)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(self.store().pool())
+        .await?;
+        Ok(())
+    }
+}
+
+/// Whether the process named by an owner token (`<pid>:<uuid>`) still runs. Where that cannot be told (not
+/// Linux), assume it does and let the heartbeat decide.
+fn owner_alive(owner: &str) -> bool {
+    let Some(pid) = owner.split(':').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return true;
+    };
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+impl JobHandle {
+    /// Record and announce the current stage.
+    pub async fn stage(&self, stage: &str, message: &str, fraction: Option<f32>) {
+        let _ = sqlx::query("UPDATE jobs SET stage = ?, message = ?, heartbeat_at = ? WHERE id = ?")
+            .bind(stage)
+            .bind(message)
+            .bind(Utc::now())
+            .bind(&self.id)
+            .execute(self.core.store().pool())
+            .await;
+        self.emit(stage, message, fraction, false, None);
+    }
+
+    /// Announce a line of output without writing the database (frequent output such as build or setup logs).
+    pub fn output(&self, stage: &str, message: &str) {
+        self.emit(stage, message, None, false, None);
+    }
+
+    fn emit(&self, stage: &str, message: &str, fraction: Option<f32>, done: bool, error: Option<String>) {
+        self.core.emit(UiEvent::Progress(Progress {
+            job_id: self.id.clone(),
+            kind: self.kind.clone(),
+            target: self.target.clone(),
+            stage: stage.to_string(),
+            message: message.to_string(),
+            fraction,
+            done,
+            error,
+        }));
+    }
+
+    /// Record success.
+    pub async fn succeed(self) -> Result<()> {
+        self.heartbeat.abort();
+        sqlx::query("UPDATE jobs SET status = 'succeeded', finished_at = ? WHERE id = ?")
+            .bind(Utc::now())
+            .bind(&self.id)
+            .execute(self.core.store().pool())
+            .await?;
+        self.emit("done", "", Some(1.0), true, None);
+        Ok(())
+    }
+
+    /// Record failure with the reason.
+    pub async fn fail(self, error: &str) -> Result<()> {
+        self.heartbeat.abort();
+        sqlx::query("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
+            .bind(error)
+            .bind(Utc::now())
+            .bind(&self.id)
+            .execute(self.core.store().pool())
+            .await?;
+        self.emit("failed", error, None, true, Some(error.to_string()));
+        Ok(())
+    }
+}
+
+impl Drop for JobHandle {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+    }
+}

@@ -1,0 +1,46 @@
+//! Labels put on every container, volume and image the app creates, so the database can be rebuilt from the engine.
+
+use std::collections::HashMap;
+
+/// The data dir (see [`crate::Paths::instance`]) the object belongs to.
+pub const INSTANCE: &str = "dev.sandboxdesktop.instance";
+/// What the object is: one of the `KIND_*` values.
+pub const KIND: &str = "dev.sandboxdesktop.kind";
+/// The id of the sandbox or snapshot the object is (or belongs to).
+pub const ID: &str = "dev.sandboxdesktop.id";
+/// The user-facing name of that sandbox or snapshot.
+pub const NAME: &str = "dev.sandboxdesktop.name";
+/// The sandbox id a volume or helper container belongs to.
+pub const SANDBOX_ID: &str = "dev.sandboxdesktop.sandbox-id";
+/// The job that created the object (create, snapshot, restore), for clean-up after a crash.
+pub const JOB: &str = "dev.sandboxdesktop.job";
+/// JSON of the record (sandbox spec, snapshot record) the database can be rebuilt from.
+pub const RECORD: &str = "dev.sandboxdesktop.record";
+/// Where the object came from: a preset name, an image, a snapshot name.
+pub const SOURCE: &str = "dev.sandboxdesktop.source";
+/// Repository name, on git volumes.
+pub const REPO: &str = "dev.sandboxdesktop.repo";
+
+/// A sandbox's container.
+pub const KIND_SANDBOX: &str = "sandbox";
+/// A volume holding a repository checkout.
+pub const KIND_GIT_VOLUME: &str = "git-volume";
+/// A snapshot's image.
+pub const KIND_SNAPSHOT: &str = "snapshot";
+/// A preset's image.
+pub const KIND_PRESET: &str = "preset";
+/// A short-lived container the app uses while capturing or copying.
+pub const KIND_HELPER: &str = "helper";
+
+/// The labels every object of `kind` in data dir `instance` starts with.
+pub fn base(instance: &str, kind: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (INSTANCE.to_string(), instance.to_string()),
+        (KIND.to_string(), kind.to_string()),
+    ])
+}
+
+/// A `label=` filter value for engine list calls.
+pub fn filter(key: &str, value: &str) -> String {
+    format!("{key}={value}")
+}

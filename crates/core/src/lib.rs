@@ -1,0 +1,108 @@
+//! Sandbox Desktop's core: everything the desktop app and the `sbx` CLI do, over bollard and sqlx, with no Tauri.
+//!
+//! [`Core`] is the one entry point. It owns the engine connection, the database and the event bus; the desktop
+//! shell forwards the bus to the UI, the CLI ignores it.
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod labels;
+pub mod paths;
+pub mod settings;
+pub mod store;
+pub mod validate;
+mod watch;
+
+pub use engine::Engine;
+pub use error::{Error, Result};
+pub use paths::Paths;
+pub use store::Store;
+
+use sbx_api::{ContainerSummary, EngineStatus, UiEvent};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// The core of one data dir: engine, database, event bus.
+#[derive(Debug)]
+pub struct Core {
+    paths: Paths,
+    store: Store,
+    engine: Engine,
+    events: broadcast::Sender<UiEvent>,
+    process: String,
+}
+
+impl Core {
+    /// Open the core of the data dir named by the environment (`SANDBOX_DESKTOP_HOME` or the per-user dir),
+    /// talking to the engine named by the environment (`DOCKER_HOST` or the local socket).
+    pub async fn open_default() -> Result<Arc<Core>> {
+        let paths = Paths::from_env().map_err(|e| Error::io("opening the data directory", e))?;
+        Core::open(paths, Engine::from_env()).await
+    }
+
+    /// Open the core of `paths` with `engine`. Creates and migrates the database; does not need the engine.
+    pub async fn open(paths: Paths, engine: Engine) -> Result<Arc<Core>> {
+        let store = Store::open(&paths.database()).await?;
+        let (events, _) = broadcast::channel(1024);
+        let process = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Ok(Arc::new(Core {
+            paths,
+            store,
+            engine,
+            events,
+            process,
+        }))
+    }
+
+    /// The data dir.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The engine connection.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A token naming this process, recorded as the owner of the jobs it runs.
+    pub fn process_token(&self) -> &str {
+        &self.process
+    }
+
+    /// Receive every [`UiEvent`] from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<UiEvent> {
+        self.events.subscribe()
+    }
+
+    /// Send an event to every subscriber (none is fine).
+    pub fn emit(&self, event: UiEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// The engine's status; reconnects if the engine had gone away.
+    pub async fn engine_status(&self) -> EngineStatus {
+        self.engine.status().await
+    }
+
+    /// Every container of the engine.
+    pub async fn list_containers(&self) -> Result<Vec<ContainerSummary>> {
+        self.engine.containers(self.paths.instance()).await
+    }
+
+    /// Start the work a long-lived process (the desktop app, `sbx serve`) does in the background:
+    /// following the engine's events.
+    pub fn start_background(self: &Arc<Self>) {
+        self.watch_engine();
+    }
+
+    /// Follow the engine's event stream for as long as the process lives, reconnecting when the engine
+    /// comes back, and turn what happens into [`UiEvent`]s.
+    pub fn watch_engine(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(watch::run(Arc::clone(self)))
+    }
+}

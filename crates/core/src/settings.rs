@@ -1,0 +1,82 @@
+//! Reads the user's settings from the JSON file the desktop app writes through tauri-plugin-store.
+//!
+//! The app owns writing (through the plugin); the core and the CLI only read, under the key [`KEY`].
+
+use sbx_api::Settings;
+use std::path::Path;
+
+/// The key of the settings object inside the store file.
+pub const KEY: &str = "settings";
+
+/// The settings in `file`, or the defaults when the file or the key is missing or unreadable.
+pub fn load(file: &Path) -> Settings {
+    std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|mut value| value.get_mut(KEY).map(serde_json::Value::take))
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default()
+}
+
+/// Check every value of `settings`; the error names the offending one.
+pub fn validate(settings: &Settings) -> Result<(), sbx_api::ApiError> {
+    use sbx_api::ApiError;
+    if let Some(days) = settings.snapshot_retention_days
+        && !(1..=3650).contains(&days)
+    {
+        return Err(ApiError::invalid(
+            "snapshot_retention_days",
+            days.to_string(),
+            "must be between 1 and 3650 days, or empty to keep snapshots forever",
+        ));
+    }
+    if settings.default_auto_stop_minutes > 10080 {
+        return Err(ApiError::invalid(
+            "default_auto_stop_minutes",
+            settings.default_auto_stop_minutes.to_string(),
+            "must be between 0 and 10080 minutes (0 disables auto-stop)",
+        ));
+    }
+    if settings.default_preset.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "default_preset",
+            "",
+            "must name a preset",
+        ));
+    }
+    Ok(())
+}
+
+/// Write `settings` under [`KEY`] into `file`, keeping other keys (used by the CLI and tests; the app uses the plugin).
+pub fn save(file: &Path, settings: &Settings) -> std::io::Result<()> {
+    let mut root = std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    root[KEY] = serde_json::to_value(settings).map_err(std::io::Error::other)?;
+    let text = serde_json::to_vec_pretty(&root).map_err(std::io::Error::other)?;
+    std::fs::write(file, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("settings.json");
+        assert_eq!(load(&file), Settings::default());
+        std::fs::write(&file, r#"{"other": 1}"#).unwrap();
+        let settings = Settings {
+            snapshot_retention_days: Some(7),
+            ..Settings::default()
+        };
+        save(&file, &settings).unwrap();
+        assert_eq!(load(&file), settings);
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(raw["other"], 1);
+    }
+}

@@ -1,0 +1,78 @@
+//! The SQLite database: opening it (WAL, busy timeout, migrations) and the queries of each table.
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// The app's database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Open (creating if missing) the database at `path`, in WAL mode so the app and the CLI can use it at once,
+    /// and apply pending migrations.
+    pub async fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// The connection pool, for the query modules.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The journal mode in effect (`wal` once open).
+    pub async fn journal_mode(&self) -> Result<String> {
+        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(mode.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_in_wal_mode_with_migrations_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+        assert_eq!(store.journal_mode().await.unwrap(), "wal");
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let names: Vec<_> = tables.into_iter().map(|t| t.0).collect();
+        for table in ["jobs", "leases", "repositories", "sandboxes", "snapshots"] {
+            assert!(
+                names.iter().any(|n| n == table),
+                "{table} missing in {names:?}"
+            );
+        }
+        // Opening again is a no-op: migrations are versioned.
+        drop(store);
+        Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    }
+}

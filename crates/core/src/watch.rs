@@ -1,0 +1,86 @@
+//! Follows Docker's event stream and turns it into [`UiEvent`]s; notices the engine going away and coming back.
+
+use bollard::query_parameters::EventsOptionsBuilder;
+use futures_util::StreamExt;
+use sbx_api::{EngineStatus, UiEvent};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Core, labels};
+
+/// How long to wait before trying an unreachable engine again.
+const RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+pub(crate) async fn run(core: Arc<Core>) {
+    let mut last_status: Option<EngineStatus> = None;
+    loop {
+        let status = core.engine_status().await;
+        let connected = matches!(status, EngineStatus::Connected(_));
+        if last_status.as_ref() != Some(&status) {
+            core.emit(UiEvent::Engine {
+                status: status.clone(),
+            });
+            last_status = Some(status);
+        }
+        if connected {
+            follow(&core).await;
+            // The stream ended: the engine went away (or restarted). Say so at once.
+            core.engine().forget();
+            continue;
+        }
+        tokio::time::sleep(RECONNECT_DELAY).await;
+    }
+}
+
+/// Follow the event stream until it ends.
+async fn follow(core: &Core) {
+    let Ok(docker) = core.engine().client().await else {
+        return;
+    };
+    let filters = HashMap::from([(
+        "type".to_string(),
+        vec![
+            "container".to_string(),
+            "image".to_string(),
+            "volume".to_string(),
+        ],
+    )]);
+    let options = EventsOptionsBuilder::default().filters(&filters).build();
+    let mut stream = docker.events(Some(options));
+    while let Some(item) = stream.next().await {
+        let Ok(event) = item else { break };
+        let action = event.action.unwrap_or_default();
+        // Exec sessions and health probes are noise for the UI.
+        if action.starts_with("exec_") || action.starts_with("health_status") {
+            continue;
+        }
+        let actor = event.actor.unwrap_or_default();
+        let attributes = actor.attributes.unwrap_or_default();
+        let ours =
+            attributes.get(labels::INSTANCE).map(String::as_str) == Some(core.paths().instance());
+        let kind = attributes.get(labels::KIND).cloned().unwrap_or_default();
+        match event.typ {
+            Some(bollard::models::EventMessageTypeEnum::CONTAINER) => {
+                core.emit(UiEvent::ContainersChanged {
+                    id: actor.id.clone(),
+                    action: action.clone(),
+                });
+                if ours && kind == labels::KIND_SANDBOX {
+                    core.emit(UiEvent::SandboxesChanged {
+                        name: attributes.get(labels::NAME).cloned(),
+                    });
+                }
+            }
+            Some(bollard::models::EventMessageTypeEnum::IMAGE)
+                if ours && kind == labels::KIND_SNAPSHOT =>
+            {
+                core.emit(UiEvent::SnapshotsChanged);
+            }
+            Some(bollard::models::EventMessageTypeEnum::VOLUME) if ours => {
+                core.emit(UiEvent::SandboxesChanged { name: None });
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Live state shared by every page: the engine status and counters that the shell's events bump, so pages
+//! fetch again when (and only when) something changed. No polling.
+
+use leptos::prelude::*;
+use sbx_api::{EngineStatus, Progress, UiEvent, requests::GetEngineStatus};
+use std::collections::BTreeMap;
+
+use crate::ipc;
+
+/// Signals every page can read; provided as context by [`crate::app::App`].
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Latest engine status; `None` until the first answer.
+    pub engine: RwSignal<Option<EngineStatus>>,
+    /// Bumped when any container changed.
+    pub containers: RwSignal<u64>,
+    /// Bumped when sandboxes changed.
+    pub sandboxes: RwSignal<u64>,
+    /// Bumped when snapshots changed.
+    pub snapshots: RwSignal<u64>,
+    /// Progress of running jobs, by job id.
+    pub progress: RwSignal<BTreeMap<String, Progress>>,
+    /// Terminal output events, newest last: (session, text).
+    pub terminal: RwSignal<Vec<(String, String)>>,
+}
+
+impl Live {
+    /// Create the signals and start listening to the shell.
+    pub fn start() -> Live {
+        let live = Live {
+            engine: RwSignal::new(None),
+            containers: RwSignal::new(0),
+            sandboxes: RwSignal::new(0),
+            snapshots: RwSignal::new(0),
+            progress: RwSignal::new(BTreeMap::new()),
+            terminal: RwSignal::new(Vec::new()),
+        };
+        ipc::listen(move |event| live.apply(event));
+        live.refresh_engine();
+        live
+    }
+
+    /// Ask the shell for the engine status now (also what Retry does).
+    pub fn refresh_engine(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(status) = ipc::call::<GetEngineStatus>(&()).await {
+                self.engine.set(Some(status));
+                self.containers.update(|n| *n += 1);
+                self.sandboxes.update(|n| *n += 1);
+            }
+        });
+    }
+
+    fn apply(self, event: UiEvent) {
+        match event {
+            UiEvent::Engine { status } => {
+                self.engine.set(Some(status));
+                self.containers.update(|n| *n += 1);
+                self.sandboxes.update(|n| *n += 1);
+                self.snapshots.update(|n| *n += 1);
+            }
+            UiEvent::ContainersChanged { .. } => {
+                self.containers.update(|n| *n += 1);
+                // Counts in the engine panel change with containers.
+                self.refresh_engine();
+            }
+            UiEvent::SandboxesChanged { .. } => self.sandboxes.update(|n| *n += 1),
+            UiEvent::SnapshotsChanged => self.snapshots.update(|n| *n += 1),
+            UiEvent::Progress(progress) => {
+                let done = progress.done;
+                self.progress.update(|map| {
+                    if done {
+                        map.remove(&progress.job_id);
+                    } else {
+                        map.insert(progress.job_id.clone(), progress);
+                    }
+                });
+                if done {
+                    self.sandboxes.update(|n| *n += 1);
+                    self.snapshots.update(|n| *n += 1);
+                }
+            }
+            UiEvent::TerminalOutput { session, data } => {
+                self.terminal.update(|lines| lines.push((session, data)));
+            }
+            UiEvent::TerminalClosed { session } => {
+                self.terminal
+                    .update(|lines| lines.push((session, "\n[session closed]\n".to_string())));
+            }
+        }
+    }
+}
+
+/// The live signals of the app.
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}

@@ -1,0 +1,362 @@
+//! Clone on the sandbox detail page: the button, its dialog (new name, snapshot name, resources, image) and the
+//! result under the button, naming both the new sandbox and the intermediate snapshot.
+
+use leptos::html;
+use leptos::prelude::*;
+use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
+
+use crate::ipc;
+use crate::live::use_live;
+use crate::pages::snapshot_modal::{
+    FieldState, Modal, TextField, focus_when_shown, job_for, optional_name_problem, optional_text,
+    parse_optional_number, progress_bar, refocus,
+};
+
+/// CPU limits a sandbox accepts.
+pub(crate) const CPUS_RANGE: (u32, u32) = (1, 32);
+/// Memory limits a sandbox accepts, in MiB.
+pub(crate) const MEMORY_RANGE: (u32, u32) = (128, 32768);
+
+/// What a finished clone produced, by name.
+#[derive(Clone, Debug, PartialEq)]
+struct Cloned {
+    /// The new sandbox.
+    sandbox: String,
+    /// The intermediate snapshot.
+    snapshot: String,
+}
+
+/// "Clone" for one sandbox: opens the Clone sandbox dialog; shows what the clone produced.
+#[component]
+pub fn CloneButton(
+    /// The sandbox to clone (by name).
+    #[prop(into)]
+    sandbox: String,
+) -> impl IntoView {
+    let live = use_live();
+    let open = RwSignal::new(false);
+    let cloned = RwSignal::new(None::<Cloned>);
+    let left_error = RwSignal::new(None::<ApiError>);
+    let opener = NodeRef::<html::Button>::new();
+    let close = Callback::new(move |()| {
+        open.set(false);
+        refocus(opener);
+    });
+    view! {
+        <div class="snapshot-action">
+            <button
+                node_ref=opener
+                aria-label="Clone"
+                on:click=move |_| {
+                    left_error.set(None);
+                    open.set(true);
+                }
+            >
+                "Clone"
+            </button>
+            {move || {
+                cloned
+                    .get()
+                    .map(|Cloned { sandbox, snapshot }| {
+                        let job = live
+                            .progress
+                            .with(|jobs| job_for(jobs, &["clone", "restore", "create"], &sandbox));
+                        let stage = job.as_ref().map(|job| {
+                            let bar = progress_bar(job, format!("Progress of {sandbox}"));
+                            view! {
+                                <span class="stage muted">
+                                    <span class="spinner busy-text" aria-hidden="true"></span>
+                                    {job.stage.clone()}
+                                </span>
+                                {bar}
+                            }
+                        });
+                        view! {
+                            <p class="action-result" role="status">
+                                "Cloned into " <strong>{sandbox.clone()}</strong> " from snapshot "
+                                <strong>{snapshot}</strong> {stage}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                left_error
+                    .get()
+                    .map(|failure| {
+                        view! {
+                            <p class="error" role="alert">
+                                "Clone failed: "
+                                {failure.to_string()}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                open.get()
+                    .then(|| {
+                        view! {
+                            <CloneDialog
+                                sandbox=sandbox.clone()
+                                open=open
+                                on_close=close
+                                cloned=cloned
+                                left_error=left_error
+                            />
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// The Clone sandbox dialog.
+#[component]
+fn CloneDialog(
+    sandbox: String,
+    open: RwSignal<bool>,
+    on_close: Callback<()>,
+    cloned: RwSignal<Option<Cloned>>,
+    left_error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let live = use_live();
+    let new_name = FieldState::new();
+    let snapshot_name = FieldState::new();
+    let cpus = FieldState::new();
+    let memory = FieldState::new();
+    let image = FieldState::new();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let first_input = NodeRef::<html::Input>::new();
+    focus_when_shown(first_input);
+
+    let new_name_problem = Memo::new(move |_| {
+        new_name
+            .rejected_problem()
+            .or_else(|| optional_name_problem(&new_name.value.get()))
+    });
+    let snapshot_name_problem = Memo::new(move |_| {
+        snapshot_name
+            .rejected_problem()
+            .or_else(|| optional_name_problem(&snapshot_name.value.get()))
+    });
+    let cpus_problem = Memo::new(move |_| {
+        cpus.rejected_problem()
+            .or_else(|| parse_optional_number(&cpus.value.get(), CPUS_RANGE.0, CPUS_RANGE.1).err())
+    });
+    let memory_problem = Memo::new(move |_| {
+        memory.rejected_problem().or_else(|| {
+            parse_optional_number(&memory.value.get(), MEMORY_RANGE.0, MEMORY_RANGE.1)
+                .err()
+                .map(|message| format!("{message} MiB"))
+        })
+    });
+    let image_problem = Memo::new(move |_| {
+        image.rejected_problem().or_else(|| {
+            let value = image.value.get();
+            value
+                .trim()
+                .contains(char::is_whitespace)
+                .then(|| format!("'{}' is not an image reference: it has a space", value.trim()))
+        })
+    });
+    let blocked_reason = Memo::new(move |_| {
+        if busy.get() {
+            Some("Cloning…".to_string())
+        } else if new_name_problem.get().is_some() {
+            Some("Fix the new sandbox name".to_string())
+        } else if snapshot_name_problem.get().is_some() {
+            Some("Fix the snapshot name".to_string())
+        } else if cpus_problem.get().is_some() {
+            Some("Fix the CPUs".to_string())
+        } else if memory_problem.get().is_some() {
+            Some("Fix the memory".to_string())
+        } else if image_problem.get().is_some() {
+            Some("Fix the image".to_string())
+        } else {
+            None
+        }
+    });
+
+    let submit_sandbox = sandbox.clone();
+    let submit = move || {
+        if blocked_reason.get_untracked().is_some() {
+            return;
+        }
+        let request = CloneSandboxRequest {
+            sandbox: submit_sandbox.clone(),
+            name: optional_text(&new_name.value.get_untracked()),
+            snapshot_name: optional_text(&snapshot_name.value.get_untracked()),
+            cpus: parse_optional_number(&cpus.value.get_untracked(), CPUS_RANGE.0, CPUS_RANGE.1)
+                .ok()
+                .flatten(),
+            memory_mib: parse_optional_number(
+                &memory.value.get_untracked(),
+                MEMORY_RANGE.0,
+                MEMORY_RANGE.1,
+            )
+            .ok()
+            .flatten(),
+            image: optional_text(&image.value.get_untracked()),
+            wait_for_ready: false,
+        };
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = ipc::call::<CloneSandbox>(&request).await;
+            busy.try_set(false);
+            match answer {
+                Ok(result) => {
+                    cloned.try_set(Some(Cloned {
+                        sandbox: result.sandbox.name,
+                        snapshot: result.snapshot.name,
+                    }));
+                    if open.get_untracked() {
+                        on_close.try_run(());
+                    }
+                }
+                // The dialog was left while the clone ran: report under the button.
+                Err(failure) if !open.get_untracked() => {
+                    left_error.try_set(Some(failure));
+                }
+                Err(failure) => match failure.field() {
+                    Some("name" | "sandbox-name" | "new-name") => new_name.reject(&failure),
+                    Some("snapshot-name" | "snapshot_name" | "snapshot") => {
+                        snapshot_name.reject(&failure)
+                    }
+                    Some("cpus") => cpus.reject(&failure),
+                    Some("memory" | "memory_mib" | "memory-mib") => memory.reject(&failure),
+                    Some("image") => image.reject(&failure),
+                    _ => {
+                        error.try_set(Some(failure));
+                    }
+                },
+            }
+        });
+    };
+
+    let progress_sandbox = sandbox.clone();
+    view! {
+        <Modal label="Clone sandbox".to_string() on_close=on_close>
+            <h2>"Clone sandbox"</h2>
+            <p class="muted dialog-lead">
+                "Takes an intermediate snapshot of " <strong>{sandbox}</strong>
+                ", then restores it into a new sandbox."
+            </p>
+            <form
+                class="form"
+                novalidate=true
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit();
+                }
+            >
+                <TextField
+                    label="New sandbox name"
+                    aria="New sandbox name"
+                    id="clone-new-name"
+                    field=new_name
+                    problem=new_name_problem
+                    placeholder="generated when empty"
+                    input_ref=first_input
+                />
+                <TextField
+                    label="Snapshot name"
+                    aria="Snapshot name"
+                    id="clone-snapshot-name"
+                    field=snapshot_name
+                    problem=snapshot_name_problem
+                    placeholder="generated when empty"
+                />
+                <TextField
+                    label="CPUs"
+                    aria="CPUs"
+                    id="clone-cpus"
+                    field=cpus
+                    problem=cpus_problem
+                    placeholder="same as the source (1–32)"
+                    numeric=true
+                />
+                <TextField
+                    label="Memory (MiB)"
+                    aria="Memory (MiB)"
+                    id="clone-memory"
+                    field=memory
+                    problem=memory_problem
+                    placeholder="same as the source (128–32768)"
+                    numeric=true
+                />
+                <TextField
+                    label="Image"
+                    aria="Image"
+                    id="clone-image"
+                    field=image
+                    problem=image_problem
+                    placeholder="the snapshot's image"
+                />
+                {move || {
+                    busy.get()
+                        .then(|| {
+                            let job = live
+                                .progress
+                                .with(|jobs| {
+                                    job_for(jobs, &["clone", "snapshot"], &progress_sandbox)
+                                        .or_else(|| {
+                                            jobs.values()
+                                                .find(|job| job.kind == "clone")
+                                                .cloned()
+                                        })
+                                });
+                            let stage = job
+                                .as_ref()
+                                .map(|job| job.stage.clone())
+                                .unwrap_or_else(|| "capturing".to_string());
+                            let bar = job
+                                .as_ref()
+                                .map(|job| progress_bar(job, "Clone progress".to_string()));
+                            view! {
+                                <p class="full capture-progress" role="status">
+                                    <span class="spinner busy-text" aria-hidden="true"></span>
+                                    "Cloning… "
+                                    <span class="stage muted">{stage}</span>
+                                    {bar}
+                                </p>
+                                <p class="hint">
+                                    "You can close this dialog: the clone continues and its result shows under the Clone button."
+                                </p>
+                            }
+                        })
+                }}
+                {move || {
+                    error
+                        .get()
+                        .map(|failure| {
+                            view! {
+                                <p class="error" role="alert">
+                                    {failure.to_string()}
+                                </p>
+                            }
+                        })
+                }}
+                <div class="actions">
+                    {move || {
+                        blocked_reason
+                            .get()
+                            .map(|reason| view! { <span class="muted blocked-reason">{reason}</span> })
+                    }}
+                    <button type="button" aria-label="Cancel" on:click=move |_| on_close.run(())>
+                        "Cancel"
+                    </button>
+                    <button
+                        type="submit"
+                        class="primary"
+                        aria-label="Clone sandbox now"
+                        disabled=move || blocked_reason.get().is_some()
+                        title=move || blocked_reason.get()
+                    >
+                        "Clone"
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}

@@ -1,0 +1,12 @@
+//! One module per page of the sidebar, and the dialogs and detail pages they open.
+
+pub mod clone_dialog;
+pub mod create_dialog;
+pub mod engine;
+pub mod profiles;
+pub mod repositories;
+pub mod sandbox_detail;
+pub mod sandboxes;
+pub mod settings;
+pub mod snapshot_modal;
+pub mod snapshots;

@@ -1,0 +1,214 @@
+//! The Sandboxes page: a dense, live table of every sandbox (status, preset, repository, ports, created), the
+//! progress of sandboxes being made, and the Create Sandbox button that opens the dialog.
+
+use leptos::prelude::*;
+use sbx_api::{ApiError, PortBinding, Sandbox, SandboxState, requests::ListSandboxes};
+
+use crate::app::use_sandbox_nav;
+use crate::ipc;
+use crate::live::use_live;
+use crate::pages::create_dialog::CreateSandboxDialog;
+use crate::widgets::{Badge, JobProgress, TargetProgress, format_time};
+
+/// Kinds of long work that make a new sandbox (whose row may not be listed yet).
+const SANDBOX_MAKING_JOBS: [&str; 3] = ["create", "restore", "clone"];
+
+/// What the table area shows.
+#[derive(Clone, PartialEq)]
+enum ListView {
+    Loading,
+    Failed(ApiError),
+    Empty,
+    Table,
+}
+
+/// Ports as `127.0.0.1:8080→80/tcp`, comma separated.
+pub fn format_ports(ports: &[PortBinding]) -> String {
+    ports
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}→{}/{}",
+                p.host_ip,
+                p.host_port,
+                p.container_port,
+                p.protocol.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The badge's tooltip: the reason of a failed or setup-failed sandbox.
+pub fn state_title(sandbox: &Sandbox) -> String {
+    match sandbox.state {
+        SandboxState::Failed | SandboxState::SetupFailed => {
+            sandbox.state_reason.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+#[component]
+pub fn SandboxesPage() -> impl IntoView {
+    let live = use_live();
+    let dialog_open = RwSignal::new(false);
+    let sandboxes = LocalResource::new(move || {
+        live.sandboxes.track();
+        async move { ipc::call::<ListSandboxes>(&()).await }
+    });
+    // The latest answer; rows re-render only when their own sandbox changed, so focus stays put.
+    let answer = Memo::new(move |_| sandboxes.get());
+    let rows = Memo::new(move |_| {
+        answer
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    });
+    let names = Memo::new(move |_| {
+        rows.with(|list| list.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+    });
+    let list_view = Memo::new(move |_| match answer.get() {
+        None => ListView::Loading,
+        Some(Err(error)) => ListView::Failed(error),
+        Some(Ok(list)) if list.is_empty() => ListView::Empty,
+        Some(Ok(_)) => ListView::Table,
+    });
+    let open_dialog = move |_| dialog_open.set(true);
+
+    view! {
+        <header class="page-head">
+            <h1>"Sandboxes"</h1>
+            <button class="primary" aria-label="Create Sandbox" on:click=open_dialog>"Create Sandbox"</button>
+        </header>
+        <UnlistedJobs names=names />
+        {move || match list_view.get() {
+            ListView::Loading => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            ListView::Failed(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+            ListView::Empty => view! {
+                <div class="empty">
+                    <p>
+                        "No sandboxes yet — "
+                        <button class="primary" aria-label="Create Sandbox" on:click=open_dialog>"Create Sandbox"</button>
+                    </p>
+                    <p class="muted">"A sandbox is a container on your Docker engine, with your repository checked out inside."</p>
+                </div>
+            }.into_any(),
+            ListView::Table => view! { <SandboxTable names=names rows=rows /> }.into_any(),
+        }}
+        <Show when=move || dialog_open.get()>
+            <CreateSandboxDialog on_close=Callback::new(move |_: ()| dialog_open.set(false)) />
+        </Show>
+    }
+}
+
+/// Progress of jobs making a sandbox that is not in the table yet ("Creating teal-tokyo: cloning…").
+#[component]
+fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
+    let live = use_live();
+    let jobs = Memo::new(move |_| {
+        let listed = names.get();
+        live.progress.with(|map| {
+            map.values()
+                .filter(|p| SANDBOX_MAKING_JOBS.contains(&p.kind.as_str()))
+                .filter(|p| !listed.contains(&p.target))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <div class="jobs" aria-live="polite">
+            <For
+                each=move || jobs.get()
+                key=|p| (p.job_id.clone(), p.stage.clone(), p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
+                children=|p| view! { <JobProgress progress=p /> }
+            />
+        </div>
+    }
+}
+
+/// The table of sandboxes, one row per name.
+#[component]
+fn SandboxTable(names: Memo<Vec<String>>, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
+    view! {
+        <table class="table" aria-label="Sandboxes">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Preset"</th>
+                    <th scope="col">"Repository"</th>
+                    <th scope="col">"Ports"</th>
+                    <th scope="col">"Created"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For
+                    each=move || names.get()
+                    key=|name| name.clone()
+                    children=move |name| view! { <SandboxRow name=name rows=rows /> }
+                />
+            </tbody>
+        </table>
+    }
+}
+
+/// One sandbox's row; click or Enter opens its detail page.
+#[component]
+fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
+    let nav = use_sandbox_nav();
+    let sandbox = {
+        let name = name.clone();
+        Memo::new(move |_| rows.with(|list| list.iter().find(|s| s.name == name).cloned()))
+    };
+    let cell = move |f: fn(&Sandbox) -> String| move || sandbox.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let state = Signal::derive(move || {
+        sandbox.with(|s| s.as_ref().map(|s| s.state.as_str().to_string()).unwrap_or_default())
+    });
+    let reason = Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
+    let open = {
+        let name = name.clone();
+        move || nav.open(name.clone())
+    };
+    let open_on_click = open.clone();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            open();
+        }
+    };
+    view! {
+        <tr
+            class="clickable"
+            tabindex="0"
+            data-sandbox=name.clone()
+            title=format!("Open {name}")
+            on:click=move |_| open_on_click()
+            on:keydown=on_key
+        >
+            <td class="name">{name.clone()}</td>
+            <td class="status">
+                <Badge state=state title=reason />
+                <TargetProgress target=name.clone() />
+            </td>
+            <td>{cell(preset_or_image)}</td>
+            <td title=cell(|s| s.repo.as_ref().map(|r| r.source.clone()).unwrap_or_default())>
+                {cell(|s| s.repo.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "—".to_string()))}
+            </td>
+            <td class="ports">{cell(|s| if s.ports.is_empty() { "—".to_string() } else { format_ports(&s.ports) })}</td>
+            <td class="created">{cell(|s| format_time(s.created_at))}</td>
+        </tr>
+    }
+}
+
+/// The preset a sandbox was made from, else its image, noting a snapshot it was restored from.
+fn preset_or_image(sandbox: &Sandbox) -> String {
+    let base = sandbox
+        .preset
+        .clone()
+        .unwrap_or_else(|| sandbox.image.clone());
+    match &sandbox.from_snapshot {
+        Some(snapshot) => format!("{base} (from snapshot {snapshot})"),
+        None => base,
+    }
+}

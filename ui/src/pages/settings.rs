@@ -1,0 +1,137 @@
+//! The Settings page: snapshot retention, default preset, default auto-stop, theme.
+
+use leptos::prelude::*;
+use sbx_api::{
+    ApiError, Settings, Theme,
+    requests::{GetSettings, SaveSettings},
+};
+
+use crate::ipc;
+use crate::widgets::ErrorLine;
+
+/// Put the theme on the document root (`data-theme`), `system` following the OS.
+pub fn set_theme(theme: Theme) {
+    let value = match theme {
+        Theme::System => "system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-theme", value);
+    }
+}
+
+/// Read the saved theme once at start.
+pub fn apply_saved_theme() {
+    leptos::task::spawn_local(async {
+        if let Ok(settings) = ipc::call::<GetSettings>(&()).await {
+            set_theme(settings.theme);
+        }
+    });
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let retention = RwSignal::new(String::new());
+    let preset = RwSignal::new(String::new());
+    let auto_stop = RwSignal::new(String::new());
+    let theme = RwSignal::new(Theme::System);
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(false);
+
+    leptos::task::spawn_local(async move {
+        match ipc::call::<GetSettings>(&()).await {
+            Ok(s) => {
+                retention.set(
+                    s.snapshot_retention_days
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                );
+                preset.set(s.default_preset);
+                auto_stop.set(s.default_auto_stop_minutes.to_string());
+                theme.set(s.theme);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+
+    let save = move |_| {
+        saved.set(false);
+        let retention_text = retention.get();
+        let days = if retention_text.trim().is_empty() {
+            None
+        } else {
+            match retention_text.trim().parse::<u32>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    error.set(Some(ApiError::invalid(
+                        "snapshot_retention_days",
+                        retention_text,
+                        "must be a whole number of days",
+                    )));
+                    return;
+                }
+            }
+        };
+        let Ok(minutes) = auto_stop.get().trim().parse::<u32>() else {
+            error.set(Some(ApiError::invalid(
+                "default_auto_stop_minutes",
+                auto_stop.get(),
+                "must be a whole number of minutes",
+            )));
+            return;
+        };
+        let settings = Settings {
+            snapshot_retention_days: days,
+            default_preset: preset.get(),
+            default_auto_stop_minutes: minutes,
+            theme: theme.get(),
+        };
+        leptos::task::spawn_local(async move {
+            match ipc::call::<SaveSettings>(&settings).await {
+                Ok(s) => {
+                    error.set(None);
+                    set_theme(s.theme);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+
+    view! {
+        <header class="page-head"><h1>"Settings"</h1></header>
+        <form class="form narrow" on:submit=move |ev| { ev.prevent_default(); save(()); }>
+            <label for="retention">"Snapshot retention (days)"</label>
+            <input id="retention" aria-label="Snapshot retention (days)" placeholder="Keep forever"
+                prop:value=move || retention.get() on:input=move |ev| retention.set(event_target_value(&ev)) />
+            <p class="hint">"New snapshots expire after this many days; empty keeps them forever."</p>
+
+            <label for="default-preset">"Default preset"</label>
+            <input id="default-preset" aria-label="Default preset"
+                prop:value=move || preset.get() on:input=move |ev| preset.set(event_target_value(&ev)) />
+
+            <label for="default-auto-stop">"Default auto-stop (minutes)"</label>
+            <input id="default-auto-stop" aria-label="Default auto-stop (minutes)"
+                prop:value=move || auto_stop.get() on:input=move |ev| auto_stop.set(event_target_value(&ev)) />
+
+            <label for="theme">"Theme"</label>
+            <select id="theme" aria-label="Theme" on:change=move |ev| {
+                theme.set(match event_target_value(&ev).as_str() { "light" => Theme::Light, "dark" => Theme::Dark, _ => Theme::System });
+            }>
+                <option value="system" selected=move || theme.get() == Theme::System>"Follow the system"</option>
+                <option value="light" selected=move || theme.get() == Theme::Light>"Light"</option>
+                <option value="dark" selected=move || theme.get() == Theme::Dark>"Dark"</option>
+            </select>
+
+            <ErrorLine error=error />
+            <div class="actions">
+                <button type="submit" class="primary" aria-label="Save settings">"Save"</button>
+                <Show when=move || saved.get()><span class="muted" role="status">"Saved."</span></Show>
+            </div>
+        </form>
+    }
+}

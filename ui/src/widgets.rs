@@ -1,0 +1,140 @@
+//! Small pieces used across pages: status badges, error lines, progress of long work, and time formatting.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use leptos::prelude::*;
+use sbx_api::{ApiError, Progress};
+use wasm_bindgen::JsValue;
+
+use crate::live::use_live;
+
+/// A coloured badge for a state word (`running`, `stopped`, `failed`, ...); busy states get a spinner.
+#[component]
+pub fn Badge(
+    #[prop(into)] state: Signal<String>,
+    #[prop(optional, into)] title: Signal<String>,
+) -> impl IntoView {
+    let class = move || {
+        let s = state.get();
+        let tone = match s.as_str() {
+            "running" | "active" | "connected" => "ok",
+            "creating" | "setting-up" | "capturing" | "finalizing" => "busy",
+            "stopped" | "created" | "exited" => "idle",
+            "failed" | "setup-failed" | "dead" => "bad",
+            _ => "idle",
+        };
+        format!("badge badge-{tone}")
+    };
+    let busy = move || {
+        matches!(
+            state.get().as_str(),
+            "creating" | "setting-up" | "capturing" | "finalizing"
+        )
+    };
+    view! {
+        <span class=class title=move || title.get() role="status">
+            <Show when=busy>
+                <span class="spinner" aria-hidden="true"></span>
+            </Show>
+            {move || state.get()}
+        </span>
+    }
+}
+
+/// An error line, shown where the error happened.
+#[component]
+pub fn ErrorLine(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p class="error" role="alert">{move || error.get().map(|e| e.to_string()).unwrap_or_default()}</p>
+        </Show>
+    }
+}
+
+/// A time as the user's local `YYYY-MM-DD HH:MM` (the browser knows the local offset; chrono on wasm does not).
+pub fn format_time(at: DateTime<Utc>) -> String {
+    const FORMAT: &str = "%Y-%m-%d %H:%M";
+    let js_date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+    // getTimezoneOffset is UTC minus local, in minutes.
+    let east_seconds = -(js_date.get_timezone_offset() as i32) * 60;
+    match FixedOffset::east_opt(east_seconds) {
+        Some(offset) => at.with_timezone(&offset).format(FORMAT).to_string(),
+        None => at.format(FORMAT).to_string(),
+    }
+}
+
+/// The verb for a kind of long work, as in "Creating teal-tokyo: cloning…".
+fn job_verb(kind: &str) -> String {
+    match kind {
+        "create" => "Creating".to_string(),
+        "setup" => "Setting up".to_string(),
+        "snapshot" | "capture" => "Snapshotting".to_string(),
+        "restore" => "Restoring".to_string(),
+        "clone" => "Cloning".to_string(),
+        "build" => "Building".to_string(),
+        "start" => "Starting".to_string(),
+        "stop" => "Stopping".to_string(),
+        "delete" => "Deleting".to_string(),
+        other => {
+            let mut chars = other.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => "Working on".to_string(),
+            }
+        }
+    }
+}
+
+/// One line of progress of long work: "Creating teal-tokyo: cloning…", its latest output and a bar when measurable.
+#[component]
+pub fn JobProgress(progress: Progress) -> impl IntoView {
+    let headline = format!(
+        "{} {}: {}…",
+        job_verb(&progress.kind),
+        progress.target,
+        progress.stage
+    );
+    let failed = progress.error.is_some();
+    let detail = progress
+        .error
+        .clone()
+        .unwrap_or_else(|| progress.message.clone());
+    let percent = progress
+        .fraction
+        .map(|f| (f.clamp(0.0, 1.0) * 100.0).round() as u32);
+    view! {
+        <div class="progress-line" class:error=failed role="status" data-job=progress.job_id.clone()>
+            {(!failed).then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+            <span class="progress-headline">{headline}</span>
+            {percent.map(|p| view! {
+                <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=p.to_string()>
+                    <span style=format!("width: {p}%")></span>
+                </span>
+            })}
+            {(!detail.is_empty()).then(|| view! {
+                <span class="progress-message muted" title=detail.clone()>{detail.clone()}</span>
+            })}
+        </div>
+    }
+}
+
+/// Progress lines of every running job whose target is `target` (a sandbox name), live.
+#[component]
+pub fn TargetProgress(#[prop(into)] target: Signal<String>) -> impl IntoView {
+    let live = use_live();
+    let jobs = Memo::new(move |_| {
+        let target = target.get();
+        live.progress.with(|map| {
+            map.values()
+                .filter(|p| p.target == target)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <For
+            each=move || jobs.get()
+            key=|p| (p.job_id.clone(), p.stage.clone(), p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
+            children=|p| view! { <JobProgress progress=p /> }
+        />
+    }
+}

@@ -1,0 +1,158 @@
+//! The build system: `cargo xtask setup | build | run | test | bench | bundle | ui`.
+//!
+//! Every command first installs what is missing (system packages on Debian/Ubuntu, the wasm32 target or its
+//! offline replacement, the end-to-end test tools), so a fresh machine needs only these commands. Each step
+//! checks before it acts, so a second run is quick.
+
+mod engine;
+mod setup;
+mod ui;
+mod util;
+
+use anyhow::{Result, bail};
+use std::time::Instant;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup    install what building and testing need (system packages, wasm32 target, test tools)
+  build    setup, then build the UI and the app (target/debug/sandbox-desktop) and the CLI (target/debug/sbx)
+  run      build, then start the desktop app
+  test     setup, start a Docker engine if none answers, build the test images, and run every test
+           (unit, integration against the engine, end-to-end through the app window)
+  bench    build, then measure create, snapshot and restore against the raw Docker operations
+  bundle   build a .deb of the app with the Tauri bundler (installs tauri-cli on first use)
+  ui       build only the UI into ui/dist
+";
+
+fn main() {
+    let started = Instant::now();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = run(&args);
+    match result {
+        Ok(()) => util::step(&format!("done in {:.0} s", started.elapsed().as_secs_f64())),
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let Some(command) = args.first() else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    let rest = &args[1..];
+    match command.as_str() {
+        "setup" => setup::all(setup::Need::Test),
+        "build" => build(),
+        "run" => {
+            build()?;
+            util::step("starting the app");
+            util::cmd("target/debug/sandbox-desktop").run()
+        }
+        "ui" => {
+            let wasm = setup::wasm_toolchain()?;
+            ui::build(&wasm)
+        }
+        "test" => test(rest),
+        "bench" => {
+            build()?;
+            engine::ensure_engine()?;
+            engine::ensure_test_images()?;
+            util::cargo(&["run", "--release", "-p", "sbx-bench", "--"])
+                .args(rest)
+                .env_pairs(engine::test_env())
+                .run()
+        }
+        "bundle" => bundle(),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command '{other}'\n\n{USAGE}"),
+    }
+}
+
+/// Install, build the UI, build the app and the CLI.
+fn build() -> Result<()> {
+    setup::all(setup::Need::App)?;
+    let wasm = setup::wasm_toolchain()?;
+    ui::build(&wasm)?;
+    util::step("building the app and the CLI");
+    util::cargo(&["build", "-p", "sandbox-desktop", "-p", "sbx-cli"]).run()
+}
+
+/// Everything `cargo xtask test` does, in order; `args` after `--` go to `cargo test`.
+fn test(args: &[String]) -> Result<()> {
+    setup::all(setup::Need::Test)?;
+    let wasm = setup::wasm_toolchain()?;
+    ui::build(&wasm)?;
+    util::step("checking formatting and lints");
+    util::cargo(&["fmt", "--all", "--", "--check"]).run()?;
+    util::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])
+    .run()?;
+    ui::clippy(&wasm)?;
+    engine::ensure_engine()?;
+    engine::ensure_test_images()?;
+    util::step("building the app, the CLI and the tests");
+    util::cargo(&[
+        "build",
+        "--workspace",
+        "--exclude",
+        "sbx-ui",
+        "--all-targets",
+    ])
+    .run()?;
+    util::step("unit and integration tests (real Docker engine)");
+    let mut test = util::cargo(&[
+        "test",
+        "--workspace",
+        "--exclude",
+        "sbx-ui",
+        "--exclude",
+        "sbx-e2e",
+    ]);
+    test.args(args).env_pairs(engine::test_env());
+    test.run()?;
+    util::step("end-to-end tests through the app window (tauri-driver + WebKitWebDriver, Xvfb)");
+    let display = engine::ensure_display()?;
+    let mut e2e = util::cargo(&[
+        "test",
+        "-p",
+        "sbx-e2e",
+        "--",
+        "--ignored",
+        "--test-threads=1",
+    ]);
+    e2e.env_pairs(engine::test_env())
+        .env("DISPLAY", &display)
+        .env(
+            "SBX_APP_BINARY",
+            util::root().join("target/debug/sandbox-desktop"),
+        )
+        .env("SBX_CLI_BINARY", util::root().join("target/debug/sbx"));
+    e2e.run()
+}
+
+/// A `.deb` through the Tauri bundler.
+fn bundle() -> Result<()> {
+    setup::all(setup::Need::App)?;
+    let wasm = setup::wasm_toolchain()?;
+    ui::build(&wasm)?;
+    setup::ensure_cargo_tool("cargo-tauri", "tauri-cli", "^2")?;
+    ui::write_bundler_config()?;
+    util::step("bundling (cargo tauri build --bundles deb)");
+    util::cmd("cargo")
+        .args(["tauri", "build", "--bundles", "deb"])
+        .dir(util::root().join("src-tauri"))
+        .run()
+}
