@@ -50,15 +50,18 @@ fn git(dir: Option<&Path>) -> Command {
 /// Run git; on failure the error names `field` and `value` and carries git's message.
 fn run_git(mut command: Command, field: &str, value: &str) -> Result<String, ApiError> {
     let output = command.output().map_err(|e| {
-        ApiError::invalid(field, value, format!("cannot run git (is it installed?): {e}"))
+        ApiError::invalid(
+            field,
+            value,
+            format!("cannot run git (is it installed?): {e}"),
+        )
     })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let message = stderr
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .next_back()
+            .rfind(|l| !l.is_empty())
             .unwrap_or("git failed")
             .to_string();
         return Err(ApiError::invalid(field, value, message));
@@ -119,7 +122,9 @@ pub fn resolve(choice: &GitChoice, cwd: &Path) -> Result<Option<RepoSource>, Api
     };
     match choice {
         GitChoice::Off => Ok(None),
-        GitChoice::Auto => Ok(repo_root(cwd).and_then(|_| from_path(cwd, &cwd.display().to_string()).ok())),
+        GitChoice::Auto => {
+            Ok(repo_root(cwd).and_then(|_| from_path(cwd, &cwd.display().to_string()).ok()))
+        }
         GitChoice::Current => from_path(cwd, &cwd.display().to_string()).map(Some),
         GitChoice::Source(value) if value.trim().is_empty() => {
             from_path(cwd, &cwd.display().to_string()).map(Some)
@@ -155,17 +160,17 @@ pub fn clone(
         (None, Some(url)) => url.clone(),
         (None, None) => return Err(ApiError::invalid("git", shown, "no repository given")),
     };
-    if let Some(branch) = branch {
-        if let Some(root) = &source.root {
-            let mut check = git(Some(root));
-            check.args(["rev-parse", "--verify", "--quiet"]).arg(format!("refs/heads/{branch}"));
-            if run_git(check, "branch", branch).is_err() {
-                return Err(ApiError::invalid(
-                    "branch",
-                    branch,
-                    format!("no branch '{branch}' in {shown}"),
-                ));
-            }
+    if let (Some(branch), Some(root)) = (branch, &source.root) {
+        let mut check = git(Some(root));
+        check
+            .args(["rev-parse", "--verify", "--quiet"])
+            .arg(format!("refs/heads/{branch}"));
+        if run_git(check, "branch", branch).is_err() {
+            return Err(ApiError::invalid(
+                "branch",
+                branch,
+                format!("no branch '{branch}' in {shown}"),
+            ));
         }
     }
     let mut command = git(None);
@@ -213,7 +218,13 @@ fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
             .collect())
     };
     let deleted = list(&["ls-files", "-z", "--deleted"])?;
-    for file in list(&["ls-files", "-z", "--cached", "--others", "--exclude-standard"])? {
+    for file in list(&[
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ])? {
         let from = root.join(&file);
         let to = dest.join(&file);
         let Ok(meta) = std::fs::symlink_metadata(&from) else {
@@ -246,7 +257,10 @@ pub fn pack(dir: &Path, out: &Path) -> std::io::Result<()> {
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
     builder.append_dir_all(".", dir)?;
-    builder.into_inner()?.into_inner().map_err(|e| e.into_error())?;
+    builder
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
     Ok(())
 }
 
@@ -299,7 +313,9 @@ mod tests {
     fn a_path_inside_a_repository_selects_its_root() {
         let dir = repo();
         let root = std::fs::canonicalize(dir.path().join("Hello-World")).unwrap();
-        let source = resolve(&GitChoice::Source("src".into()), &root).unwrap().unwrap();
+        let source = resolve(&GitChoice::Source("src".into()), &root)
+            .unwrap()
+            .unwrap();
         assert_eq!(source.name, "Hello-World");
         assert_eq!(source.root.as_deref(), Some(root.as_path()));
         assert_eq!(resolve(&GitChoice::Auto, dir.path()).unwrap(), None);
@@ -316,13 +332,19 @@ mod tests {
         let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
         let clean = dir.path().join("clean");
         clone(&source, None, false, &clean).unwrap();
-        assert_eq!(std::fs::read_to_string(clean.join("committed.txt")).unwrap(), "one\n");
+        assert_eq!(
+            std::fs::read_to_string(clean.join("committed.txt")).unwrap(),
+            "one\n"
+        );
         assert!(!clean.join("untracked.txt").exists());
         assert!(!clean.join("feature.txt").exists());
 
         let dirty = dir.path().join("dirty");
         clone(&source, None, true, &dirty).unwrap();
-        assert_eq!(std::fs::read_to_string(dirty.join("committed.txt")).unwrap(), "changed\n");
+        assert_eq!(
+            std::fs::read_to_string(dirty.join("committed.txt")).unwrap(),
+            "changed\n"
+        );
         assert!(dirty.join("untracked.txt").exists());
         assert!(!dirty.join("ignored.log").exists());
 
@@ -337,8 +359,14 @@ mod tests {
 
     #[test]
     fn url_names() {
-        assert_eq!(name_from_url("https://github.com/octocat/Hello-World.git"), "Hello-World");
-        assert_eq!(name_from_url("git@github.com:octocat/Hello-World.git"), "Hello-World");
+        assert_eq!(
+            name_from_url("https://github.com/octocat/Hello-World.git"),
+            "Hello-World"
+        );
+        assert_eq!(
+            name_from_url("git@github.com:octocat/Hello-World.git"),
+            "Hello-World"
+        );
         assert!(looks_like_url("https://example.com/x.git"));
         assert_eq!(volume_safe("a b/c"), "a-b-c");
     }

@@ -83,11 +83,13 @@ impl Core {
         let heartbeat = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                let _ = sqlx::query("UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
-                    .bind(Utc::now())
-                    .bind(&job_id)
-                    .execute(&pool)
-                    .await;
+                let _ = sqlx::query(
+                    "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                )
+                .bind(Utc::now())
+                .bind(&job_id)
+                .execute(&pool)
+                .await;
             }
         });
         Ok(JobHandle {
@@ -160,13 +162,14 @@ fn owner_alive(owner: &str) -> bool {
 impl JobHandle {
     /// Record and announce the current stage.
     pub async fn stage(&self, stage: &str, message: &str, fraction: Option<f32>) {
-        let _ = sqlx::query("UPDATE jobs SET stage = ?, message = ?, heartbeat_at = ? WHERE id = ?")
-            .bind(stage)
-            .bind(message)
-            .bind(Utc::now())
-            .bind(&self.id)
-            .execute(self.core.store().pool())
-            .await;
+        let _ =
+            sqlx::query("UPDATE jobs SET stage = ?, message = ?, heartbeat_at = ? WHERE id = ?")
+                .bind(stage)
+                .bind(message)
+                .bind(Utc::now())
+                .bind(&self.id)
+                .execute(self.core.store().pool())
+                .await;
         self.emit(stage, message, fraction, false, None);
     }
 
@@ -175,7 +178,14 @@ impl JobHandle {
         self.emit(stage, message, None, false, None);
     }
 
-    fn emit(&self, stage: &str, message: &str, fraction: Option<f32>, done: bool, error: Option<String>) {
+    fn emit(
+        &self,
+        stage: &str,
+        message: &str,
+        fraction: Option<f32>,
+        done: bool,
+        error: Option<String>,
+    ) {
         self.core.emit(UiEvent::Progress(Progress {
             job_id: self.id.clone(),
             kind: self.kind.clone(),

@@ -4,13 +4,24 @@
 //! shell forwards the bus to the UI, the CLI ignores it.
 
 pub mod config;
+pub mod credentials;
 pub mod engine;
 pub mod error;
+pub mod exec;
+pub mod git;
+pub mod jobs;
 pub mod labels;
 pub mod paths;
+pub mod presets;
+pub mod recovery;
+pub mod repos;
+pub mod runner;
+pub mod sandbox;
 pub mod settings;
+pub mod snapshot;
 pub mod store;
 pub mod validate;
+pub mod volumes;
 mod watch;
 
 pub use engine::Engine;
@@ -19,7 +30,8 @@ pub use paths::Paths;
 pub use store::Store;
 
 use sbx_api::{ContainerSummary, EngineStatus, UiEvent};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// The core of one data dir: engine, database, event bus.
@@ -30,6 +42,14 @@ pub struct Core {
     engine: Engine,
     events: broadcast::Sender<UiEvent>,
     process: String,
+    /// Container boots (`id@started_at`) known to have finished setup.
+    ready_boots: Mutex<HashSet<String>>,
+    /// Open terminal sessions of the UI.
+    terminals: exec::Terminals,
+    /// CPU samples of the idle check.
+    cpu_samples: runner::CpuSamples,
+    /// When the reaper last ran in this process.
+    reaper_last_run: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl Core {
@@ -51,6 +71,10 @@ impl Core {
             engine,
             events,
             process,
+            ready_boots: Mutex::new(HashSet::new()),
+            terminals: exec::Terminals::default(),
+            cpu_samples: runner::CpuSamples::default(),
+            reaper_last_run: Mutex::new(None),
         }))
     }
 
@@ -94,10 +118,12 @@ impl Core {
         self.engine.containers(self.paths.instance()).await
     }
 
-    /// Start the work a long-lived process (the desktop app, `sbx serve`) does in the background:
-    /// following the engine's events.
+    /// Start the work a long-lived process (the desktop app, `sbx serve`) does in the background: following the
+    /// engine's events, and the runner (recovery, idle jobs, automatic snapshots, the reaper) when this process
+    /// holds its lease.
     pub fn start_background(self: &Arc<Self>) {
         self.watch_engine();
+        self.spawn_runner();
     }
 
     /// Follow the engine's event stream for as long as the process lives, reconnecting when the engine

@@ -155,14 +155,22 @@ impl Core {
     }
 
     /// The preset's image, built first when the engine does not have it (progress goes to `job`).
-    pub async fn ensure_preset_image(&self, preset: &Preset, job: Option<&JobHandle>) -> Result<String> {
+    pub async fn ensure_preset_image(
+        &self,
+        preset: &Preset,
+        job: Option<&JobHandle>,
+    ) -> Result<String> {
         let image = preset.image();
         if self.image_exists(&image).await? {
             return Ok(image);
         }
         if let Some(job) = job {
-            job.stage("building image", &format!("building preset {} ({image})", preset.name), None)
-                .await;
+            job.stage(
+                "building image",
+                &format!("building preset {} ({image})", preset.name),
+                None,
+            )
+            .await;
         }
         let context = build_context(preset).map_err(|e| Error::io("packing the preset", e))?;
         let docker = self.engine().client().await?;
@@ -178,11 +186,8 @@ impl Core {
             .buildargs(&build_args)
             .labels(&label_map)
             .build();
-        let mut stream = docker.build_image(
-            options,
-            None,
-            Some(bollard::body_full(context.into())),
-        );
+        let mut stream =
+            docker.build_image(options, None, Some(bollard::body_full(context.into())));
         let mut last_lines: Vec<String> = Vec::new();
         while let Some(item) = stream.next().await {
             match item {
@@ -223,7 +228,10 @@ impl Core {
             return Err(Error::Api(ApiError::invalid(
                 "preset",
                 &preset.name,
-                format!("building its image did not produce {image}: {}", last_lines.join(" | ")),
+                format!(
+                    "building its image did not produce {image}: {}",
+                    last_lines.join(" | ")
+                ),
             )));
         }
         Ok(image)
@@ -238,7 +246,10 @@ fn build_context(preset: &Preset) -> std::io::Result<Vec<u8>> {
         .map(context_files)
         .unwrap_or_default();
     files.retain(|(name, _)| name != "Dockerfile");
-    files.push(("Dockerfile".to_string(), preset.dockerfile.clone().into_bytes()));
+    files.push((
+        "Dockerfile".to_string(),
+        preset.dockerfile.clone().into_bytes(),
+    ));
     for (name, bytes) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);

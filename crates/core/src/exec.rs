@@ -1,0 +1,262 @@
+//! Commands in a sandbox (S6): run a command and collect its output and exit code, stream one (the CLI's `exec`
+//! and `ssh`), and interactive terminal sessions for the UI whose output goes out as events.
+
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+use futures_util::{Stream, StreamExt};
+use sbx_api::{ApiError, ExecOutput, ExecRequest, SandboxState, UiEvent};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::{Core, Error, Result};
+
+/// The interactive shell: bash when the image has it, else sh.
+pub const SHELL: &[&str] = &[
+    "/bin/sh",
+    "-c",
+    "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
+];
+
+/// Output of a started command, and its standard input.
+pub struct ExecStream {
+    /// The engine's exec id (for the exit code and resizing).
+    pub exec_id: String,
+    /// What the command prints.
+    pub output:
+        Pin<Box<dyn Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Send>>,
+    /// Its standard input.
+    pub input: Pin<Box<dyn AsyncWrite + Send>>,
+}
+
+impl std::fmt::Debug for ExecStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecStream")
+            .field("exec_id", &self.exec_id)
+            .finish()
+    }
+}
+
+/// Open terminal sessions of the UI.
+#[derive(Default)]
+pub struct Terminals {
+    sessions: Mutex<HashMap<String, TerminalSession>>,
+}
+
+impl std::fmt::Debug for Terminals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Terminals")
+    }
+}
+
+struct TerminalSession {
+    input: Arc<tokio::sync::Mutex<Pin<Box<dyn AsyncWrite + Send>>>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Core {
+    /// The container id of a sandbox that is running (or setting up); a clear error otherwise.
+    pub(crate) async fn running_container(&self, name: &str) -> Result<String> {
+        let view = self.get_sandbox(name).await?;
+        match (view.state, view.container_id) {
+            (SandboxState::Running | SandboxState::SettingUp, Some(id)) => Ok(id),
+            (state, _) => Err(ApiError::conflict(format!(
+                "sandbox '{name}' is not running (it is {state}); start it first"
+            ))
+            .into()),
+        }
+    }
+
+    /// Start `argv` in the sandbox, in its working directory, as root; `tty` allocates a terminal.
+    pub async fn exec_start(&self, name: &str, argv: &[String], tty: bool) -> Result<ExecStream> {
+        if argv.is_empty() || argv[0].is_empty() {
+            return Err(ApiError::invalid("command", "", "give a command to run").into());
+        }
+        let record = self.sandbox_record(name).await?;
+        let container = self.running_container(name).await?;
+        let docker = self.engine().client().await?;
+        let mut env = vec!["TERM=xterm-256color".to_string()];
+        env.push(format!("AMIKA_AGENT_CWD={}", record.spec.agent_cwd));
+        env.extend(crate::sandbox::container::secret_env(&record.spec));
+        let created = docker
+            .create_exec(
+                &container,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    tty: Some(tty),
+                    cmd: Some(argv.to_vec()),
+                    env: Some(env),
+                    working_dir: Some(record.spec.agent_cwd.clone()),
+                    user: Some("0:0".to_string()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        self.touch_active(&record.spec.id).await?;
+        let started = docker
+            .start_exec(
+                &created.id,
+                Some(StartExecOptions {
+                    detach: false,
+                    tty,
+                    output_capacity: None,
+                }),
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        match started {
+            StartExecResults::Attached { output, input } => Ok(ExecStream {
+                exec_id: created.id,
+                output,
+                input,
+            }),
+            StartExecResults::Detached => {
+                Err(Error::Other("the engine detached the command".into()))
+            }
+        }
+    }
+
+    /// The exit code of a finished command (waits briefly for the engine to record it).
+    pub async fn exec_exit_code(&self, exec_id: &str) -> Result<i64> {
+        let docker = self.engine().client().await?;
+        for _ in 0..100 {
+            let inspect = docker
+                .inspect_exec(exec_id)
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+            if inspect.running != Some(true) {
+                return Ok(inspect.exit_code.unwrap_or(-1));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(Error::Other(
+            "the command did not report an exit code".into(),
+        ))
+    }
+
+    /// Tell a command's terminal its size.
+    pub async fn resize_exec(&self, exec_id: &str, cols: u16, rows: u16) -> Result<()> {
+        let docker = self.engine().client().await?;
+        docker
+            .resize_exec(
+                exec_id,
+                ResizeExecOptions {
+                    height: rows,
+                    width: cols,
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))
+    }
+
+    /// Run a command to the end and collect what it printed and its exit code.
+    pub async fn exec_collect(&self, request: &ExecRequest) -> Result<ExecOutput> {
+        let mut stream = self.exec_start(&request.name, &request.argv, false).await?;
+        let _ = stream.input.shutdown().await;
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        while let Some(item) = stream.output.next().await {
+            match item.map_err(|e| self.engine().fail(e))? {
+                LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                    stdout.extend_from_slice(&message)
+                }
+                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                LogOutput::StdIn { .. } => {}
+            }
+        }
+        let exit_code = self.exec_exit_code(&stream.exec_id).await?;
+        Ok(ExecOutput {
+            exit_code,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
+    /// Open an interactive shell in the sandbox for the UI; its output is emitted as
+    /// [`UiEvent::TerminalOutput`]. Returns the session id.
+    pub async fn open_terminal(
+        self: &Arc<Self>,
+        name: &str,
+        cols: u16,
+        rows: u16,
+    ) -> Result<String> {
+        let argv: Vec<String> = SHELL.iter().map(|s| s.to_string()).collect();
+        let stream = self.exec_start(name, &argv, true).await?;
+        if cols > 0 && rows > 0 {
+            let _ = self.resize_exec(&stream.exec_id, cols, rows).await;
+        }
+        let session = uuid::Uuid::new_v4().to_string();
+        let mut output = stream.output;
+        let core = Arc::clone(self);
+        let id = session.clone();
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(chunk)) = output.next().await {
+                core.emit(UiEvent::TerminalOutput {
+                    session: id.clone(),
+                    data: chunk.to_string(),
+                });
+            }
+            if let Ok(mut sessions) = core.terminals.sessions.lock() {
+                sessions.remove(&id);
+            }
+            core.emit(UiEvent::TerminalClosed { session: id });
+        });
+        if let Ok(mut sessions) = self.terminals.sessions.lock() {
+            sessions.insert(
+                session.clone(),
+                TerminalSession {
+                    input: Arc::new(tokio::sync::Mutex::new(stream.input)),
+                    reader,
+                },
+            );
+        }
+        Ok(session)
+    }
+
+    /// Send keystrokes to a terminal session.
+    pub async fn write_terminal(&self, session: &str, data: &str) -> Result<()> {
+        let input = self
+            .terminals
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(session).map(|t| Arc::clone(&t.input)))
+            .ok_or_else(|| ApiError::not_found("terminal session", session))?;
+        let mut input = input.lock().await;
+        input
+            .write_all(data.as_bytes())
+            .await
+            .map_err(|e| Error::io("writing to the terminal", e))?;
+        input
+            .flush()
+            .await
+            .map_err(|e| Error::io("writing to the terminal", e))
+    }
+
+    /// Close a terminal session (ends its shell).
+    pub async fn close_terminal(&self, session: &str) -> Result<()> {
+        let removed = self
+            .terminals
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|mut s| s.remove(session));
+        if let Some(terminal) = removed {
+            {
+                let mut input = terminal.input.lock().await;
+                let _ = input.write_all(b"exit\n").await;
+                let _ = input.shutdown().await;
+            }
+            terminal.reader.abort();
+            self.emit(UiEvent::TerminalClosed {
+                session: session.to_string(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! Reconciling the database with the engine at start: finishing or undoing the work of processes that died
+//! mid-way (jobs without a live owner), and rebuilding records from labels when the database was lost (E2).
+
+use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
+use std::collections::{HashMap, HashSet};
+
+use crate::sandbox::spec::SandboxSpec;
+use crate::sandbox::state::Phase;
+use crate::{Core, Result, labels};
+
+impl Core {
+    /// Run every reconciliation step; errors of one step do not stop the others. Needs the engine; does nothing
+    /// (and says so in the log) when it does not answer.
+    pub async fn recover(&self) {
+        if self.engine().client().await.is_err() {
+            return;
+        }
+        if let Err(error) = self.recover_jobs().await {
+            tracing::warn!("recovering interrupted jobs: {error}");
+        }
+        if let Err(error) = self.rebuild_sandboxes().await {
+            tracing::warn!("rebuilding sandbox records from the engine: {error}");
+        }
+        if let Err(error) = self.recover_snapshots().await {
+            tracing::warn!("recovering snapshots: {error}");
+        }
+        if let Err(error) = self.remove_stray_helpers().await {
+            tracing::warn!("removing helper containers: {error}");
+        }
+    }
+
+    /// Jobs whose process died: a create that had started its container is kept (the sandbox works), any other
+    /// is undone; snapshot and restore jobs are handled by [`Core::recover_snapshots`].
+    async fn recover_jobs(&self) -> Result<()> {
+        for job in self.orphaned_jobs().await? {
+            match job.kind.as_str() {
+                "create" => {
+                    match self.sandbox_record(&job.target).await {
+                        Ok(record) if record.phase == Phase::Creating => {
+                            self.undo_create(&record.spec.id).await;
+                            self.fail_job(
+                                &job.id,
+                                "interrupted: the process creating it stopped; nothing was kept",
+                            )
+                            .await?;
+                        }
+                        Ok(_) => {
+                            self.fail_job(
+                                &job.id,
+                                "interrupted after the sandbox had started; the sandbox was kept",
+                            )
+                            .await?;
+                        }
+                        Err(_) => {
+                            self.fail_job(&job.id, "interrupted: the process creating it stopped")
+                                .await?;
+                        }
+                    }
+                    self.emit(sbx_api::UiEvent::SandboxesChanged {
+                        name: Some(job.target.clone()),
+                    });
+                }
+                "snapshot" | "restore" | "clone" => self.recover_snapshot_job(&job).await?,
+                _ => {
+                    self.fail_job(&job.id, "interrupted: the process doing it stopped")
+                        .await?;
+                }
+            }
+        }
+        // A record still `creating` with no running job at all cannot finish.
+        let stuck: Vec<(String, String)> = sqlx::query_as(
+            "SELECT s.id, s.name FROM sandboxes s WHERE s.phase = 'creating' AND NOT EXISTS \
+             (SELECT 1 FROM jobs j WHERE j.kind = 'create' AND j.target = s.name AND j.status = 'running')",
+        )
+        .fetch_all(self.store().pool())
+        .await?;
+        for (id, _name) in stuck {
+            self.undo_create(&id).await;
+        }
+        Ok(())
+    }
+
+    /// Add a record for every labelled sandbox container the database does not know (the database was deleted
+    /// or is from another machine).
+    pub async fn rebuild_sandboxes(&self) -> Result<usize> {
+        let docker = self.engine().client().await?;
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, self.paths().instance()),
+                labels::filter(labels::KIND, labels::KIND_SANDBOX),
+            ],
+        )]);
+        let containers = docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        let known: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT id FROM sandboxes")
+            .fetch_all(self.store().pool())
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let mut added = 0;
+        for container in containers {
+            let container_labels = container.labels.unwrap_or_default();
+            let Some(spec) = container_labels
+                .get(labels::RECORD)
+                .and_then(|json| serde_json::from_str::<SandboxSpec>(json).ok())
+            else {
+                continue;
+            };
+            if known.contains(&spec.id) {
+                continue;
+            }
+            let json = serde_json::to_string(&spec).unwrap_or_default();
+            let inserted = sqlx::query(
+                "INSERT OR IGNORE INTO sandboxes (id, name, spec, container_id, phase, created_at, last_active_at) \
+                 VALUES (?, ?, ?, ?, 'created', ?, ?)",
+            )
+            .bind(&spec.id)
+            .bind(&spec.name)
+            .bind(json)
+            .bind(container.id.clone())
+            .bind(spec.created_at)
+            .bind(chrono::Utc::now())
+            .execute(self.store().pool())
+            .await?;
+            if inserted.rows_affected() > 0 {
+                added += 1;
+                if let (Some(key), Some(repo)) = (&spec.repo_key, &spec.repo) {
+                    self.note_repository(key, &repo.name).await?;
+                }
+            }
+        }
+        if added > 0 {
+            self.emit(sbx_api::UiEvent::SandboxesChanged { name: None });
+        }
+        Ok(added)
+    }
+
+    /// Helper containers (used while capturing) whose job is no longer running.
+    async fn remove_stray_helpers(&self) -> Result<()> {
+        let docker = self.engine().client().await?;
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, self.paths().instance()),
+                labels::filter(labels::KIND, labels::KIND_HELPER),
+            ],
+        )]);
+        let helpers = docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        for helper in helpers {
+            let job = helper
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(labels::JOB))
+                .cloned();
+            let running = match &job {
+                Some(id) => self.job(id).await?.is_some_and(|j| j.status == "running"),
+                None => false,
+            };
+            if !running {
+                let _ = docker
+                    .remove_container(
+                        &helper.id.unwrap_or_default(),
+                        Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+                    )
+                    .await;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! Repositories sandboxes were created from, and their default snapshot (N9): set in the app (stored here) or in
+//! `.amika/config.toml` `[sandbox] snapshot`; the app's value wins.
+
+use chrono::Utc;
+use sbx_api::{ApiError, DefaultSource, RepoDefaultRequest, Repository};
+use std::path::Path;
+
+use crate::{Core, Error, Result, config, git};
+
+#[derive(sqlx::FromRow)]
+struct RepoRow {
+    root: String,
+    name: String,
+    default_snapshot: Option<String>,
+    sandboxes_created: i64,
+}
+
+impl Core {
+    /// Remember that a sandbox was created from the repository `key` (its host root, or its URL).
+    pub(crate) async fn note_repository(&self, key: &str, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO repositories (root, name, sandboxes_created, last_used_at) VALUES (?, ?, 1, ?) \
+             ON CONFLICT(root) DO UPDATE SET sandboxes_created = sandboxes_created + 1, last_used_at = excluded.last_used_at",
+        )
+        .bind(key)
+        .bind(name)
+        .bind(Utc::now())
+        .execute(self.store().pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The default snapshot set in the app for repository `key`.
+    pub async fn app_default_snapshot(&self, key: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT default_snapshot FROM repositories WHERE root = ?")
+                .bind(key)
+                .fetch_optional(self.store().pool())
+                .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    fn repository_view(&self, row: RepoRow) -> Repository {
+        let config_snapshot = Path::new(&row.root)
+            .is_dir()
+            .then(|| config::load(Path::new(&row.root)).ok().flatten())
+            .flatten()
+            .and_then(|c| c.snapshot);
+        let (default_snapshot, default_source) = match (&row.default_snapshot, &config_snapshot) {
+            (Some(app), _) => (Some(app.clone()), Some(DefaultSource::App)),
+            (None, Some(file)) => (Some(file.clone()), Some(DefaultSource::RepoConfig)),
+            (None, None) => (None, None),
+        };
+        Repository {
+            root: row.root,
+            name: row.name,
+            default_snapshot,
+            default_source,
+            app_snapshot: row.default_snapshot,
+            config_snapshot,
+            sandboxes_created: row.sandboxes_created.max(0) as u64,
+        }
+    }
+
+    /// Every repository sandboxes were created from (or that has a default set), most recently used first.
+    pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
+        let rows: Vec<RepoRow> = sqlx::query_as(
+            "SELECT root, name, default_snapshot, sandboxes_created FROM repositories \
+             ORDER BY last_used_at DESC, name",
+        )
+        .fetch_all(self.store().pool())
+        .await?;
+        Ok(rows.into_iter().map(|r| self.repository_view(r)).collect())
+    }
+
+    /// The repository a path (inside a local repository) or URL names, as its key and name.
+    fn repository_key(&self, path: &str) -> Result<(String, String)> {
+        let source = git::resolve(
+            &sbx_api::GitChoice::Source(path.to_string()),
+            &std::env::current_dir().unwrap_or_default(),
+        )
+        .map_err(|e| match e {
+            ApiError::InvalidInput { value, message, .. } => {
+                ApiError::invalid("path", value, message)
+            }
+            other => other,
+        })?
+        .ok_or_else(|| ApiError::invalid("path", path, "not a repository"))?;
+        Ok((source.display(), source.name))
+    }
+
+    /// The repository `path` is in, with its defaults.
+    pub async fn repository(&self, path: &str) -> Result<Repository> {
+        let (key, name) = self.repository_key(path)?;
+        let row: Option<RepoRow> = sqlx::query_as(
+            "SELECT root, name, default_snapshot, sandboxes_created FROM repositories WHERE root = ?",
+        )
+        .bind(&key)
+        .fetch_optional(self.store().pool())
+        .await?;
+        Ok(self.repository_view(row.unwrap_or(RepoRow {
+            root: key,
+            name,
+            default_snapshot: None,
+            sandboxes_created: 0,
+        })))
+    }
+
+    /// Set (an active snapshot) or clear (`None`) the app's default snapshot of the repository `path` is in.
+    pub async fn set_repo_default(&self, request: &RepoDefaultRequest) -> Result<Repository> {
+        let (key, name) = self.repository_key(&request.path)?;
+        if let Some(snapshot) = &request.snapshot {
+            self.active_snapshot("snapshot", snapshot).await?;
+        }
+        sqlx::query(
+            "INSERT INTO repositories (root, name, default_snapshot, sandboxes_created, last_used_at) \
+             VALUES (?, ?, ?, 0, ?) ON CONFLICT(root) DO UPDATE SET default_snapshot = excluded.default_snapshot",
+        )
+        .bind(&key)
+        .bind(&name)
+        .bind(&request.snapshot)
+        .bind(Utc::now())
+        .execute(self.store().pool())
+        .await
+        .map_err(Error::from)?;
+        self.repository(&request.path).await
+    }
+}

@@ -1,0 +1,252 @@
+//! The background runner: one process at a time (a lease in SQLite, whether the desktop app or `sbx serve` runs)
+//! does the periodic work — idle auto-stop and auto-delete (S7), automatic snapshots (N8), the expiry reaper (N7)
+//! and recovery of interrupted work.
+//!
+//! **Idle** means: the sandbox is running (not setting up), no command session (exec, ssh, terminal) is running in
+//! it, and its processes used less than [`IDLE_CPU_FRACTION`] of one CPU on average since the previous check. A
+//! sandbox that has been idle at every check for its auto-stop interval is stopped. A stopped sandbox with an
+//! auto-delete interval is deleted that long after it stopped (its git volume is kept).
+
+use bollard::query_parameters::StatsOptionsBuilder;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use sbx_api::SandboxState;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::sandbox::SandboxRecord;
+use crate::sandbox::parse_time;
+use crate::sandbox::state::Phase;
+use crate::{Core, Result};
+
+/// Environment variable setting how many seconds a "minute" of the interval settings lasts (default 60). For tests
+/// only: it lets auto-stop, auto-delete and schedules be tested with short intervals.
+pub const MINUTE_ENV: &str = "SANDBOX_DESKTOP_MINUTE_SECS";
+/// The lease the runner holds.
+pub const RUNNER_LEASE: &str = "runner";
+/// A lease not renewed for this long can be taken by another process.
+const LEASE_TTL: Duration = Duration::from_secs(15);
+/// Below this share of one CPU (averaged between two checks) a sandbox counts as idle.
+pub const IDLE_CPU_FRACTION: f64 = 0.05;
+
+/// The length of one interval minute.
+pub fn minute() -> Duration {
+    std::env::var(MINUTE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(60))
+}
+
+/// How often the runner looks: a quarter of a minute, between 0.25 s and 5 s.
+pub fn tick() -> Duration {
+    (minute() / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
+}
+
+/// CPU samples of the idle check, by container id.
+#[derive(Debug, Default)]
+pub struct CpuSamples {
+    samples: Mutex<HashMap<String, (u64, Instant)>>,
+}
+
+impl Core {
+    /// Take or renew the lease `name` for this process; true when this process holds it now.
+    pub async fn hold_lease(&self, name: &str) -> Result<bool> {
+        let now = Utc::now().timestamp_millis();
+        let expires = now + LEASE_TTL.as_millis() as i64;
+        let result = sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) \
+             ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+             WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
+        )
+        .bind(name)
+        .bind(self.process_token())
+        .bind(expires)
+        .bind(now)
+        .execute(self.store().pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Give the lease up (on orderly shutdown) so another process can take it at once.
+    pub async fn release_lease(&self, name: &str) -> Result<()> {
+        sqlx::query("DELETE FROM leases WHERE name = ? AND holder = ?")
+            .bind(name)
+            .bind(self.process_token())
+            .execute(self.store().pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The process token holding the lease `name`, if it is current.
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT holder, expires_at FROM leases WHERE name = ?")
+                .bind(name)
+                .fetch_optional(self.store().pool())
+                .await?;
+        Ok(row
+            .filter(|(_, expires)| *expires >= Utc::now().timestamp_millis())
+            .map(|(holder, _)| holder))
+    }
+
+    /// Run the background runner for as long as the process lives.
+    pub fn spawn_runner(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let core = Arc::clone(self);
+        tokio::spawn(async move {
+            core.recover().await;
+            let mut last_recovery = Instant::now();
+            loop {
+                match core.hold_lease(RUNNER_LEASE).await {
+                    Ok(true) => {
+                        if last_recovery.elapsed() > Duration::from_secs(30) {
+                            core.recover().await;
+                            last_recovery = Instant::now();
+                        }
+                        core.runner_pass().await;
+                    }
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!("runner lease: {error}"),
+                }
+                tokio::time::sleep(tick()).await;
+            }
+        })
+    }
+
+    /// One pass of the periodic work.
+    pub async fn runner_pass(self: &Arc<Self>) {
+        if self.engine().client().await.is_err() {
+            return;
+        }
+        if let Err(error) = self.idle_pass().await {
+            tracing::warn!("idle check: {error}");
+        }
+        if let Err(error) = self.schedule_pass().await {
+            tracing::warn!("automatic snapshots: {error}");
+        }
+        if let Err(error) = self.reaper_pass().await {
+            tracing::warn!("snapshot reaper: {error}");
+        }
+    }
+
+    /// Auto-stop idle sandboxes and auto-delete long-stopped ones.
+    async fn idle_pass(&self) -> Result<()> {
+        let minute = chrono::Duration::from_std(minute()).unwrap_or(chrono::Duration::seconds(60));
+        let now = Utc::now();
+        for record in self.sandbox_records().await? {
+            if record.phase != Phase::Created {
+                continue;
+            }
+            let Some(inspect) = self.inspect_container(&record).await? else {
+                continue;
+            };
+            let state = inspect.state.clone().unwrap_or_default();
+            let container_id = inspect.id.clone().unwrap_or_default();
+            let view = self.sandbox_view(&record).await?;
+            match view.state {
+                SandboxState::Running => {
+                    if record.spec.auto_stop_minutes == 0 {
+                        continue;
+                    }
+                    let busy = self
+                        .has_running_exec(&inspect.exec_ids.unwrap_or_default())
+                        .await?
+                        || self.cpu_busy(&container_id).await?;
+                    if busy {
+                        self.touch_active(&record.spec.id).await?;
+                        continue;
+                    }
+                    let started = state.started_at.as_deref().and_then(parse_time);
+                    let last_active = self.last_active(&record).await?;
+                    let idle_since = match (started, last_active) {
+                        (Some(a), Some(b)) => a.max(b),
+                        (a, b) => a.or(b).unwrap_or(now),
+                    };
+                    if now - idle_since >= minute * record.spec.auto_stop_minutes as i32 {
+                        tracing::info!(
+                            "auto-stopping sandbox {} after {} idle minutes",
+                            record.spec.name,
+                            record.spec.auto_stop_minutes
+                        );
+                        self.stop_sandbox(&record.spec.name).await?;
+                    }
+                }
+                SandboxState::SettingUp => self.touch_active(&record.spec.id).await?,
+                SandboxState::Stopped | SandboxState::SetupFailed | SandboxState::Failed => {
+                    let Some(after) = record.spec.auto_delete_minutes else {
+                        continue;
+                    };
+                    let Some(finished) = state.finished_at.as_deref().and_then(parse_time) else {
+                        continue;
+                    };
+                    if now - finished >= minute * after as i32 {
+                        tracing::info!(
+                            "auto-deleting sandbox {} {after} minutes after it stopped",
+                            record.spec.name
+                        );
+                        self.delete_sandbox(&record.spec.name, true).await?;
+                    }
+                }
+                SandboxState::Creating => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn last_active(&self, record: &SandboxRecord) -> Result<Option<DateTime<Utc>>> {
+        let row: Option<(Option<DateTime<Utc>>,)> =
+            sqlx::query_as("SELECT last_active_at FROM sandboxes WHERE id = ?")
+                .bind(&record.spec.id)
+                .fetch_optional(self.store().pool())
+                .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    /// Whether any of these exec sessions is still running.
+    async fn has_running_exec(&self, exec_ids: &[String]) -> Result<bool> {
+        let docker = self.engine().client().await?;
+        for id in exec_ids {
+            if let Ok(inspect) = docker.inspect_exec(id).await
+                && inspect.running == Some(true)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the container used at least [`IDLE_CPU_FRACTION`] of a CPU since the previous sample (false on the
+    /// first sample).
+    async fn cpu_busy(&self, container_id: &str) -> Result<bool> {
+        let docker = self.engine().client().await?;
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let mut stream = docker.stats(container_id, Some(options));
+        let Some(Ok(stats)) = stream.next().await else {
+            return Ok(false);
+        };
+        let usage = stats
+            .cpu_stats
+            .and_then(|c| c.cpu_usage)
+            .and_then(|u| u.total_usage)
+            .unwrap_or(0);
+        let now = Instant::now();
+        let previous = self
+            .cpu_samples
+            .samples
+            .lock()
+            .ok()
+            .and_then(|mut map| map.insert(container_id.to_string(), (usage, now)));
+        Ok(match previous {
+            Some((before, at)) if usage >= before => {
+                let wall = now.duration_since(at).as_nanos().max(1) as f64;
+                (usage - before) as f64 / wall >= IDLE_CPU_FRACTION
+            }
+            _ => false,
+        })
+    }
+}

@@ -1,0 +1,251 @@
+//! The container of a sandbox: its entry script (setup once, then a long-running main command, on any image with
+//! `/bin/sh`), its mounts, ports, resources and labels.
+
+use bollard::models::{
+    ContainerCreateBody, HostConfig, Mount, MountType, PortBinding as DockerPort,
+};
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::credentials::Credential;
+use crate::labels;
+use crate::sandbox::spec::SandboxSpec;
+
+/// Where the setup script is, inside the sandbox.
+pub const SETUP_SCRIPT_PATH: &str = "/usr/local/etc/amikad/setup/setup.sh";
+/// The state folder of the entry script inside the sandbox.
+pub const STATE_DIR: &str = "/var/lib/amikad";
+/// Exit code of the entry script when the setup script failed: the sandbox is `setup-failed`.
+pub const SETUP_FAILED_EXIT: i64 = 97;
+/// Printed when the setup script starts.
+pub const SETUP_START_MARKER: &str = "[amikad] setup: start";
+/// Printed when the setup script succeeded.
+pub const SETUP_DONE_MARKER: &str = "[amikad] setup: done";
+/// Printed (with the exit code) when the setup script failed.
+pub const SETUP_FAILED_MARKER: &str = "[amikad] setup: failed with exit code";
+/// Printed once the sandbox is ready (after setup, or at once on later boots).
+pub const READY_MARKER: &str = "[amikad] ready";
+/// Where the file of secret environment variables is mounted (never in the container's configuration, so a
+/// commit cannot capture them).
+pub const SECRET_ENV_PATH: &str = "/run/amikad/secret.env";
+/// The no-op setup script.
+pub const NOOP_SETUP: &str = "#!/bin/sh\n# No-op setup script.\nexit 0\n";
+
+/// The entry script, run as `sh -c SCRIPT`: runs the setup script once per sandbox (the marker is keyed by the
+/// sandbox id, so a sandbox restored from a snapshot runs it once again), then keeps running until stopped.
+/// Only POSIX sh features, so it works on busybox.
+const ENTRY_SCRIPT: &str = r#"S=/var/lib/amikad
+if [ -r /run/amikad/secret.env ]; then set -a; . /run/amikad/secret.env; set +a; fi
+mkdir -p "$S" 2>/dev/null
+rm -f "$S/ready"
+trap 'exit 0' TERM INT HUP
+cd "${AMIKA_AGENT_CWD:-/}" 2>/dev/null || { mkdir -p "${AMIKA_AGENT_CWD:-/}" 2>/dev/null && cd "${AMIKA_AGENT_CWD:-/}"; } || cd /
+if [ ! -e "$S/setup-done-$AMIKA_SANDBOX_ID" ]; then
+  echo "[amikad] setup: start"
+  SETUP=/usr/local/etc/amikad/setup/setup.sh
+  if [ -x "$SETUP" ]; then "$SETUP"; elif [ -e "$SETUP" ]; then /bin/sh "$SETUP"; else true; fi
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "[amikad] setup: failed with exit code $rc"
+    exit 97
+  fi
+  : > "$S/setup-done-$AMIKA_SANDBOX_ID"
+  echo "[amikad] setup: done"
+fi
+: > "$S/ready"
+echo "[amikad] ready"
+if command -v sleep >/dev/null 2>&1; then
+  while :; do sleep 86400 & wait $!; done
+else
+  while :; do read -r _ || true; done
+fi
+"#;
+
+/// Everything the container needs besides the spec.
+#[derive(Debug)]
+pub struct ContainerPlan<'a> {
+    /// The data dir's instance id (label).
+    pub instance: &'a str,
+    /// The job creating it (label).
+    pub job_id: &'a str,
+    /// The host file mounted read-only as the setup script.
+    pub setup_file: &'a Path,
+    /// The git volume, when there is a repository.
+    pub volume: Option<&'a str>,
+    /// Credential files to mount read-only.
+    pub credentials: &'a [Credential],
+    /// The host file of secret environment variables, when the sandbox has any.
+    pub secret_env_file: Option<&'a Path>,
+}
+
+/// The labels of a sandbox container.
+pub fn sandbox_labels(spec: &SandboxSpec, instance: &str, job_id: &str) -> HashMap<String, String> {
+    let mut map = labels::base(instance, labels::KIND_SANDBOX);
+    map.insert(labels::ID.into(), spec.id.clone());
+    map.insert(labels::NAME.into(), spec.name.clone());
+    map.insert(labels::JOB.into(), job_id.to_string());
+    map.insert(labels::SOURCE.into(), spec.template.clone());
+    if let Ok(json) = serde_json::to_string(spec) {
+        map.insert(labels::RECORD.into(), json);
+    }
+    map
+}
+
+/// Environment of the container: the app's own variables, then the user's that are not secret. Secret ones reach
+/// processes through [`SECRET_ENV_PATH`] (the entry script) and the exec calls (see [`secret_env`]).
+pub fn container_env(spec: &SandboxSpec) -> Vec<String> {
+    let mut env = vec![
+        format!("AMIKA_AGENT_CWD={}", spec.agent_cwd),
+        format!("AMIKA_SANDBOX_ID={}", spec.id),
+        format!("AMIKA_SANDBOX_NAME={}", spec.name),
+        "HOME=/home/amika".to_string(),
+    ];
+    env.extend(
+        spec.env
+            .iter()
+            .filter(|v| !v.secret)
+            .map(|v| format!("{}={}", v.name, v.value)),
+    );
+    env
+}
+
+/// The secret variables as `NAME=value`, for exec calls.
+pub fn secret_env(spec: &SandboxSpec) -> Vec<String> {
+    spec.env
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| format!("{}={}", v.name, v.value))
+        .collect()
+}
+
+/// The secret variables as a POSIX shell file the entry script sources (`NAME='value'` lines).
+pub fn secret_env_file(spec: &SandboxSpec) -> Option<String> {
+    let lines: Vec<String> = spec
+        .env
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| format!("{}='{}'", v.name, v.value.replace('\'', "'\\''")))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n") + "\n")
+}
+
+/// The create body of the sandbox's container.
+pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> ContainerCreateBody {
+    let mut mounts = vec![Mount {
+        target: Some(SETUP_SCRIPT_PATH.to_string()),
+        source: Some(plan.setup_file.display().to_string()),
+        typ: Some(MountType::BIND),
+        read_only: Some(true),
+        ..Default::default()
+    }];
+    if let (Some(volume), Some(repo)) = (plan.volume, &spec.repo) {
+        mounts.push(Mount {
+            target: Some(repo.mount_path.clone()),
+            source: Some(volume.to_string()),
+            typ: Some(MountType::VOLUME),
+            read_only: Some(false),
+            ..Default::default()
+        });
+    }
+    if let Some(file) = plan.secret_env_file {
+        mounts.push(Mount {
+            target: Some(SECRET_ENV_PATH.to_string()),
+            source: Some(file.display().to_string()),
+            typ: Some(MountType::BIND),
+            read_only: Some(true),
+            ..Default::default()
+        });
+    }
+    for credential in plan.credentials {
+        mounts.push(Mount {
+            target: Some(credential.sandbox_path()),
+            source: Some(credential.host_path.display().to_string()),
+            typ: Some(MountType::BIND),
+            read_only: Some(true),
+            ..Default::default()
+        });
+    }
+    let mut port_bindings: HashMap<String, Option<Vec<DockerPort>>> = HashMap::new();
+    let mut exposed = Vec::new();
+    for port in &spec.ports {
+        let key = format!("{}/{}", port.container_port, port.protocol.as_str());
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        port_bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(DockerPort {
+                host_ip: Some(port.host_ip.clone()),
+                host_port: Some(port.host_port.to_string()),
+            });
+    }
+    let host_config = HostConfig {
+        init: Some(true),
+        mounts: Some(mounts),
+        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+        nano_cpus: spec.cpus.map(|c| i64::from(c) * 1_000_000_000),
+        memory: spec.memory_mib.map(|m| i64::from(m) * 1024 * 1024),
+        ..Default::default()
+    };
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        entrypoint: Some(vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            ENTRY_SCRIPT.to_string(),
+            "amikad".to_string(),
+        ]),
+        cmd: Some(Vec::new()),
+        env: Some(container_env(spec)),
+        working_dir: Some(spec.agent_cwd.clone()),
+        user: Some("0:0".to_string()),
+        open_stdin: Some(true),
+        stop_timeout: Some(5),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        labels: Some(sandbox_labels(spec, plan.instance, plan.job_id)),
+        host_config: Some(host_config),
+        ..Default::default()
+    }
+}
+
+/// The setup script's output in a container log: the lines between the start marker and the end (done or failed)
+/// marker of the most recent run, markers excluded.
+pub fn setup_section(log: &str) -> String {
+    let mut section: Vec<&str> = Vec::new();
+    let mut inside = false;
+    for line in log.lines() {
+        if line.starts_with(SETUP_START_MARKER) {
+            section.clear();
+            inside = true;
+            continue;
+        }
+        if line.starts_with(SETUP_DONE_MARKER) || line.starts_with(SETUP_FAILED_MARKER) {
+            section.push(line);
+            inside = false;
+            continue;
+        }
+        if inside {
+            section.push(line);
+        }
+    }
+    let mut text = section.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_section_is_the_last_run() {
+        let log = "[amikad] setup: start\nold\n[amikad] setup: failed with exit code 3\n\
+                   [amikad] setup: start\ninstalling\nok\n[amikad] setup: done\n[amikad] ready\n";
+        assert_eq!(setup_section(log), "installing\nok\n[amikad] setup: done\n");
+        assert_eq!(setup_section("[amikad] ready\n"), "");
+    }
+}

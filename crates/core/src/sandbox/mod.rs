@@ -1,0 +1,425 @@
+//! Sandboxes (S1–S8): their records, state (derived from the engine), lifecycle (start, stop, restart, delete)
+//! and logs. Creation is in [`create`], commands in [`crate::exec`].
+
+pub mod container;
+pub mod create;
+pub mod spec;
+pub mod state;
+
+use bollard::models::ContainerInspectResponse;
+use bollard::query_parameters::{
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use sbx_api::{ApiError, LogsRequest, Sandbox, SandboxLogs, SandboxState, UiEvent};
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::{Core, Error, Result};
+use spec::SandboxSpec;
+use state::{ContainerFacts, Phase};
+
+/// A sandbox row: its spec and how creation went.
+#[derive(Debug, Clone)]
+pub struct SandboxRecord {
+    /// The resolved configuration.
+    pub spec: SandboxSpec,
+    /// Engine container id, once created.
+    pub container_id: Option<String>,
+    /// Creation outcome.
+    pub phase: Phase,
+    /// Why creation failed.
+    pub failure: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SandboxRow {
+    spec: String,
+    container_id: Option<String>,
+    phase: String,
+    failure: Option<String>,
+}
+
+impl SandboxRow {
+    fn into_record(self) -> Result<SandboxRecord> {
+        let spec: SandboxSpec = serde_json::from_str(&self.spec)
+            .map_err(|e| Error::Other(format!("unreadable sandbox record: {e}")))?;
+        Ok(SandboxRecord {
+            spec,
+            container_id: self.container_id,
+            phase: Phase::parse(&self.phase),
+            failure: self.failure,
+        })
+    }
+}
+
+/// Output lines of a container log, as they come.
+pub type LogStream = Pin<Box<dyn Stream<Item = Result<String>> + Send>>;
+
+impl Core {
+    /// The record of the sandbox called `name`.
+    pub async fn sandbox_record(&self, name: &str) -> Result<SandboxRecord> {
+        let row: Option<SandboxRow> = sqlx::query_as(
+            "SELECT spec, container_id, phase, failure FROM sandboxes WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(self.store().pool())
+        .await?;
+        row.ok_or_else(|| Error::Api(ApiError::not_found("sandbox", name)))?
+            .into_record()
+    }
+
+    /// Every sandbox record, oldest first.
+    pub async fn sandbox_records(&self) -> Result<Vec<SandboxRecord>> {
+        let rows: Vec<SandboxRow> = sqlx::query_as(
+            "SELECT spec, container_id, phase, failure FROM sandboxes ORDER BY created_at, name",
+        )
+        .fetch_all(self.store().pool())
+        .await?;
+        rows.into_iter().map(SandboxRow::into_record).collect()
+    }
+
+    /// Inspect the sandbox's container; `None` when it does not exist.
+    pub(crate) async fn inspect_container(
+        &self,
+        record: &SandboxRecord,
+    ) -> Result<Option<ContainerInspectResponse>> {
+        let docker = self.engine().client().await?;
+        let target = record
+            .container_id
+            .clone()
+            .unwrap_or_else(|| record.spec.container_name());
+        match docker.inspect_container(&target, None).await {
+            Ok(inspect) => Ok(Some(inspect)),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(self.engine().fail(e)),
+        }
+    }
+
+    /// The API view of a record, with its state from the engine.
+    pub async fn sandbox_view(&self, record: &SandboxRecord) -> Result<Sandbox> {
+        let inspect = if record.phase == Phase::Created {
+            self.inspect_container(record).await?
+        } else {
+            None
+        };
+        let facts = match &inspect {
+            None => ContainerFacts::Missing,
+            Some(inspect) => {
+                let ready = match state::running_since(inspect) {
+                    Some(started_at) => {
+                        let id = inspect.id.clone().unwrap_or_default();
+                        self.booted_ready(&id, &started_at).await?
+                    }
+                    None => false,
+                };
+                state::facts(inspect, ready)
+            }
+        };
+        let (state, reason) = state::derive(record.phase, record.failure.as_deref(), &facts);
+        let container_id = inspect
+            .and_then(|i| i.id)
+            .or_else(|| record.container_id.clone());
+        Ok(record.spec.to_api(state, reason, container_id))
+    }
+
+    /// Whether the container's log since `started_at` has the ready line. Remembered once true for that boot.
+    async fn booted_ready(&self, container_id: &str, started_at: &str) -> Result<bool> {
+        let key = format!("{container_id}@{started_at}");
+        if self
+            .ready_boots
+            .lock()
+            .map(|s| s.contains(&key))
+            .unwrap_or(false)
+        {
+            return Ok(true);
+        }
+        let since = parse_time(started_at);
+        let docker = self.engine().client().await?;
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .since(since.map(|t| t.timestamp() as i32).unwrap_or(0))
+            .build();
+        let mut stream = docker.logs(container_id, Some(options));
+        let mut ready = false;
+        let mut pending = String::new();
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { break };
+            pending.push_str(&chunk.to_string());
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                if let Some((stamp, text)) = line.split_once(' ')
+                    && text.trim_end().starts_with(container::READY_MARKER)
+                    && match (parse_time(stamp), since) {
+                        (Some(at), Some(since)) => at >= since,
+                        _ => true,
+                    }
+                {
+                    ready = true;
+                }
+            }
+        }
+        if ready && let Ok(mut set) = self.ready_boots.lock() {
+            set.insert(key);
+        }
+        Ok(ready)
+    }
+
+    /// All sandboxes with their current state.
+    pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
+        let mut out = Vec::new();
+        for record in self.sandbox_records().await? {
+            out.push(self.sandbox_view(&record).await?);
+        }
+        Ok(out)
+    }
+
+    /// One sandbox by name.
+    pub async fn get_sandbox(&self, name: &str) -> Result<Sandbox> {
+        let record = self.sandbox_record(name).await?;
+        self.sandbox_view(&record).await
+    }
+
+    fn changed(&self, name: &str) {
+        self.emit(UiEvent::SandboxesChanged {
+            name: Some(name.to_string()),
+        });
+    }
+
+    /// Start a stopped sandbox. The setup script runs only if it has not yet succeeded in this sandbox.
+    pub async fn start_sandbox(&self, name: &str) -> Result<Sandbox> {
+        let record = self.sandbox_record(name).await?;
+        let view = self.sandbox_view(&record).await?;
+        match view.state {
+            SandboxState::Running | SandboxState::SettingUp => return Ok(view),
+            SandboxState::Creating => {
+                return Err(
+                    ApiError::conflict(format!("sandbox '{name}' is still being created")).into(),
+                );
+            }
+            _ => {}
+        }
+        let Some(container_id) = view
+            .container_id
+            .clone()
+            .filter(|_| record.phase == Phase::Created)
+        else {
+            return Err(ApiError::conflict(format!(
+                "sandbox '{name}' has no container to start ({}); delete it and create it again",
+                view.state_reason.unwrap_or_else(|| view.state.to_string())
+            ))
+            .into());
+        };
+        let docker = self.engine().client().await?;
+        docker
+            .start_container(&container_id, None)
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        self.touch_active(&record.spec.id).await?;
+        self.changed(name);
+        self.get_sandbox(name).await
+    }
+
+    /// Stop a sandbox (its processes get a few seconds to exit).
+    pub async fn stop_sandbox(&self, name: &str) -> Result<Sandbox> {
+        let record = self.sandbox_record(name).await?;
+        if let Some(inspect) = self.inspect_container(&record).await?
+            && state::running_since(&inspect).is_some()
+        {
+            let docker = self.engine().client().await?;
+            let id = inspect.id.unwrap_or_default();
+            if inspect
+                .state
+                .as_ref()
+                .and_then(|s| s.paused)
+                .unwrap_or(false)
+            {
+                return Err(ApiError::conflict(format!(
+                    "sandbox '{name}' is paused while a snapshot is captured; try again when it finishes"
+                ))
+                .into());
+            }
+            docker
+                .stop_container(
+                    &id,
+                    Some(StopContainerOptionsBuilder::default().t(5).build()),
+                )
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+        }
+        self.changed(name);
+        self.get_sandbox(name).await
+    }
+
+    /// Stop, then start.
+    pub async fn restart_sandbox(&self, name: &str) -> Result<Sandbox> {
+        self.stop_sandbox(name).await?;
+        self.start_sandbox(name).await
+    }
+
+    /// Delete a sandbox: its container, its files and its record. Its git volume is kept. A running sandbox needs
+    /// `force`.
+    pub async fn delete_sandbox(&self, name: &str, force: bool) -> Result<()> {
+        let record = self.sandbox_record(name).await?;
+        if record.phase == Phase::Creating {
+            return Err(ApiError::conflict(format!(
+                "sandbox '{name}' is still being created; delete it when creation finishes"
+            ))
+            .into());
+        }
+        let inspect = self.inspect_container(&record).await?;
+        if let Some(inspect) = &inspect {
+            if state::running_since(inspect).is_some() && !force {
+                return Err(ApiError::conflict(format!(
+                    "sandbox '{name}' is running; stop it first or delete with --force"
+                ))
+                .into());
+            }
+            let docker = self.engine().client().await?;
+            let id = inspect.id.clone().unwrap_or_default();
+            if inspect
+                .state
+                .as_ref()
+                .and_then(|s| s.paused)
+                .unwrap_or(false)
+            {
+                let _ = docker.unpause_container(&id).await;
+            }
+            docker
+                .remove_container(
+                    &id,
+                    Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+                )
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+        }
+        self.forget_sandbox(&record.spec.id).await?;
+        self.changed(name);
+        Ok(())
+    }
+
+    /// Remove a sandbox's record and host files (its container is already gone).
+    pub(crate) async fn forget_sandbox(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sandboxes WHERE id = ?")
+            .bind(id)
+            .execute(self.store().pool())
+            .await?;
+        let dir = self.paths().sandbox_dir(id);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
+        }
+        Ok(())
+    }
+
+    /// Record that the sandbox was busy now (idle time counts from here).
+    pub(crate) async fn touch_active(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE sandboxes SET last_active_at = ? WHERE id = ?")
+            .bind(Utc::now())
+            .bind(id)
+            .execute(self.store().pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The setup output and the whole log of a sandbox.
+    pub async fn sandbox_logs(&self, request: &LogsRequest) -> Result<SandboxLogs> {
+        let record = self.sandbox_record(&request.name).await?;
+        let Some(inspect) = self.inspect_container(&record).await? else {
+            return Ok(SandboxLogs {
+                setup: String::new(),
+                all: String::new(),
+            });
+        };
+        let docker = self.engine().client().await?;
+        let mut builder = LogsOptionsBuilder::default().stdout(true).stderr(true);
+        if let Some(tail) = request.tail {
+            builder = builder.tail(&tail.to_string());
+        }
+        let mut stream = docker.logs(&inspect.id.unwrap_or_default(), Some(builder.build()));
+        let mut all = String::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(chunk) => all.push_str(&chunk.to_string()),
+                Err(e) => return Err(self.engine().fail(e)),
+            }
+        }
+        let setup = container::setup_section(&all);
+        Ok(SandboxLogs { setup, all })
+    }
+
+    /// Follow a sandbox's log: what was printed so far, then new lines as they come, until the container stops.
+    pub async fn follow_logs(&self, name: &str) -> Result<LogStream> {
+        let record = self.sandbox_record(name).await?;
+        let inspect = self
+            .inspect_container(&record)
+            .await?
+            .ok_or_else(|| ApiError::conflict(format!("sandbox '{name}' has no container")))?;
+        let docker = self.engine().client().await?;
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(true)
+            .build();
+        let id = inspect.id.unwrap_or_default();
+        let stream = docker
+            .logs(&id, Some(options))
+            .map(|item| item.map(|chunk| chunk.to_string()).map_err(Error::from));
+        Ok(Box::pin(stream))
+    }
+
+    /// Wait until the sandbox is running (or has failed), up to `timeout`. Follows the container's log for the ready
+    /// line rather than polling.
+    pub async fn wait_until_ready(&self, name: &str, timeout: Duration) -> Result<Sandbox> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let view = self.get_sandbox(name).await?;
+            match view.state {
+                SandboxState::Running
+                | SandboxState::Stopped
+                | SandboxState::SetupFailed
+                | SandboxState::Failed => return Ok(view),
+                SandboxState::Creating | SandboxState::SettingUp => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ApiError::conflict(format!(
+                    "sandbox '{name}' is still {} after {} s",
+                    view.state,
+                    timeout.as_secs()
+                ))
+                .into());
+            }
+            // Wait for the next log line (ready, setup output) or the container stopping, then look again.
+            if view.state == SandboxState::SettingUp
+                && let Ok(mut lines) = self.follow_logs(name).await
+            {
+                let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+                let _ = tokio::time::timeout(remaining, async {
+                    while let Some(Ok(line)) = lines.next().await {
+                        if line.contains(container::READY_MARKER)
+                            || line.contains(container::SETUP_FAILED_MARKER)
+                        {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+/// Parse an engine timestamp (RFC 3339 with nanoseconds).
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| t.timestamp() > 0)
+}

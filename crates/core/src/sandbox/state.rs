@@ -1,0 +1,222 @@
+//! A sandbox's state, derived from its container (Docker is the truth) and the creation outcome in the database.
+//!
+//! running vs setting-up: the entry script prints a ready line after setup; a running container whose log since its
+//! last start has that line is running. Stopped vs setup-failed vs failed: the exit code (the entry script exits 97
+//! when the setup script failed; a stop makes it exit 0).
+
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
+use sbx_api::SandboxState;
+
+use crate::sandbox::container::SETUP_FAILED_EXIT;
+
+/// The creation outcome recorded in the database (`sandboxes.phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The create job is still running.
+    Creating,
+    /// Creation finished; the container exists.
+    Created,
+    /// Creation failed.
+    Failed,
+}
+
+impl Phase {
+    /// The word stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Creating => "creating",
+            Phase::Created => "created",
+            Phase::Failed => "failed",
+        }
+    }
+
+    /// Parse the stored word (unknown words read as failed).
+    pub fn parse(text: &str) -> Phase {
+        match text {
+            "creating" => Phase::Creating,
+            "created" => Phase::Created,
+            _ => Phase::Failed,
+        }
+    }
+}
+
+/// What the container says, reduced to what state derivation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerFacts {
+    /// No such container.
+    Missing,
+    /// Created, never started.
+    Created,
+    /// Running (or paused, or restarting); `ready` tells whether setup has finished in this boot.
+    Running {
+        /// The ready line is in the log since the last start.
+        ready: bool,
+    },
+    /// Exited or dead.
+    Exited {
+        /// Exit code.
+        code: i64,
+        /// Killed for using too much memory.
+        oom: bool,
+    },
+}
+
+/// Whether an inspected container is running (or paused or restarting), and when it last started.
+pub fn running_since(inspect: &ContainerInspectResponse) -> Option<String> {
+    let state = inspect.state.as_ref()?;
+    matches!(
+        state.status,
+        Some(ContainerStateStatusEnum::RUNNING)
+            | Some(ContainerStateStatusEnum::PAUSED)
+            | Some(ContainerStateStatusEnum::RESTARTING)
+    )
+    .then(|| state.started_at.clone().unwrap_or_default())
+}
+
+/// The facts of an inspected container; `ready` is asked only for running ones.
+pub fn facts(inspect: &ContainerInspectResponse, ready: bool) -> ContainerFacts {
+    let Some(state) = inspect.state.as_ref() else {
+        return ContainerFacts::Missing;
+    };
+    match state.status {
+        Some(ContainerStateStatusEnum::CREATED) => ContainerFacts::Created,
+        Some(ContainerStateStatusEnum::RUNNING)
+        | Some(ContainerStateStatusEnum::PAUSED)
+        | Some(ContainerStateStatusEnum::RESTARTING) => ContainerFacts::Running { ready },
+        _ => ContainerFacts::Exited {
+            code: state.exit_code.unwrap_or(0),
+            oom: state.oom_killed.unwrap_or(false),
+        },
+    }
+}
+
+/// The sandbox state and, for failures, the reason.
+pub fn derive(
+    phase: Phase,
+    failure: Option<&str>,
+    container: &ContainerFacts,
+) -> (SandboxState, Option<String>) {
+    match phase {
+        Phase::Creating => return (SandboxState::Creating, None),
+        Phase::Failed => {
+            return (
+                SandboxState::Failed,
+                Some(failure.unwrap_or("creation failed").to_string()),
+            );
+        }
+        Phase::Created => {}
+    }
+    match container {
+        ContainerFacts::Missing => (
+            SandboxState::Failed,
+            Some("its container was removed outside the app".to_string()),
+        ),
+        ContainerFacts::Created => (SandboxState::Stopped, None),
+        ContainerFacts::Running { ready: true } => (SandboxState::Running, None),
+        ContainerFacts::Running { ready: false } => (SandboxState::SettingUp, None),
+        ContainerFacts::Exited { code, .. } if *code == SETUP_FAILED_EXIT => (
+            SandboxState::SetupFailed,
+            Some("the setup script exited with an error; see the setup log".to_string()),
+        ),
+        ContainerFacts::Exited { oom: true, .. } => (
+            SandboxState::Failed,
+            Some("killed: out of memory".to_string()),
+        ),
+        ContainerFacts::Exited {
+            code: 0 | 130 | 137 | 143,
+            ..
+        } => (SandboxState::Stopped, None),
+        ContainerFacts::Exited { code, .. } => (
+            SandboxState::Failed,
+            Some(format!("its main process exited with code {code}")),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_from_facts() {
+        use ContainerFacts::*;
+        let created = Phase::Created;
+        assert_eq!(
+            derive(Phase::Creating, None, &Missing).0,
+            SandboxState::Creating
+        );
+        assert_eq!(
+            derive(Phase::Failed, Some("clone failed"), &Missing),
+            (SandboxState::Failed, Some("clone failed".into()))
+        );
+        assert_eq!(derive(created, None, &Missing).0, SandboxState::Failed);
+        assert_eq!(
+            derive(created, None, &Running { ready: false }).0,
+            SandboxState::SettingUp
+        );
+        assert_eq!(
+            derive(created, None, &Running { ready: true }).0,
+            SandboxState::Running
+        );
+        assert_eq!(
+            derive(
+                created,
+                None,
+                &Exited {
+                    code: 0,
+                    oom: false
+                }
+            )
+            .0,
+            SandboxState::Stopped
+        );
+        assert_eq!(
+            derive(
+                created,
+                None,
+                &Exited {
+                    code: 143,
+                    oom: false
+                }
+            )
+            .0,
+            SandboxState::Stopped
+        );
+        assert_eq!(
+            derive(
+                created,
+                None,
+                &Exited {
+                    code: 97,
+                    oom: false
+                }
+            )
+            .0,
+            SandboxState::SetupFailed
+        );
+        assert_eq!(
+            derive(
+                created,
+                None,
+                &Exited {
+                    code: 137,
+                    oom: true
+                }
+            )
+            .0,
+            SandboxState::Failed
+        );
+        assert_eq!(
+            derive(
+                created,
+                None,
+                &Exited {
+                    code: 2,
+                    oom: false
+                }
+            )
+            .0,
+            SandboxState::Failed
+        );
+    }
+}

@@ -1,0 +1,622 @@
+//! Taking a snapshot (N1–N3): checks, the one-in-flight rule (a unique index, so it holds across processes), the
+//! scrub of injected secrets (fail closed), and the capture itself — pause, workspace archive, commit, then a
+//! second commit that adds the workspace and the labels — as a job that ends active or failed, never half-made.
+
+use bollard::models::{ContainerConfig, ContainerCreateBody};
+use bollard::query_parameters::{
+    CommitContainerOptionsBuilder, CreateContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    UploadToContainerOptionsBuilder,
+};
+use chrono::Utc;
+use futures_util::StreamExt;
+use sbx_api::{ApiError, CreateSnapshotRequest, SandboxState, Snapshot, SnapshotMode, UiEvent};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+use crate::jobs::JobHandle;
+use crate::sandbox::SandboxRecord;
+use crate::sandbox::spec::SandboxSpec;
+use crate::{Core, Error, Result, labels, settings, validate};
+
+/// Removes, inside the sandbox, what the app injected that is secret: copies of the mounted credential files
+/// (compared byte for byte with the mounted originals), tokens in git remote URLs, and `.git-credentials` files.
+/// Exits non-zero if anything could not be removed, so the capture is abandoned (fail closed).
+const SCRUB_SCRIPT: &str = r#"set -u
+status=0
+cands=/tmp/.amikad-scrub-candidates
+: > "$cands" || exit 90
+for dir in / /home /root /tmp /var/tmp /srv /opt; do :; done
+# Candidates: files the sandbox added or changed (given by the app), and the workspace.
+for f in "$@"; do printf '%s\n' "$f" >> "$cands"; done
+find /home/amika/workspace -xdev -type f -size -2048k 2>/dev/null >> "$cands"
+while IFS= read -r cred; do
+  [ -n "$cred" ] || continue
+  [ -f "$cred" ] || continue
+  size=$(wc -c < "$cred")
+  while IFS= read -r f; do
+    [ -f "$f" ] || continue
+    [ "$f" = "$cred" ] && continue
+    [ "$(wc -c < "$f" 2>/dev/null)" = "$size" ] || continue
+    if cmp -s "$f" "$cred"; then rm -f "$f" || status=91; fi
+  done < "$cands"
+done <<CREDS
+__CREDENTIALS__
+CREDS
+rm -f "$cands"
+for f in $(find /home /root /srv /opt /workspace -xdev \( -name .git-credentials -o -name .git-credentials.lock \) 2>/dev/null); do
+  rm -f "$f" || status=92
+done
+for cfg in $(find /home /root /srv /opt /workspace -xdev -path '*/.git/config' 2>/dev/null); do
+  if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then
+    sed -i -E 's#(://)[^/@[:space:]]+@#\1#g' "$cfg" || status=93
+    if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then status=94; fi
+  fi
+done
+exit $status
+"#;
+
+/// A snapshot name of at most 40 characters: `<prefix>-<sandbox part>-<time>`.
+pub fn generated_name(prefix: &str, sandbox: &str) -> String {
+    let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let room = 40usize.saturating_sub(prefix.len() + stamp.len() + 2);
+    let part: String = sandbox.chars().take(room).collect();
+    let part = part.trim_end_matches('-');
+    format!("{prefix}-{part}-{stamp}")
+}
+
+impl Core {
+    /// Take a snapshot of a running sandbox. Returns at once with the snapshot `capturing` (or, with `wait`, when it
+    /// is active or failed). A second request while one is in flight for the sandbox is rejected.
+    pub async fn create_snapshot(
+        self: &Arc<Self>,
+        request: &CreateSnapshotRequest,
+    ) -> Result<Snapshot> {
+        let (record, job) = self.begin_snapshot(request).await?;
+        let name = request.name.clone();
+        let core = Arc::clone(self);
+        let mode = request.mode;
+        let quick = request.quick;
+        let task = tokio::spawn(async move { core.capture(&record, job, mode, quick).await });
+        if request.wait {
+            let _ = task.await;
+        }
+        Ok(self.snapshot_record(&name).await?.to_api())
+    }
+
+    /// Check the request and record the snapshot as `capturing` with its job. The database rejects a second
+    /// snapshot in flight for the same sandbox.
+    pub(crate) async fn begin_snapshot(
+        self: &Arc<Self>,
+        request: &CreateSnapshotRequest,
+    ) -> Result<(SandboxRecord, JobHandle)> {
+        validate::name("name", &request.name)?;
+        let record = self.sandbox_record(&request.sandbox).await?;
+        let view = self.sandbox_view(&record).await?;
+        if view.state != SandboxState::Running {
+            return Err(ApiError::conflict(format!(
+                "sandbox '{}' is {}; only a running sandbox can be snapshotted",
+                request.sandbox, view.state
+            ))
+            .into());
+        }
+        if self.snapshot_record(&request.name).await.is_ok() {
+            return Err(ApiError::invalid(
+                "name",
+                &request.name,
+                "a snapshot with this name already exists",
+            )
+            .into());
+        }
+        let settings = settings::load(&self.paths().settings());
+        let now = Utc::now();
+        let expires_at = settings.snapshot_retention_days.map(|days| {
+            now + chrono::Duration::from_std(crate::runner::minute() * (days * 24 * 60))
+                .unwrap_or(chrono::Duration::days(i64::from(days)))
+        });
+        let spec = snapshot_spec(&record.spec, request.mode);
+        let spec_json = serde_json::to_string(&spec).map_err(|e| Error::Other(e.to_string()))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let job_id = uuid::Uuid::new_v4().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
+             status, created_at, expires_at, mode, consistency, spec, job_id) \
+             VALUES (?, ?, ?, ?, ?, ?, 'capturing', ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&request.name)
+        .bind(&record.spec.template)
+        .bind(&record.spec.id)
+        .bind(&record.spec.name)
+        .bind(&record.spec.repo_key)
+        .bind(now)
+        .bind(expires_at)
+        .bind(request.mode.as_str())
+        .bind(if request.quick { "crash" } else { "application" })
+        .bind(spec_json)
+        .bind(&job_id)
+        .execute(self.store().pool())
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                if db.message().contains("snapshots.name") {
+                    return Err(ApiError::invalid(
+                        "name",
+                        &request.name,
+                        "a snapshot with this name already exists",
+                    )
+                    .into());
+                }
+                let in_flight: Option<(String,)> = sqlx::query_as(
+                    "SELECT name FROM snapshots WHERE source_sandbox_id = ? AND status IN ('capturing', 'finalizing')",
+                )
+                .bind(&record.spec.id)
+                .fetch_optional(self.store().pool())
+                .await?;
+                return Err(ApiError::conflict(format!(
+                    "a snapshot of sandbox '{}' is already in flight ({}); wait until it is active or failed",
+                    record.spec.name,
+                    in_flight.map(|r| r.0).unwrap_or_default()
+                ))
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let job = match self
+            .begin_job_with_id(&job_id, "snapshot", &request.name)
+            .await
+        {
+            Ok(job) => job,
+            Err(error) => {
+                let _ = sqlx::query("DELETE FROM snapshots WHERE id = ?")
+                    .bind(&id)
+                    .execute(self.store().pool())
+                    .await;
+                return Err(error);
+            }
+        };
+        self.emit(UiEvent::SnapshotsChanged);
+        Ok((record, job))
+    }
+
+    /// The capture job: ends with the snapshot active, or failed with its reason and nothing left behind.
+    pub(crate) async fn capture(
+        &self,
+        source: &SandboxRecord,
+        job: JobHandle,
+        mode: SnapshotMode,
+        quick: bool,
+    ) -> Result<()> {
+        let snapshot = self.snapshot_record(&job.target).await?;
+        match self
+            .capture_steps(source, &snapshot.id, &job, mode, quick)
+            .await
+        {
+            Ok(()) => {
+                let _ = sqlx::query("UPDATE snapshots SET status = 'active' WHERE id = ?")
+                    .bind(&snapshot.id)
+                    .execute(self.store().pool())
+                    .await;
+                let _ = job.succeed().await;
+                self.emit(UiEvent::SnapshotsChanged);
+                if mode == SnapshotMode::Scrub
+                    && let Err(error) = self.delete_sandbox(&source.spec.name, true).await
+                {
+                    tracing::warn!(
+                        "deleting sandbox {} after its snapshot: {error}",
+                        source.spec.name
+                    );
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let message = ApiError::from(error).to_string();
+                self.abandon_capture(&snapshot.id, &job.id, Some(&source.spec.name))
+                    .await;
+                let _ = sqlx::query(
+                    "UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?",
+                )
+                .bind(&message)
+                .bind(&snapshot.id)
+                .execute(self.store().pool())
+                .await;
+                let _ = job.fail(&message).await;
+                self.emit(UiEvent::SnapshotsChanged);
+                Err(Error::Other(message))
+            }
+        }
+    }
+
+    async fn set_snapshot_status(
+        &self,
+        id: &str,
+        status: &str,
+        job: &JobHandle,
+        message: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE snapshots SET status = ? WHERE id = ?")
+            .bind(status)
+            .bind(id)
+            .execute(self.store().pool())
+            .await?;
+        job.stage(status, message, None).await;
+        self.emit(UiEvent::SnapshotsChanged);
+        Ok(())
+    }
+
+    async fn capture_steps(
+        &self,
+        source: &SandboxRecord,
+        snapshot_id: &str,
+        job: &JobHandle,
+        mode: SnapshotMode,
+        quick: bool,
+    ) -> Result<()> {
+        let snapshot = self.snapshot_record(&job.target).await?;
+        let docker = self.engine().client().await?;
+        let container = self.running_container(&source.spec.name).await?;
+        job.stage("capturing", "checking the sandbox", Some(0.05))
+            .await;
+
+        if mode == SnapshotMode::Scrub {
+            job.stage("capturing", "removing injected secrets", Some(0.1))
+                .await;
+            self.scrub(&container, &source.spec).await?;
+        }
+
+        // The moment of the snapshot: paused (application-consistent) unless quick.
+        if !quick {
+            docker
+                .pause_container(&container)
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+        }
+        let frozen = self.freeze(&container, source, snapshot_id, job).await;
+        if !quick {
+            let _ = docker.unpause_container(&container).await;
+        }
+        let (partial, workspace) = frozen?;
+
+        self.set_snapshot_status(
+            snapshot_id,
+            "finalizing",
+            job,
+            "adding the workspace and configuration",
+        )
+        .await?;
+        let image_repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
+        let image_tag = snapshot_id
+            .split('-')
+            .next()
+            .unwrap_or(snapshot_id)
+            .to_string();
+        let final_image = format!("{image_repo}:{image_tag}");
+        let mut final_labels = labels::base(self.paths().instance(), labels::KIND_SNAPSHOT);
+        final_labels.insert(labels::ID.into(), snapshot_id.to_string());
+        final_labels.insert(labels::NAME.into(), snapshot.name.clone());
+        final_labels.insert(labels::JOB.into(), job.id.clone());
+        final_labels.insert(labels::SOURCE.into(), source.spec.name.clone());
+        let mut record_for_label = snapshot.to_api();
+        record_for_label.status = sbx_api::SnapshotStatus::Active;
+        record_for_label.image = Some(final_image.clone());
+        final_labels.insert(
+            labels::RECORD.into(),
+            serde_json::json!({ "snapshot": record_for_label, "spec": snapshot.sandbox_spec()? })
+                .to_string(),
+        );
+
+        // A helper container of the partial image receives the workspace; its commit is the snapshot.
+        let mut helper_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
+        helper_labels.insert(labels::ID.into(), snapshot_id.to_string());
+        helper_labels.insert(labels::JOB.into(), job.id.clone());
+        let helper = docker
+            .create_container(
+                Some(CreateContainerOptionsBuilder::default().build()),
+                ContainerCreateBody {
+                    image: Some(partial.clone()),
+                    entrypoint: Some(vec!["/bin/sh".into()]),
+                    cmd: Some(Vec::new()),
+                    labels: Some(helper_labels),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        let result = async {
+            if let (Some(path), Some(repo)) = (&workspace, &source.spec.repo) {
+                let parent = std::path::Path::new(&repo.mount_path)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "/".into());
+                let bytes = tokio::fs::read(path)
+                    .await
+                    .map_err(|e| Error::io("reading the workspace archive", e))?;
+                docker
+                    .upload_to_container(
+                        &helper.id,
+                        Some(
+                            UploadToContainerOptionsBuilder::default()
+                                .path(&parent)
+                                .build(),
+                        ),
+                        bollard::body_full(bytes.into()),
+                    )
+                    .await
+                    .map_err(|e| self.engine().fail(e))?;
+            }
+            docker
+                .commit_container(
+                    CommitContainerOptionsBuilder::default()
+                        .container(&helper.id)
+                        .repo(&image_repo)
+                        .tag(&image_tag)
+                        .pause(false)
+                        .comment(&format!("Sandbox Desktop snapshot {}", snapshot.name))
+                        .build(),
+                    ContainerConfig {
+                        labels: Some(final_labels),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+            Ok::<(), Error>(())
+        }
+        .await;
+        let _ = docker
+            .remove_container(
+                &helper.id,
+                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+            )
+            .await;
+        let _ = docker
+            .remove_image(
+                &partial,
+                Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
+                None,
+            )
+            .await;
+        if let Some(path) = &workspace {
+            let _ = std::fs::remove_file(path);
+        }
+        result?;
+
+        let size = self
+            .image_own_size(&final_image, &source.spec.image)
+            .await
+            .ok();
+        sqlx::query("UPDATE snapshots SET image = ?, size_bytes = ? WHERE id = ?")
+            .bind(&final_image)
+            .bind(size.map(|s| s as i64))
+            .bind(snapshot_id)
+            .execute(self.store().pool())
+            .await?;
+        job.stage("finalizing", "done", Some(1.0)).await;
+        Ok(())
+    }
+
+    /// While the container is paused (or not, when quick): archive the workspace and commit the filesystem to a
+    /// partial image. Returns the partial image and the workspace archive file.
+    async fn freeze(
+        &self,
+        container: &str,
+        source: &SandboxRecord,
+        snapshot_id: &str,
+        job: &JobHandle,
+    ) -> Result<(String, Option<std::path::PathBuf>)> {
+        let docker = self.engine().client().await?;
+        let workspace = match &source.spec.repo {
+            Some(repo) => {
+                job.stage("capturing", "archiving the workspace", Some(0.3))
+                    .await;
+                let dir = self.paths().scratch_dir();
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::io("creating the scratch dir", e))?;
+                let path = dir.join(format!("{snapshot_id}-workspace.tar"));
+                let mut file = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+                let mut stream = docker.download_from_container(
+                    container,
+                    Some(
+                        DownloadFromContainerOptionsBuilder::default()
+                            .path(&repo.mount_path)
+                            .build(),
+                    ),
+                );
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| self.engine().fail(e))?;
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| Error::io("writing the workspace archive", e))?;
+                }
+                file.flush()
+                    .await
+                    .map_err(|e| Error::io("writing the workspace archive", e))?;
+                Some(path)
+            }
+            None => None,
+        };
+        job.stage("capturing", "committing the filesystem", Some(0.5))
+            .await;
+        let partial_repo = "sandbox-desktop/partial";
+        let partial_tag = snapshot_id.to_string();
+        let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
+        partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
+        partial_labels.insert(labels::JOB.into(), job.id.clone());
+        docker
+            .commit_container(
+                CommitContainerOptionsBuilder::default()
+                    .container(container)
+                    .repo(partial_repo)
+                    .tag(&partial_tag)
+                    .pause(false)
+                    .build(),
+                ContainerConfig {
+                    labels: Some(partial_labels),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        Ok((format!("{partial_repo}:{partial_tag}"), workspace))
+    }
+
+    /// Run the scrub inside the sandbox; any failure fails the capture before anything is captured.
+    async fn scrub(&self, container: &str, spec: &SandboxSpec) -> Result<()> {
+        let docker = self.engine().client().await?;
+        let changed: Vec<String> = docker
+            .container_changes(container)
+            .await
+            .map_err(|e| self.engine().fail(e))?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| !matches!(c.kind, bollard::models::ChangeType::_2))
+            .map(|c| c.path)
+            .filter(|p| !p.starts_with("/proc") && !p.starts_with("/sys") && !p.starts_with("/dev"))
+            .collect();
+        let credentials: Vec<String> = spec
+            .credentials
+            .iter()
+            .map(|rel| format!("{}/{rel}", crate::credentials::SANDBOX_HOME))
+            .collect();
+        let script = SCRUB_SCRIPT.replace("__CREDENTIALS__", &credentials.join("\n"));
+        let mut argv = vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            script,
+            "amikad-scrub".to_string(),
+        ];
+        argv.extend(changed);
+        let output = self
+            .exec_collect(&sbx_api::ExecRequest {
+                name: spec.name.clone(),
+                argv,
+            })
+            .await?;
+        if output.exit_code != 0 {
+            return Err(ApiError::conflict(format!(
+                "removing injected secrets failed (exit code {}): {}; nothing was captured",
+                output.exit_code,
+                output.stderr.trim()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Bytes an image adds on top of `base` (its own layers).
+    async fn image_own_size(&self, image: &str, base: &str) -> Result<u64> {
+        let docker = self.engine().client().await?;
+        let total = docker
+            .inspect_image(image)
+            .await
+            .map_err(|e| self.engine().fail(e))?
+            .size
+            .unwrap_or(0);
+        let base = match docker.inspect_image(base).await {
+            Ok(inspect) => inspect.size.unwrap_or(0),
+            Err(_) => 0,
+        };
+        Ok((total - base).max(0) as u64)
+    }
+
+    /// Remove what a capture made (partial and final images, helper containers) and unpause the source.
+    pub(crate) async fn abandon_capture(
+        &self,
+        snapshot_id: &str,
+        job_id: &str,
+        source: Option<&str>,
+    ) {
+        let Ok(docker) = self.engine().client().await else {
+            return;
+        };
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, self.paths().instance()),
+                labels::filter(labels::JOB, job_id),
+            ],
+        )]);
+        if let Ok(list) = docker
+            .list_containers(Some(
+                bollard::query_parameters::ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+        {
+            for c in list {
+                let is_helper = c
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(labels::KIND))
+                    .map(String::as_str)
+                    == Some(labels::KIND_HELPER);
+                if is_helper {
+                    let _ = docker
+                        .remove_container(
+                            &c.id.unwrap_or_default(),
+                            Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+                        )
+                        .await;
+                }
+            }
+        }
+        let image_filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, self.paths().instance()),
+                labels::filter(labels::ID, snapshot_id),
+            ],
+        )]);
+        if let Ok(images) = docker
+            .list_images(Some(
+                bollard::query_parameters::ListImagesOptionsBuilder::default()
+                    .all(true)
+                    .filters(&image_filters)
+                    .build(),
+            ))
+            .await
+        {
+            // Newest first, so children go before their parents.
+            let mut images = images;
+            images.sort_by_key(|image| std::cmp::Reverse(image.created));
+            for image in images {
+                let _ = docker
+                    .remove_image(
+                        &image.id,
+                        Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                        None,
+                    )
+                    .await;
+            }
+        }
+        if let Some(name) = source
+            && let Ok(record) = self.sandbox_record(name).await
+            && let Ok(Some(inspect)) = self.inspect_container(&record).await
+            && inspect
+                .state
+                .as_ref()
+                .and_then(|s| s.paused)
+                .unwrap_or(false)
+        {
+            let _ = docker
+                .unpause_container(&inspect.id.unwrap_or_default())
+                .await;
+        }
+    }
+}
+
+/// The configuration a restore of this snapshot starts from: the source's, with secret variables removed when
+/// scrubbing.
+pub fn snapshot_spec(source: &SandboxSpec, mode: SnapshotMode) -> SandboxSpec {
+    let mut spec = source.clone();
+    if mode == SnapshotMode::Scrub {
+        spec.env.retain(|v| !v.secret);
+    }
+    spec
+}

@@ -1,0 +1,144 @@
+//! Snapshots (N1–N10): records of captured sandboxes and their images; taking them in [`capture`], restoring
+//! and cloning in [`restore`], listing, deleting, retention, schedules, export and recovery in [`manage`].
+
+pub mod capture;
+pub mod manage;
+pub mod restore;
+
+use chrono::{DateTime, Utc};
+use sbx_api::{ApiError, Consistency, Snapshot, SnapshotMode, SnapshotStatus};
+
+use crate::sandbox::spec::SandboxSpec;
+use crate::{Core, Error, Result};
+
+/// A snapshot row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SnapshotRecord {
+    /// Stable id.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// Preset or image the source sandbox was made from.
+    pub source_template: String,
+    /// Source sandbox id.
+    pub source_sandbox_id: String,
+    /// Source sandbox name.
+    pub source_sandbox_name: String,
+    /// Repository key of the source sandbox.
+    pub repository: Option<String>,
+    /// `capturing`, `finalizing`, `active`, `failed`.
+    pub status: String,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// When the reaper deletes it.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Bytes on disk of its own layers.
+    pub size_bytes: Option<i64>,
+    /// `scrub` or `full`.
+    pub mode: String,
+    /// `application` or `crash`.
+    pub consistency: String,
+    /// Image reference, once captured.
+    pub image: Option<String>,
+    /// JSON of the configuration a restore starts from.
+    pub spec: String,
+    /// The job capturing it.
+    pub job_id: Option<String>,
+}
+
+/// The columns of [`SnapshotRecord`], for queries.
+pub(crate) const COLUMNS: &str = "id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
+     status, failure_reason, created_at, expires_at, size_bytes, mode, consistency, image, spec, job_id";
+
+impl SnapshotRecord {
+    /// Parsed status.
+    pub fn status(&self) -> SnapshotStatus {
+        match self.status.as_str() {
+            "capturing" => SnapshotStatus::Capturing,
+            "finalizing" => SnapshotStatus::Finalizing,
+            "active" => SnapshotStatus::Active,
+            _ => SnapshotStatus::Failed,
+        }
+    }
+
+    /// The configuration a restore starts from.
+    pub fn sandbox_spec(&self) -> Result<SandboxSpec> {
+        serde_json::from_str(&self.spec).map_err(|e| {
+            Error::Other(format!(
+                "unreadable configuration of snapshot '{}': {e}",
+                self.name
+            ))
+        })
+    }
+
+    /// The API view.
+    pub fn to_api(&self) -> Snapshot {
+        Snapshot {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            source_template: self.source_template.clone(),
+            source_sandbox_id: self.source_sandbox_id.clone(),
+            source_sandbox_name: self.source_sandbox_name.clone(),
+            repository: self.repository.clone(),
+            status: self.status(),
+            failure_reason: self.failure_reason.clone(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            size_bytes: self.size_bytes.map(|s| s.max(0) as u64),
+            mode: if self.mode == "full" {
+                SnapshotMode::Full
+            } else {
+                SnapshotMode::Scrub
+            },
+            consistency: if self.consistency == "crash" {
+                Consistency::Crash
+            } else {
+                Consistency::Application
+            },
+            image: self.image.clone(),
+        }
+    }
+}
+
+impl Core {
+    /// The snapshot called `name`, whatever its status.
+    pub async fn snapshot_record(&self, name: &str) -> Result<SnapshotRecord> {
+        let query = format!("SELECT {COLUMNS} FROM snapshots WHERE name = ?");
+        sqlx::query_as::<_, SnapshotRecord>(&query)
+            .bind(name)
+            .fetch_optional(self.store().pool())
+            .await?
+            .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", name)))
+    }
+
+    /// The snapshot called `name`, which must be active to start a sandbox from. `field` names the flag in errors.
+    pub async fn active_snapshot(&self, field: &str, name: &str) -> Result<SnapshotRecord> {
+        let record = self.snapshot_record(name).await?;
+        match record.status() {
+            SnapshotStatus::Active => Ok(record),
+            SnapshotStatus::Capturing | SnapshotStatus::Finalizing => {
+                Err(Error::Api(ApiError::invalid(
+                    field,
+                    name,
+                    format!(
+                        "snapshot is still {}; wait until it is active",
+                        record.status
+                    ),
+                )))
+            }
+            SnapshotStatus::Failed => Err(Error::Api(ApiError::invalid(
+                field,
+                name,
+                format!(
+                    "snapshot failed ({}) and cannot be restored; delete it",
+                    record
+                        .failure_reason
+                        .as_deref()
+                        .unwrap_or("no reason recorded")
+                ),
+            ))),
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Restoring (N5) and cloning (S9): a new sandbox from an active snapshot — fresh id, the snapshot's template and
+//! configuration, its workspace (the new git volume is filled from the image), optional name and resource overrides.
+
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use chrono::Utc;
+use futures_util::StreamExt;
+use sbx_api::{
+    ApiError, CloneResult, CloneSandboxRequest, ConfigExplanation, CreateSnapshotRequest,
+    RestoreSnapshotRequest, Sandbox, SnapshotMode, SnapshotStatus,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::sandbox::create::{CreatePlan, ImageSource};
+use crate::snapshot::SnapshotRecord;
+use crate::{Core, Error, Result, credentials, git, labels, validate};
+
+/// How long deleting a snapshot waits for its restores to finish.
+const RESTORE_WAIT: Duration = Duration::from_secs(600);
+
+impl Core {
+    /// A new sandbox from an active snapshot.
+    pub async fn restore_snapshot(
+        self: &Arc<Self>,
+        request: &RestoreSnapshotRequest,
+    ) -> Result<Sandbox> {
+        let snapshot = self.active_snapshot("snapshot", &request.snapshot).await?;
+        let plan = self
+            .restore_plan(
+                &snapshot,
+                request.name.as_deref(),
+                request.cpus,
+                request.memory_mib,
+                request.no_setup,
+                None,
+            )
+            .await?;
+        let job_id = uuid::Uuid::new_v4().to_string();
+        self.launch(
+            plan,
+            None,
+            None,
+            job_id,
+            "restore",
+            Some(snapshot.id.clone()),
+            request.wait_for_ready,
+        )
+        .await
+    }
+
+    /// The plan of a sandbox restored from `snapshot`.
+    pub(crate) async fn restore_plan(
+        &self,
+        snapshot: &SnapshotRecord,
+        name: Option<&str>,
+        cpus: Option<u32>,
+        memory_mib: Option<u32>,
+        no_setup: bool,
+        image_override: Option<&str>,
+    ) -> Result<CreatePlan> {
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                validate::name("name", name)?;
+                if self.sandbox_record(name).await.is_ok() {
+                    return Err(ApiError::invalid(
+                        "name",
+                        name,
+                        "a sandbox with this name already exists",
+                    )
+                    .into());
+                }
+                name.to_string()
+            }
+            None => self.unused_sandbox_name().await?,
+        };
+        if let Some(cpus) = cpus {
+            validate::cpus(cpus)?;
+        }
+        if let Some(memory) = memory_mib {
+            validate::memory_mib(memory)?;
+        }
+        let snapshot_image = snapshot.image.clone().ok_or_else(|| {
+            ApiError::invalid("snapshot", &snapshot.name, "the snapshot has no image")
+        })?;
+        if !self.image_exists(&snapshot_image).await? {
+            return Err(ApiError::invalid(
+                "snapshot",
+                &snapshot.name,
+                format!("its image {snapshot_image} is missing from the engine"),
+            )
+            .into());
+        }
+        let mut spec = snapshot.sandbox_spec()?;
+        let created_at = Utc::now();
+        spec.id = uuid::Uuid::new_v4().to_string();
+        spec.name = name;
+        spec.created_at = created_at;
+        spec.from_snapshot = Some(snapshot.name.clone());
+        spec.template = snapshot.source_template.clone();
+        spec.cpus = cpus.or(spec.cpus);
+        spec.memory_mib = memory_mib.or(spec.memory_mib);
+        if no_setup {
+            spec.setup_skipped = true;
+        }
+        if let Some(repo) = &mut spec.repo {
+            repo.volume = format!(
+                "amika-git-{}-{}-{}",
+                spec.name,
+                git::volume_safe(&repo.name),
+                created_at.timestamp_millis()
+            );
+        }
+        let found = if spec.credentials_enabled {
+            credentials::home_dir()
+                .map(|home| credentials::discover(&home))
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        spec.credentials = found.iter().map(|c| c.relative.clone()).collect();
+        let (image, workspace_from_image) =
+            match image_override.map(str::trim).filter(|i| !i.is_empty()) {
+                Some(other) => {
+                    spec.image = other.to_string();
+                    spec.preset = None;
+                    (ImageSource::Image(other.to_string()), Some(snapshot_image))
+                }
+                None => {
+                    spec.image = snapshot_image.clone();
+                    (
+                        ImageSource::Snapshot {
+                            name: snapshot.name.clone(),
+                            image: snapshot_image,
+                        },
+                        None,
+                    )
+                }
+            };
+        Ok(CreatePlan {
+            spec,
+            image,
+            repo: None,
+            branch: None,
+            no_clean: false,
+            credentials: found,
+            explanation: ConfigExplanation {
+                repo_root: None,
+                config_file: None,
+                values: Vec::new(),
+                warnings: Vec::new(),
+            },
+            workspace_from_image,
+        })
+    }
+
+    /// A name no sandbox has.
+    pub(crate) async fn unused_sandbox_name(&self) -> Result<String> {
+        for _ in 0..64 {
+            let candidate = validate::generate_name(uuid::Uuid::new_v4().as_u64_pair().0);
+            if self.sandbox_record(&candidate).await.is_err() {
+                return Ok(candidate);
+            }
+        }
+        Err(Error::Other("could not find an unused sandbox name".into()))
+    }
+
+    /// Clone a running sandbox: a full, application-consistent snapshot (the source keeps running), then a restore.
+    pub async fn clone_sandbox(
+        self: &Arc<Self>,
+        request: &CloneSandboxRequest,
+    ) -> Result<CloneResult> {
+        if let Some(name) = request.name.as_deref().filter(|n| !n.is_empty()) {
+            validate::name("name", name)?;
+            if self.sandbox_record(name).await.is_ok() {
+                return Err(ApiError::invalid(
+                    "name",
+                    name,
+                    "a sandbox with this name already exists",
+                )
+                .into());
+            }
+        }
+        if let Some(cpus) = request.cpus {
+            validate::cpus(cpus)?;
+        }
+        if let Some(memory) = request.memory_mib {
+            validate::memory_mib(memory)?;
+        }
+        let snapshot_name = match request.snapshot_name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) => {
+                validate::name("snapshot-name", name)?;
+                name.to_string()
+            }
+            None => super::capture::generated_name("clone", &request.sandbox),
+        };
+        let snapshot = self
+            .create_snapshot(&CreateSnapshotRequest {
+                sandbox: request.sandbox.clone(),
+                name: snapshot_name.clone(),
+                mode: SnapshotMode::Full,
+                quick: false,
+                wait: true,
+            })
+            .await
+            .map_err(|e| match ApiError::from(e) {
+                ApiError::InvalidInput {
+                    field,
+                    value,
+                    message,
+                } if field == "name" => {
+                    Error::Api(ApiError::invalid("snapshot-name", value, message))
+                }
+                other => Error::Api(other),
+            })?;
+        if snapshot.status != SnapshotStatus::Active {
+            return Err(ApiError::conflict(format!(
+                "the intermediate snapshot '{}' failed: {}",
+                snapshot.name,
+                snapshot.failure_reason.unwrap_or_default()
+            ))
+            .into());
+        }
+        let record = self.snapshot_record(&snapshot.name).await?;
+        let plan = self
+            .restore_plan(
+                &record,
+                request.name.as_deref(),
+                request.cpus,
+                request.memory_mib,
+                false,
+                request.image.as_deref(),
+            )
+            .await?;
+        let job_id = uuid::Uuid::new_v4().to_string();
+        let sandbox = self
+            .launch(
+                plan,
+                None,
+                None,
+                job_id,
+                "clone",
+                Some(record.id.clone()),
+                request.wait_for_ready,
+            )
+            .await?;
+        Ok(CloneResult { sandbox, snapshot })
+    }
+
+    /// Copy the workspace at `path` of `image` into the (created, not started) container `target`.
+    pub(crate) async fn copy_workspace(
+        &self,
+        image: &str,
+        target: &str,
+        path: &str,
+        job_id: &str,
+    ) -> Result<()> {
+        let docker = self.engine().client().await?;
+        let mut helper_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
+        helper_labels.insert(labels::JOB.into(), job_id.to_string());
+        let helper = docker
+            .create_container(
+                Some(CreateContainerOptionsBuilder::default().build()),
+                ContainerCreateBody {
+                    image: Some(image.to_string()),
+                    entrypoint: Some(vec!["/bin/sh".into()]),
+                    cmd: Some(Vec::new()),
+                    labels: Some(helper_labels),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        let result = async {
+            let mut archive = Vec::new();
+            let mut stream = docker.download_from_container(
+                &helper.id,
+                Some(
+                    DownloadFromContainerOptionsBuilder::default()
+                        .path(path)
+                        .build(),
+                ),
+            );
+            while let Some(chunk) = stream.next().await {
+                archive.extend_from_slice(&chunk.map_err(|e| self.engine().fail(e))?);
+            }
+            let parent = std::path::Path::new(path)
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "/".into());
+            docker
+                .upload_to_container(
+                    target,
+                    Some(
+                        UploadToContainerOptionsBuilder::default()
+                            .path(&parent)
+                            .build(),
+                    ),
+                    bollard::body_full(archive.into()),
+                )
+                .await
+                .map_err(|e| self.engine().fail(e))
+        }
+        .await;
+        let _ = docker
+            .remove_container(
+                &helper.id,
+                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+            )
+            .await;
+        result
+    }
+
+    /// Record a restore of `snapshot_id` in flight.
+    pub(crate) async fn mark_restore(&self, job_id: &str, snapshot_id: &str) -> Result<()> {
+        sqlx::query("INSERT INTO restores (job_id, snapshot_id, started_at) VALUES (?, ?, ?)")
+            .bind(job_id)
+            .bind(snapshot_id)
+            .bind(Utc::now())
+            .execute(self.store().pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The restore of job `job_id` ended.
+    pub(crate) async fn unmark_restore(&self, job_id: &str) {
+        let _ = sqlx::query("DELETE FROM restores WHERE job_id = ?")
+            .bind(job_id)
+            .execute(self.store().pool())
+            .await;
+    }
+
+    /// Wait until no restore of `snapshot_id` is in flight.
+    pub(crate) async fn wait_for_restores(&self, snapshot_id: &str, name: &str) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + RESTORE_WAIT;
+        loop {
+            let (count,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM restores WHERE snapshot_id = ?")
+                    .bind(snapshot_id)
+                    .fetch_one(self.store().pool())
+                    .await?;
+            if count == 0 {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ApiError::conflict(format!(
+                    "snapshot '{name}' is still being restored; try again when the restore finishes"
+                ))
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Git volumes (S3): the named volumes holding repository checkouts, kept when their sandbox is deleted, listed and
+//! deleted on request.
+
+use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder};
+use sbx_api::{ApiError, Volume};
+use std::collections::HashMap;
+
+use crate::{Core, Result, labels};
+
+impl Core {
+    /// The git volumes of this data dir, with the sandboxes that mount them now.
+    pub async fn list_volumes(&self) -> Result<Vec<Volume>> {
+        let docker = self.engine().client().await?;
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, self.paths().instance()),
+                labels::filter(labels::KIND, labels::KIND_GIT_VOLUME),
+            ],
+        )]);
+        let list = docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        let records = self.sandbox_records().await?;
+        let mut volumes: Vec<Volume> = list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| {
+                let used_by = records
+                    .iter()
+                    .filter(|r| {
+                        r.spec
+                            .repo
+                            .as_ref()
+                            .is_some_and(|repo| repo.volume == v.name)
+                    })
+                    .map(|r| r.spec.name.clone())
+                    .collect();
+                Volume {
+                    sandbox: v.labels.get(labels::NAME).cloned().unwrap_or_default(),
+                    repo: v.labels.get(labels::REPO).cloned().unwrap_or_default(),
+                    created_at: v.created_at.clone(),
+                    used_by,
+                    name: v.name,
+                }
+            })
+            .collect();
+        volumes.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(volumes)
+    }
+
+    /// Delete a git volume that no sandbox uses.
+    pub async fn delete_volume(&self, name: &str) -> Result<()> {
+        let volume = self
+            .list_volumes()
+            .await?
+            .into_iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| ApiError::not_found("volume", name))?;
+        if !volume.used_by.is_empty() {
+            return Err(ApiError::conflict(format!(
+                "volume '{name}' is used by sandbox {}; delete the sandbox first",
+                volume.used_by.join(", ")
+            ))
+            .into());
+        }
+        let docker = self.engine().client().await?;
+        docker
+            .remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().build()))
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        self.emit(sbx_api::UiEvent::SandboxesChanged { name: None });
+        Ok(())
+    }
+}
