@@ -50,6 +50,17 @@ pub struct Core {
     cpu_samples: runner::CpuSamples,
     /// When the reaper last ran in this process.
     reaper_last_run: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Overrides for tests (credential home, interval minute).
+    tuning: Mutex<Tuning>,
+}
+
+/// Values a test can change on one core without touching process-wide environment variables.
+#[derive(Debug, Clone, Default)]
+pub struct Tuning {
+    /// Where credential discovery starts instead of `HOME`.
+    pub credentials_home: Option<std::path::PathBuf>,
+    /// The length of an interval minute instead of [`runner::minute`].
+    pub minute: Option<std::time::Duration>,
 }
 
 impl Core {
@@ -75,7 +86,41 @@ impl Core {
             terminals: exec::Terminals::default(),
             cpu_samples: runner::CpuSamples::default(),
             reaper_last_run: Mutex::new(None),
+            tuning: Mutex::new(Tuning::default()),
         }))
+    }
+
+    /// Change this core's [`Tuning`].
+    pub fn tune(&self, change: impl FnOnce(&mut Tuning)) {
+        if let Ok(mut tuning) = self.tuning.lock() {
+            change(&mut tuning);
+        }
+    }
+
+    /// Where credential discovery starts: the tuned home, else `HOME`.
+    pub fn credentials_home(&self) -> Option<std::path::PathBuf> {
+        self.tuning
+            .lock()
+            .ok()
+            .and_then(|t| t.credentials_home.clone())
+            .or_else(credentials::home_dir)
+    }
+
+    /// The length of one interval minute (auto-stop, auto-delete, retention, the reaper's hour).
+    pub fn minute(&self) -> std::time::Duration {
+        self.tuning
+            .lock()
+            .ok()
+            .and_then(|t| t.minute)
+            .unwrap_or_else(runner::minute)
+    }
+
+    /// How often the runner looks: a quarter of a minute, between 0.25 s and 5 s.
+    pub fn tick(&self) -> std::time::Duration {
+        (self.minute() / 4).clamp(
+            std::time::Duration::from_millis(250),
+            std::time::Duration::from_secs(5),
+        )
     }
 
     /// The data dir.

@@ -40,11 +40,6 @@ pub fn minute() -> Duration {
         .unwrap_or(Duration::from_secs(60))
 }
 
-/// How often the runner looks: a quarter of a minute, between 0.25 s and 5 s.
-pub fn tick() -> Duration {
-    (minute() / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
-}
-
 /// CPU samples of the idle check, by container id.
 #[derive(Debug, Default)]
 pub struct CpuSamples {
@@ -110,7 +105,7 @@ impl Core {
                     Ok(false) => {}
                     Err(error) => tracing::warn!("runner lease: {error}"),
                 }
-                tokio::time::sleep(tick()).await;
+                tokio::time::sleep(core.tick()).await;
             }
         })
     }
@@ -133,7 +128,8 @@ impl Core {
 
     /// Auto-stop idle sandboxes and auto-delete long-stopped ones.
     async fn idle_pass(&self) -> Result<()> {
-        let minute = chrono::Duration::from_std(minute()).unwrap_or(chrono::Duration::seconds(60));
+        let minute =
+            chrono::Duration::from_std(self.minute()).unwrap_or(chrono::Duration::seconds(60));
         let now = Utc::now();
         for record in self.sandbox_records().await? {
             if record.phase != Phase::Created {

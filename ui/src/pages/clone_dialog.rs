@@ -153,10 +153,12 @@ fn CloneDialog(
     let image_problem = Memo::new(move |_| {
         image.rejected_problem().or_else(|| {
             let value = image.value.get();
-            value
-                .trim()
-                .contains(char::is_whitespace)
-                .then(|| format!("'{}' is not an image reference: it has a space", value.trim()))
+            value.trim().contains(char::is_whitespace).then(|| {
+                format!(
+                    "'{}' is not an image reference: it has a space",
+                    value.trim()
+                )
+            })
         })
     });
     let blocked_reason = Memo::new(move |_| {
@@ -210,12 +212,12 @@ fn CloneDialog(
                         sandbox: result.sandbox.name,
                         snapshot: result.snapshot.name,
                     }));
-                    if open.get_untracked() {
+                    if open.try_get_untracked().unwrap_or(false) {
                         on_close.try_run(());
                     }
                 }
                 // The dialog was left while the clone ran: report under the button.
-                Err(failure) if !open.get_untracked() => {
+                Err(failure) if !open.try_get_untracked().unwrap_or(false) => {
                     left_error.try_set(Some(failure));
                 }
                 Err(failure) => match failure.field() {

@@ -1,6 +1,7 @@
 //! The Sandboxes page: a dense, live table of every sandbox (status, preset, repository, ports, created), the
 //! progress of sandboxes being made, and the Create Sandbox button that opens the dialog.
 
+use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{ApiError, PortBinding, Sandbox, SandboxState, requests::ListSandboxes};
 
@@ -59,12 +60,7 @@ pub fn SandboxesPage() -> impl IntoView {
     });
     // The latest answer; rows re-render only when their own sandbox changed, so focus stays put.
     let answer = Memo::new(move |_| sandboxes.get());
-    let rows = Memo::new(move |_| {
-        answer
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-    });
+    let rows = Memo::new(move |_| answer.get().and_then(Result::ok).unwrap_or_default());
     let names = Memo::new(move |_| {
         rows.with(|list| list.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
     });
@@ -75,11 +71,19 @@ pub fn SandboxesPage() -> impl IntoView {
         Some(Ok(_)) => ListView::Table,
     });
     let open_dialog = move |_| dialog_open.set(true);
+    // Closing the dialog puts focus back on the header's Create Sandbox button.
+    let opener = NodeRef::<html::Button>::new();
+    let close_dialog = Callback::new(move |_: ()| {
+        dialog_open.set(false);
+        if let Some(button) = opener.get_untracked() {
+            let _ = button.focus();
+        }
+    });
 
     view! {
         <header class="page-head">
             <h1>"Sandboxes"</h1>
-            <button class="primary" aria-label="Create Sandbox" on:click=open_dialog>"Create Sandbox"</button>
+            <button class="primary" aria-label="Create Sandbox" node_ref=opener on:click=open_dialog>"Create Sandbox"</button>
         </header>
         <UnlistedJobs names=names />
         {move || match list_view.get() {
@@ -97,7 +101,7 @@ pub fn SandboxesPage() -> impl IntoView {
             ListView::Table => view! { <SandboxTable names=names rows=rows /> }.into_any(),
         }}
         <Show when=move || dialog_open.get()>
-            <CreateSandboxDialog on_close=Callback::new(move |_: ()| dialog_open.set(false)) />
+            <CreateSandboxDialog on_close=close_dialog />
         </Show>
     }
 }
@@ -130,19 +134,21 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
 /// The table of sandboxes, one row per name.
 #[component]
 fn SandboxTable(names: Memo<Vec<String>>, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
+    // Laid out as a CSS grid (style.css `.row-table`) so each row is a box that pointer hit-testing (and
+    // WebDriver) can click: WebKit hit-tests cells, never plain table rows. The roles keep it a table.
     view! {
-        <table class="table" aria-label="Sandboxes">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Preset"</th>
-                    <th scope="col">"Repository"</th>
-                    <th scope="col">"Ports"</th>
-                    <th scope="col">"Created"</th>
+        <table class="table row-table" role="table" aria-label="Sandboxes">
+            <thead role="rowgroup">
+                <tr role="row">
+                    <th role="columnheader" scope="col">"Name"</th>
+                    <th role="columnheader" scope="col">"Status"</th>
+                    <th role="columnheader" scope="col">"Preset"</th>
+                    <th role="columnheader" scope="col">"Repository"</th>
+                    <th role="columnheader" scope="col">"Ports"</th>
+                    <th role="columnheader" scope="col">"Created"</th>
                 </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
                 <For
                     each=move || names.get()
                     key=|name| name.clone()
@@ -161,11 +167,18 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
         let name = name.clone();
         Memo::new(move |_| rows.with(|list| list.iter().find(|s| s.name == name).cloned()))
     };
-    let cell = move |f: fn(&Sandbox) -> String| move || sandbox.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let cell = move |f: fn(&Sandbox) -> String| {
+        move || sandbox.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
     let state = Signal::derive(move || {
-        sandbox.with(|s| s.as_ref().map(|s| s.state.as_str().to_string()).unwrap_or_default())
+        sandbox.with(|s| {
+            s.as_ref()
+                .map(|s| s.state.as_str().to_string())
+                .unwrap_or_default()
+        })
     });
-    let reason = Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
+    let reason =
+        Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
     let open = {
         let name = name.clone();
         move || nav.open(name.clone())
@@ -180,23 +193,24 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
     view! {
         <tr
             class="clickable"
+            role="row"
             tabindex="0"
             data-sandbox=name.clone()
             title=format!("Open {name}")
             on:click=move |_| open_on_click()
             on:keydown=on_key
         >
-            <td class="name">{name.clone()}</td>
-            <td class="status">
+            <td role="cell" class="name">{name.clone()}</td>
+            <td role="cell" class="status">
                 <Badge state=state title=reason />
                 <TargetProgress target=name.clone() />
             </td>
-            <td>{cell(preset_or_image)}</td>
-            <td title=cell(|s| s.repo.as_ref().map(|r| r.source.clone()).unwrap_or_default())>
+            <td role="cell">{cell(preset_or_image)}</td>
+            <td role="cell" title=cell(|s| s.repo.as_ref().map(|r| r.source.clone()).unwrap_or_default())>
                 {cell(|s| s.repo.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "—".to_string()))}
             </td>
-            <td class="ports">{cell(|s| if s.ports.is_empty() { "—".to_string() } else { format_ports(&s.ports) })}</td>
-            <td class="created">{cell(|s| format_time(s.created_at))}</td>
+            <td role="cell" class="ports">{cell(|s| if s.ports.is_empty() { "—".to_string() } else { format_ports(&s.ports) })}</td>
+            <td role="cell" class="created">{cell(|s| format_time(s.created_at))}</td>
         </tr>
     }
 }

@@ -8,6 +8,9 @@ use sbx_api::{
     ApiError, CreateSnapshotRequest, Progress, SnapshotMode, SnapshotStatus,
     requests::{CreateSnapshot, GetSnapshot},
 };
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsCast;
 
 use crate::ipc;
 use crate::live::use_live;
@@ -53,7 +56,11 @@ pub(crate) fn optional_name_problem(value: &str) -> Option<String> {
 }
 
 /// Parse an optional whole number within `min..=max`: empty is `Ok(None)`, anything else invalid is the reason.
-pub(crate) fn parse_optional_number(value: &str, min: u32, max: u32) -> Result<Option<u32>, String> {
+pub(crate) fn parse_optional_number(
+    value: &str,
+    min: u32,
+    max: u32,
+) -> Result<Option<u32>, String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Ok(None);
@@ -90,9 +97,11 @@ impl FieldState {
     }
 
     /// Show the shell's error beside this field until the user edits it.
+    /// Does nothing once the dialog is gone.
     pub fn reject(self, error: &ApiError) {
-        let value = self.value.get_untracked();
-        self.rejected.try_set(Some((value, error.to_string())));
+        if let Some(value) = self.value.try_get_untracked() {
+            self.rejected.try_set(Some((value, error.to_string())));
+        }
     }
 
     /// The shell's error for the current value, if any (tracked).
@@ -151,7 +160,7 @@ pub(crate) fn TextField(
                 .get()
                 .map(|message| {
                     view! {
-                        <p class="field-error" id=error_id.clone() role="alert">
+                        <p class="field-error" id=error_id.clone() aria-live="polite">
                             {message}
                         </p>
                     }
@@ -160,7 +169,26 @@ pub(crate) fn TextField(
     }
 }
 
-/// A modal dialog: `role="dialog"`, `aria-modal`, the given accessible label; Escape calls `on_close`.
+/// Controls that can take the focus inside a dialog, in document order.
+const FOCUSABLE: &str = "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])";
+
+/// Focus the first element inside `dialog` matching one of `selectors` (tried in turn).
+fn focus_inside(dialog: NodeRef<html::Div>, selectors: &[&str]) {
+    let Some(dialog) = dialog.get_untracked() else {
+        return;
+    };
+    let target = selectors
+        .iter()
+        .find_map(|selector| dialog.query_selector(selector).ok().flatten());
+    if let Some(element) =
+        target.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// A modal dialog: `role="dialog"`, `aria-modal`, the given accessible label; Escape calls `on_close`, and Tab
+/// cycles through the dialog's controls without leaving it.
 #[component]
 pub(crate) fn Modal(
     /// The dialog's accessible label.
@@ -172,6 +200,7 @@ pub(crate) fn Modal(
     class: &'static str,
     children: Children,
 ) -> impl IntoView {
+    let dialog = NodeRef::<html::Div>::new();
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
@@ -179,9 +208,22 @@ pub(crate) fn Modal(
             on_close.run(());
         }
     };
+    // Focus guards at both ends: tabbing past the last control comes back to the first, and the reverse.
+    let wrap_to_first = move |_| focus_inside(dialog, &[FOCUSABLE]);
+    let wrap_to_last = move |_| {
+        focus_inside(
+            dialog,
+            &[
+                ".actions button:not([disabled]):last-of-type",
+                ".actions button:not([disabled])",
+                FOCUSABLE,
+            ],
+        )
+    };
     view! {
         <div class="modal-backdrop">
             <div
+                node_ref=dialog
                 class=format!("modal {class}")
                 role="dialog"
                 aria-modal="true"
@@ -189,7 +231,9 @@ pub(crate) fn Modal(
                 tabindex="-1"
                 on:keydown=on_keydown
             >
+                <span class="focus-guard" tabindex="0" on:focus=wrap_to_last></span>
                 {children()}
+                <span class="focus-guard" tabindex="0" on:focus=wrap_to_first></span>
             </div>
         </div>
     }
@@ -214,7 +258,11 @@ pub(crate) fn refocus(opener: NodeRef<html::Button>) {
 }
 
 /// The running job of `kind` working on `target`, if the shell reported one.
-pub(crate) fn job_for(jobs: &std::collections::BTreeMap<String, Progress>, kinds: &[&str], target: &str) -> Option<Progress> {
+pub(crate) fn job_for(
+    jobs: &BTreeMap<String, Progress>,
+    kinds: &[&str],
+    target: &str,
+) -> Option<Progress> {
     jobs.values()
         .find(|job| job.target == target && kinds.contains(&job.kind.as_str()))
         .cloned()
@@ -239,6 +287,38 @@ pub(crate) fn progress_bar(job: &Progress, label: String) -> impl IntoView + use
     })
 }
 
+thread_local! {
+    /// The latest snapshot the user started of each sandbox this session, by sandbox name, so its progress
+    /// still shows after leaving the page and coming back (or after Snapshot and delete removed the sandbox).
+    static STARTED_CAPTURES: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Remember that the user started snapshot `snapshot` of `sandbox`.
+fn remember_capture(sandbox: &str, snapshot: &str) {
+    STARTED_CAPTURES.with(|started| {
+        started
+            .borrow_mut()
+            .insert(sandbox.to_string(), snapshot.to_string());
+    });
+}
+
+/// The latest snapshot the user started of `sandbox` this session.
+fn started_capture(sandbox: &str) -> Option<String> {
+    STARTED_CAPTURES.with(|started| started.borrow().get(sandbox).cloned())
+}
+
+/// The progress, then the outcome, of the latest snapshot the user took of `sandbox` this session; nothing when
+/// none was taken. For pages that no longer show the Take Snapshot button, e.g. once Snapshot and delete has
+/// removed the sandbox.
+#[component]
+pub fn LastCaptureStatus(
+    /// The source sandbox (by name).
+    #[prop(into)]
+    sandbox: String,
+) -> impl IntoView {
+    started_capture(&sandbox).map(|name| view! { <CaptureStatus name=name /> })
+}
+
 /// "Take Snapshot" for one sandbox: disabled unless it runs; opens the modal; shows the capture's progress.
 #[component]
 pub fn TakeSnapshotButton(
@@ -250,7 +330,9 @@ pub fn TakeSnapshotButton(
     running: Signal<bool>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let started = RwSignal::new(None::<String>);
+    // Bumped when a capture starts; the registry above says which.
+    let started = RwSignal::new(0_u64);
+    let status_sandbox = sandbox.clone();
     let opener = NodeRef::<html::Button>::new();
     let close = Callback::new(move |()| {
         open.set(false);
@@ -268,7 +350,10 @@ pub fn TakeSnapshotButton(
             >
                 "Take Snapshot"
             </button>
-            {move || started.get().map(|name| view! { <CaptureStatus name=name /> })}
+            {move || {
+                started.track();
+                view! { <LastCaptureStatus sandbox=status_sandbox.clone() /> }
+            }}
             {move || {
                 open.get()
                     .then(|| {
@@ -284,7 +369,7 @@ pub fn TakeSnapshotButton(
 fn TakeSnapshotDialog(
     sandbox: String,
     on_close: Callback<()>,
-    started: RwSignal<Option<String>>,
+    started: RwSignal<u64>,
 ) -> impl IntoView {
     let name = FieldState::new();
     let mode = RwSignal::new(SnapshotMode::Scrub);
@@ -331,7 +416,8 @@ fn TakeSnapshotDialog(
             busy.try_set(false);
             match answer {
                 Ok(snapshot) => {
-                    started.try_set(Some(snapshot.name));
+                    remember_capture(&request.sandbox, &snapshot.name);
+                    started.try_update(|count| *count += 1);
                     on_close.try_run(());
                 }
                 Err(failure) => match failure.field() {

@@ -1,11 +1,654 @@
-//! The Snapshots page.
+//! The Snapshots page: every snapshot in a dense, paginated, live table with its status, size and expiry, and
+//! per row Restore (into a new sandbox) and Delete (after a confirmation naming the snapshot).
 
+use chrono::{DateTime, FixedOffset, Utc};
+use leptos::html;
 use leptos::prelude::*;
+use sbx_api::{
+    ApiError, ListSnapshotsRequest, RestoreSnapshotRequest, Snapshot, SnapshotStatus,
+    requests::{DeleteSnapshot, ListSnapshots, RestoreSnapshot},
+};
+use wasm_bindgen::JsValue;
 
+use crate::ipc;
+use crate::live::use_live;
+use crate::pages::clone_dialog::{CPUS_RANGE, MEMORY_RANGE};
+use crate::pages::snapshot_modal::{
+    FieldState, Modal, TextField, focus_when_shown, job_for, optional_name_problem, optional_text,
+    parse_optional_number, progress_bar,
+};
+
+/// Snapshots per page.
+const PAGE_SIZE: u32 = 50;
+
+/// Bytes as people read them, in powers of 1000: `512 B`, `1.2 GB`, `45 MB`.
+pub(crate) fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 9.95 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// A moment in the user's local time, `YYYY-MM-DD HH:MM`.
+pub(crate) fn format_time(at: DateTime<Utc>) -> String {
+    // JavaScript knows the local zone (and its daylight saving on that date); minutes west of UTC.
+    let minutes_west =
+        js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64)).get_timezone_offset();
+    match FixedOffset::west_opt((minutes_west * 60.0).round() as i32) {
+        Some(offset) => at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => at.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// Class of the status badge: active green, capturing/finalizing blue, failed red.
+fn status_tone(status: SnapshotStatus) -> &'static str {
+    match status {
+        SnapshotStatus::Active => "badge badge-ok",
+        SnapshotStatus::Capturing | SnapshotStatus::Finalizing => "badge badge-busy",
+        SnapshotStatus::Failed => "badge badge-bad",
+    }
+}
+
+/// A snapshot's status as a badge; busy states spin, a failure's reason is the tooltip.
+fn status_badge(snapshot: &Snapshot) -> impl IntoView + use<> {
+    let busy = matches!(
+        snapshot.status,
+        SnapshotStatus::Capturing | SnapshotStatus::Finalizing
+    );
+    let title = match snapshot.status {
+        SnapshotStatus::Failed => snapshot
+            .failure_reason
+            .clone()
+            .unwrap_or_else(|| "failed; no reason was recorded".to_string()),
+        _ => format!(
+            "{} snapshot, {} consistent",
+            match snapshot.mode {
+                sbx_api::SnapshotMode::Scrub => "Snapshot and delete",
+                sbx_api::SnapshotMode::Full => "Full",
+            },
+            snapshot.consistency.as_str()
+        ),
+    };
+    view! {
+        <span class=status_tone(snapshot.status) title=title>
+            {busy.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+            {snapshot.status.as_str()}
+        </span>
+    }
+}
+
+/// What the page body shows; changes only when the shape of the listing changes, so rows stay put.
+#[derive(Clone, Debug, PartialEq)]
+enum ListingState {
+    /// The first answer has not come yet.
+    Loading,
+    /// Listing failed, with the error text.
+    Failed(String),
+    /// There are no snapshots at all.
+    Empty,
+    /// The table.
+    Listed,
+}
+
+/// The Snapshots tab of the sidebar.
 #[component]
 pub fn SnapshotsPage() -> impl IntoView {
+    let live = use_live();
+    let page = RwSignal::new(1_u32);
+    let reload = RwSignal::new(0_u64);
+    let snapshots = LocalResource::new(move || {
+        live.snapshots.track();
+        reload.track();
+        let request = ListSnapshotsRequest {
+            sandbox: None,
+            page: page.get(),
+            limit: PAGE_SIZE,
+        };
+        async move { ipc::call::<ListSnapshots>(&request).await }
+    });
+    let restore_target = RwSignal::new(None::<String>);
+    let delete_target = RwSignal::new(None::<String>);
+    let restoring_into = RwSignal::new(None::<String>);
+
+    let page_count = Memo::new(move |_| {
+        snapshots.get().and_then(Result::ok).map(|listing| {
+            let limit = u64::from(listing.limit.max(1));
+            u32::try_from(listing.total.div_ceil(limit).max(1)).unwrap_or(u32::MAX)
+        })
+    });
+    let view_state = Memo::new(move |_| match snapshots.get() {
+        None => ListingState::Loading,
+        Some(Err(failure)) => ListingState::Failed(failure.to_string()),
+        Some(Ok(listing)) if listing.total == 0 => ListingState::Empty,
+        Some(Ok(_)) => ListingState::Listed,
+    });
+    // A page emptied by deletions: go back to the last page that has snapshots.
+    Effect::new(move |_| {
+        if let Some(pages) = page_count.get()
+            && page.get_untracked() > pages
+        {
+            page.set(pages);
+        }
+    });
+
     view! {
-        <header class="page-head"><h1>"Snapshots"</h1></header>
-        <div class="empty"><p>"Nothing here yet."</p></div>
+        <header class="page-head">
+            <h1>"Snapshots"</h1>
+            {move || {
+                snapshots
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|listing| {
+                        view! {
+                            <span class="total-size muted">
+                                "Total size: " {format_bytes(listing.total_size_bytes)}
+                            </span>
+                        }
+                    })
+            }}
+        </header>
+        {move || {
+            restoring_into
+                .get()
+                .map(|sandbox| {
+                    let job = live
+                        .progress
+                        .with(|jobs| job_for(jobs, &["restore", "create"], &sandbox));
+                    let stage = job
+                        .as_ref()
+                        .map(|job| {
+                            let bar = progress_bar(job, format!("Progress of {sandbox}"));
+                            view! {
+                                <span class="stage muted">
+                                    <span class="spinner busy-text" aria-hidden="true"></span>
+                                    {job.stage.clone()}
+                                </span>
+                                {bar}
+                            }
+                        });
+                    view! {
+                        <p class="notice" role="status">
+                            "Restoring into " <strong>{sandbox.clone()}</strong>
+                            <span class="muted">" — it appears on the Sandboxes page."</span> {stage}
+                        </p>
+                    }
+                })
+        }}
+        {move || match view_state.get() {
+            ListingState::Loading => view! { <p class="muted">"Loading snapshots…"</p> }.into_any(),
+            ListingState::Failed(message) => {
+                view! {
+                    <p class="error" role="alert">
+                        "Could not list snapshots: "
+                        {message}
+                    </p>
+                }
+                    .into_any()
+            }
+            ListingState::Empty => {
+                view! {
+                    <div class="empty">
+                        <p>"No snapshots yet — open a running sandbox and click Take Snapshot."</p>
+                    </div>
+                }
+                    .into_any()
+            }
+            ListingState::Listed => {
+                view! {
+                    <table class="table snapshots-table" aria-label="Snapshots">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Source sandbox"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Created"</th>
+                                <th scope="col">"Expires"</th>
+                                <th scope="col" class="numeric">"Size"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || {
+                                    snapshots
+                                        .get()
+                                        .and_then(Result::ok)
+                                        .map(|listing| listing.items)
+                                        .unwrap_or_default()
+                                }
+                                key=|snapshot| {
+                                    format!(
+                                        "{}|{:?}|{:?}|{:?}|{:?}",
+                                        snapshot.id,
+                                        snapshot.status,
+                                        snapshot.size_bytes,
+                                        snapshot.failure_reason,
+                                        snapshot.expires_at,
+                                    )
+                                }
+                                children=move |snapshot| {
+                                    view! {
+                                        <SnapshotRow
+                                            snapshot=snapshot
+                                            restore_target=restore_target
+                                            delete_target=delete_target
+                                        />
+                                    }
+                                }
+                            />
+                        </tbody>
+                    </table>
+                    <nav class="pager" aria-label="Snapshot pages">
+                        <button
+                            class="small"
+                            aria-label="Previous"
+                            disabled=move || page.get() <= 1
+                            on:click=move |_| page.update(|page| *page = page.saturating_sub(1).max(1))
+                        >
+                            "Previous"
+                        </button>
+                        <span class="muted">
+                            "Page " {move || page.get()} " of " {move || page_count.get().unwrap_or(1)}
+                        </span>
+                        <button
+                            class="small"
+                            aria-label="Next"
+                            disabled=move || page.get() >= page_count.get().unwrap_or(1)
+                            on:click=move |_| {
+                                let last = page_count.get_untracked().unwrap_or(1);
+                                page.update(|page| *page = page.saturating_add(1).min(last));
+                            }
+                        >
+                            "Next"
+                        </button>
+                    </nav>
+                }
+                    .into_any()
+            }
+        }}
+        {move || {
+            restore_target
+                .get()
+                .map(|snapshot| {
+                    view! {
+                        <RestoreDialog
+                            snapshot=snapshot
+                            restore_target=restore_target
+                            restoring_into=restoring_into
+                        />
+                    }
+                })
+        }}
+        {move || {
+            delete_target
+                .get()
+                .map(|snapshot| {
+                    view! { <DeleteDialog snapshot=snapshot delete_target=delete_target reload=reload /> }
+                })
+        }}
+    }
+}
+
+/// One row of the Snapshots table.
+#[component]
+fn SnapshotRow(
+    snapshot: Snapshot,
+    restore_target: RwSignal<Option<String>>,
+    delete_target: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let live = use_live();
+    let name = snapshot.name.clone();
+    let active = snapshot.status == SnapshotStatus::Active;
+    let failure = (snapshot.status == SnapshotStatus::Failed).then(|| {
+        snapshot
+            .failure_reason
+            .clone()
+            .unwrap_or_else(|| "failed; no reason was recorded".to_string())
+    });
+    let busy = matches!(
+        snapshot.status,
+        SnapshotStatus::Capturing | SnapshotStatus::Finalizing
+    );
+    let progress_name = name.clone();
+    let live_stage = move || {
+        busy.then(|| {
+            live.progress
+                .with(|jobs| job_for(jobs, &["snapshot"], &progress_name))
+                .map(|job| {
+                    let bar = progress_bar(&job, format!("Capture progress of {}", job.target));
+                    view! {
+                        <span class="stage muted">{job.stage.clone()}</span>
+                        {bar}
+                    }
+                })
+        })
+    };
+    let name_title = format!(
+        "template {}, {} consistent{}",
+        snapshot.source_template,
+        snapshot.consistency.as_str(),
+        snapshot
+            .repository
+            .as_ref()
+            .map(|repository| format!(", repository {repository}"))
+            .unwrap_or_default()
+    );
+    let created_title = snapshot.created_at.to_rfc3339();
+    let expires = snapshot
+        .expires_at
+        .map(format_time)
+        .unwrap_or_else(|| "never".to_string());
+    let size = snapshot
+        .size_bytes
+        .map(format_bytes)
+        .unwrap_or_else(|| "—".to_string());
+    let size_title = snapshot
+        .size_bytes
+        .map(|bytes| format!("{bytes} bytes"))
+        .unwrap_or_default();
+    let restore_name = name.clone();
+    let delete_name = name.clone();
+    view! {
+        <tr data-snapshot=name.clone()>
+            <td>
+                <span class="snapshot-name" title=name_title>
+                    {name.clone()}
+                </span>
+                {failure
+                    .clone()
+                    .map(|reason| view! { <div class="failure-reason">{reason}</div> })}
+            </td>
+            <td>{snapshot.source_sandbox_name.clone()}</td>
+            <td class="status-cell">{status_badge(&snapshot)} {live_stage}</td>
+            <td title=created_title>{format_time(snapshot.created_at)}</td>
+            <td>{expires}</td>
+            <td class="numeric" title=size_title>
+                {size}
+            </td>
+            <td class="row-actions">
+                <button
+                    class="small"
+                    aria-label=format!("Restore {name}")
+                    disabled=!active
+                    title=(!active).then_some("Only an active snapshot can be restored")
+                    on:click=move |_| restore_target.set(Some(restore_name.clone()))
+                >
+                    "Restore"
+                </button>
+                <button
+                    class="small danger"
+                    aria-label=format!("Delete {name}")
+                    on:click=move |_| delete_target.set(Some(delete_name.clone()))
+                >
+                    "Delete"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+/// The Restore snapshot dialog: optional new name and resources, skip setup.
+#[component]
+fn RestoreDialog(
+    snapshot: String,
+    restore_target: RwSignal<Option<String>>,
+    restoring_into: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let new_name = FieldState::new();
+    let cpus = FieldState::new();
+    let memory = FieldState::new();
+    let no_setup = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let first_input = NodeRef::<html::Input>::new();
+    focus_when_shown(first_input);
+    let close = Callback::new(move |()| restore_target.set(None));
+
+    let new_name_problem = Memo::new(move |_| {
+        new_name
+            .rejected_problem()
+            .or_else(|| optional_name_problem(&new_name.value.get()))
+    });
+    let cpus_problem = Memo::new(move |_| {
+        cpus.rejected_problem()
+            .or_else(|| parse_optional_number(&cpus.value.get(), CPUS_RANGE.0, CPUS_RANGE.1).err())
+    });
+    let memory_problem = Memo::new(move |_| {
+        memory.rejected_problem().or_else(|| {
+            parse_optional_number(&memory.value.get(), MEMORY_RANGE.0, MEMORY_RANGE.1)
+                .err()
+                .map(|message| format!("{message} MiB"))
+        })
+    });
+    let blocked_reason = Memo::new(move |_| {
+        if busy.get() {
+            Some("Restoring…".to_string())
+        } else if new_name_problem.get().is_some() {
+            Some("Fix the new sandbox name".to_string())
+        } else if cpus_problem.get().is_some() {
+            Some("Fix the CPUs".to_string())
+        } else if memory_problem.get().is_some() {
+            Some("Fix the memory".to_string())
+        } else {
+            None
+        }
+    });
+
+    let submit_snapshot = snapshot.clone();
+    let submit = move || {
+        if blocked_reason.get_untracked().is_some() {
+            return;
+        }
+        let request = RestoreSnapshotRequest {
+            snapshot: submit_snapshot.clone(),
+            name: optional_text(&new_name.value.get_untracked()),
+            cpus: parse_optional_number(&cpus.value.get_untracked(), CPUS_RANGE.0, CPUS_RANGE.1)
+                .ok()
+                .flatten(),
+            memory_mib: parse_optional_number(
+                &memory.value.get_untracked(),
+                MEMORY_RANGE.0,
+                MEMORY_RANGE.1,
+            )
+            .ok()
+            .flatten(),
+            no_setup: no_setup.get_untracked(),
+            wait_for_ready: false,
+        };
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = ipc::call::<RestoreSnapshot>(&request).await;
+            busy.try_set(false);
+            match answer {
+                Ok(sandbox) => {
+                    restoring_into.try_set(Some(sandbox.name));
+                    restore_target.try_set(None);
+                }
+                Err(failure) => match failure.field() {
+                    Some("name" | "sandbox-name" | "new-name") => new_name.reject(&failure),
+                    Some("cpus") => cpus.reject(&failure),
+                    Some("memory" | "memory_mib" | "memory-mib") => memory.reject(&failure),
+                    _ => {
+                        error.try_set(Some(failure));
+                    }
+                },
+            }
+        });
+    };
+
+    view! {
+        <Modal label="Restore snapshot".to_string() on_close=close class="modal-small">
+            <h2>"Restore snapshot"</h2>
+            <p class="muted dialog-lead">
+                "A new sandbox from " <strong>{snapshot}</strong> "."
+            </p>
+            <form
+                class="form"
+                novalidate=true
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit();
+                }
+            >
+                <TextField
+                    label="New sandbox name"
+                    aria="New sandbox name"
+                    id="restore-new-name"
+                    field=new_name
+                    problem=new_name_problem
+                    placeholder="generated when empty"
+                    input_ref=first_input
+                />
+                <TextField
+                    label="CPUs"
+                    aria="CPUs"
+                    id="restore-cpus"
+                    field=cpus
+                    problem=cpus_problem
+                    placeholder="as captured (1–32)"
+                    numeric=true
+                />
+                <TextField
+                    label="Memory (MiB)"
+                    aria="Memory (MiB)"
+                    id="restore-memory"
+                    field=memory
+                    problem=memory_problem
+                    placeholder="as captured (128–32768)"
+                    numeric=true
+                />
+                <div class="full checkbox-row">
+                    <input
+                        type="checkbox"
+                        id="restore-no-setup"
+                        aria-label="Skip setup script"
+                        prop:checked=move || no_setup.get()
+                        on:change=move |ev| no_setup.set(event_target_checked(&ev))
+                    />
+                    <label for="restore-no-setup">"Skip setup script"</label>
+                </div>
+                <p class="hint">"Otherwise the repository's setup script runs once when the sandbox boots."</p>
+                {move || {
+                    error
+                        .get()
+                        .map(|failure| {
+                            view! {
+                                <p class="error" role="alert">
+                                    {failure.to_string()}
+                                </p>
+                            }
+                        })
+                }}
+                <div class="actions">
+                    {move || {
+                        blocked_reason
+                            .get()
+                            .map(|reason| view! { <span class="muted blocked-reason">{reason}</span> })
+                    }}
+                    <button type="button" aria-label="Cancel" on:click=move |_| close.run(())>
+                        "Cancel"
+                    </button>
+                    <button
+                        type="submit"
+                        class="primary"
+                        aria-label="Restore now"
+                        disabled=move || blocked_reason.get().is_some()
+                        title=move || blocked_reason.get()
+                    >
+                        "Restore"
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// The confirmation before deleting a snapshot, naming it.
+#[component]
+fn DeleteDialog(
+    snapshot: String,
+    delete_target: RwSignal<Option<String>>,
+    reload: RwSignal<u64>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let cancel_button = NodeRef::<html::Button>::new();
+    cancel_button.on_load(|button| {
+        request_animation_frame(move || {
+            let _ = button.focus();
+        });
+    });
+    let close = Callback::new(move |()| delete_target.set(None));
+    let delete_name = snapshot.clone();
+    let confirm = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let name = delete_name.clone();
+        leptos::task::spawn_local(async move {
+            let answer = ipc::call::<DeleteSnapshot>(&name).await;
+            busy.try_set(false);
+            match answer {
+                Ok(()) => {
+                    reload.try_update(|count| *count += 1);
+                    delete_target.try_set(None);
+                }
+                Err(failure) => {
+                    error.try_set(Some(failure));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal label="Confirm snapshot deletion".to_string() on_close=close class="modal-small">
+            <h2>"Delete snapshot"</h2>
+            <p class="confirm-text">
+                "Delete snapshot " <strong>{snapshot}</strong>
+                "? This cannot be undone. Sandboxes restored from it keep running."
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|failure| {
+                        view! {
+                            <p class="error" role="alert">
+                                {failure.to_string()}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="actions">
+                <button type="button" node_ref=cancel_button aria-label="Cancel" on:click=move |_| close.run(())>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class="primary danger-fill"
+                    aria-label="Delete snapshot"
+                    disabled=move || busy.get()
+                    on:click=confirm
+                >
+                    {move || busy.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    "Delete snapshot"
+                </button>
+            </div>
+        </Modal>
     }
 }

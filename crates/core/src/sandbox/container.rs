@@ -17,6 +17,8 @@ pub const SETUP_SCRIPT_PATH: &str = "/usr/local/etc/amikad/setup/setup.sh";
 pub const STATE_DIR: &str = "/var/lib/amikad";
 /// Exit code of the entry script when the setup script failed: the sandbox is `setup-failed`.
 pub const SETUP_FAILED_EXIT: i64 = 97;
+/// Printed first at every boot of the container.
+pub const BOOT_MARKER: &str = "[amikad] boot";
 /// Printed when the setup script starts.
 pub const SETUP_START_MARKER: &str = "[amikad] setup: start";
 /// Printed when the setup script succeeded.
@@ -34,7 +36,8 @@ pub const NOOP_SETUP: &str = "#!/bin/sh\n# No-op setup script.\nexit 0\n";
 /// The entry script, run as `sh -c SCRIPT`: runs the setup script once per sandbox (the marker is keyed by the
 /// sandbox id, so a sandbox restored from a snapshot runs it once again), then keeps running until stopped.
 /// Only POSIX sh features, so it works on busybox.
-const ENTRY_SCRIPT: &str = r#"S=/var/lib/amikad
+const ENTRY_SCRIPT: &str = r#"echo "[amikad] boot"
+S=/var/lib/amikad
 if [ -r /run/amikad/secret.env ]; then set -a; . /run/amikad/secret.env; set +a; fi
 mkdir -p "$S" 2>/dev/null
 rm -f "$S/ready"
@@ -43,7 +46,7 @@ cd "${AMIKA_AGENT_CWD:-/}" 2>/dev/null || { mkdir -p "${AMIKA_AGENT_CWD:-/}" 2>/
 if [ ! -e "$S/setup-done-$AMIKA_SANDBOX_ID" ]; then
   echo "[amikad] setup: start"
   SETUP=/usr/local/etc/amikad/setup/setup.sh
-  if [ -x "$SETUP" ]; then "$SETUP"; elif [ -e "$SETUP" ]; then /bin/sh "$SETUP"; else true; fi
+  if [ -x "$SETUP" ]; then "$SETUP" 2>&1; elif [ -e "$SETUP" ]; then /bin/sh "$SETUP" 2>&1; else true; fi
   rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "[amikad] setup: failed with exit code $rc"
@@ -178,7 +181,11 @@ pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> ContainerCre
             .get_or_insert_with(Vec::new)
             .push(DockerPort {
                 host_ip: Some(port.host_ip.clone()),
-                host_port: Some(port.host_port.to_string()),
+                host_port: Some(if port.host_port == 0 {
+                    String::new()
+                } else {
+                    port.host_port.to_string()
+                }),
             });
     }
     let host_config = HostConfig {

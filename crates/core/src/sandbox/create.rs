@@ -11,8 +11,8 @@ use bollard::query_parameters::{
 use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
-    ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, EnvVar, GitChoice, Sandbox,
-    SandboxRepo, SnapshotChoice, UiEvent, ValueSource,
+    ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, EnvVar, GitChoice,
+    PortBinding, Sandbox, SandboxRepo, SnapshotChoice, UiEvent, ValueSource,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -396,10 +396,34 @@ impl Core {
                 flag_ports.push(validate::port_binding(part)?);
             }
         }
-        let config_ports = repo_config
+        for port in &flag_ports {
+            if !host_port_free(port) {
+                return Err(ApiError::invalid(
+                    "port",
+                    port.to_string(),
+                    format!("host port {} is already in use", port.host_port),
+                )
+                .into());
+            }
+        }
+        // A repository's service port that is taken on the host (another sandbox of the same repository, say) is
+        // published on a free port instead.
+        let config_ports: Vec<PortBinding> = repo_config
             .as_ref()
             .map(|c| c.ports.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(|mut port| {
+                if port.host_port != 0 && !host_port_free(&port) {
+                    warnings.push(format!(
+                        "host port {} of the repository's services is in use; container port {} is published on a free host port instead",
+                        port.host_port, port.container_port
+                    ));
+                    port.host_port = 0;
+                }
+                port
+            })
+            .collect();
         let base_ports = base.as_ref().map(|b| b.ports.clone()).unwrap_or_default();
         let ports = config::merge_ports(
             &config::merge_ports(&base_ports, &config_ports),
@@ -482,7 +506,8 @@ impl Core {
             values.push(value("credentials", "off", ValueSource::Flag));
             Vec::new()
         } else {
-            let found = credentials::home_dir()
+            let found = self
+                .credentials_home()
                 .map(|home| credentials::discover(&home))
                 .unwrap_or_default();
             values.push(value(
@@ -1026,6 +1051,18 @@ impl Core {
             }
         }
         let _ = self.forget_sandbox(sandbox_id).await;
+    }
+}
+
+/// Whether nothing listens on the binding's host address and port (0 means "any free port": always free).
+pub(crate) fn host_port_free(port: &PortBinding) -> bool {
+    if port.host_port == 0 {
+        return true;
+    }
+    let address = (port.host_ip.as_str(), port.host_port);
+    match port.protocol {
+        sbx_api::Protocol::Tcp => std::net::TcpListener::bind(address).is_ok(),
+        sbx_api::Protocol::Udp => std::net::UdpSocket::bind(address).is_ok(),
     }
 }
 

@@ -120,13 +120,25 @@ impl Core {
             }
         };
         let (state, reason) = state::derive(record.phase, record.failure.as_deref(), &facts);
+        let published = inspect.as_ref().map(published_ports).unwrap_or_default();
         let container_id = inspect
             .and_then(|i| i.id)
             .or_else(|| record.container_id.clone());
-        Ok(record.spec.to_api(state, reason, container_id))
+        let mut view = record.spec.to_api(state, reason, container_id);
+        // Ports published on "any free port" show the port the engine picked, while it runs.
+        for port in &mut view.ports {
+            if port.host_port == 0
+                && let Some(actual) =
+                    published.get(&(port.container_port, port.protocol.as_str().to_string()))
+            {
+                port.host_port = *actual;
+            }
+        }
+        Ok(view)
     }
 
-    /// Whether the container's log since `started_at` has the ready line. Remembered once true for that boot.
+    /// Whether the current boot of the container printed the ready line: in the log since shortly before
+    /// `started_at`, the last boot line is followed by a ready line. Remembered once true for that boot.
     async fn booted_ready(&self, container_id: &str, started_at: &str) -> Result<bool> {
         let key = format!("{container_id}@{started_at}");
         if self
@@ -137,29 +149,28 @@ impl Core {
         {
             return Ok(true);
         }
-        let since = parse_time(started_at);
+        // The engine records the start a little after the process starts: look a few seconds earlier.
+        let since = parse_time(started_at)
+            .map(|t| (t.timestamp() - 5).max(0) as i32)
+            .unwrap_or(0);
         let docker = self.engine().client().await?;
         let options = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
-            .timestamps(true)
-            .since(since.map(|t| t.timestamp() as i32).unwrap_or(0))
+            .since(since)
             .build();
         let mut stream = docker.logs(container_id, Some(options));
         let mut ready = false;
         let mut pending = String::new();
         while let Some(chunk) = stream.next().await {
-            let Ok(chunk) = chunk else { break };
+            let chunk = chunk.map_err(|e| self.engine().fail(e))?;
             pending.push_str(&chunk.to_string());
             while let Some(end) = pending.find('\n') {
                 let line: String = pending.drain(..=end).collect();
-                if let Some((stamp, text)) = line.split_once(' ')
-                    && text.trim_end().starts_with(container::READY_MARKER)
-                    && match (parse_time(stamp), since) {
-                        (Some(at), Some(since)) => at >= since,
-                        _ => true,
-                    }
-                {
+                let line = line.trim_end();
+                if line.starts_with(container::BOOT_MARKER) {
+                    ready = false;
+                } else if line.starts_with(container::READY_MARKER) {
                     ready = true;
                 }
             }
@@ -394,26 +405,86 @@ impl Core {
                 ))
                 .into());
             }
-            // Wait for the next log line (ready, setup output) or the container stopping, then look again.
-            if view.state == SandboxState::SettingUp
-                && let Ok(mut lines) = self.follow_logs(name).await
-            {
+            // Follow this boot's log until it says ready (or setup failed), or the container stops; then look again.
+            if view.state == SandboxState::SettingUp {
                 let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-                let _ = tokio::time::timeout(remaining, async {
-                    while let Some(Ok(line)) = lines.next().await {
-                        if line.contains(container::READY_MARKER)
-                            || line.contains(container::SETUP_FAILED_MARKER)
-                        {
-                            break;
-                        }
-                    }
-                })
-                .await;
-            } else {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                let _ = tokio::time::timeout(remaining, self.follow_until_ready(name)).await;
             }
+            // Never spin: the engine may need a moment to show what the log already says.
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+impl Core {
+    /// Follow the current boot's log until the ready or setup-failed line, or until the log ends.
+    async fn follow_until_ready(&self, name: &str) -> Result<()> {
+        let record = self.sandbox_record(name).await?;
+        let Some(inspect) = self.inspect_container(&record).await? else {
+            return Ok(());
+        };
+        let Some(started_at) = state::running_since(&inspect) else {
+            return Ok(());
+        };
+        let since = parse_time(&started_at)
+            .map(|t| (t.timestamp() - 5).max(0) as i32)
+            .unwrap_or(0);
+        let docker = self.engine().client().await?;
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(true)
+            .since(since)
+            .build();
+        let mut stream = docker.logs(&inspect.id.unwrap_or_default(), Some(options));
+        let mut pending = String::new();
+        let mut done = false;
+        while let Some(Ok(chunk)) = stream.next().await {
+            pending.push_str(&chunk.to_string());
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                if line.starts_with(container::BOOT_MARKER) {
+                    done = false;
+                } else if line.starts_with(container::READY_MARKER)
+                    || line.starts_with(container::SETUP_FAILED_MARKER)
+                {
+                    done = true;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The host ports the engine published, by (container port, protocol).
+fn published_ports(
+    inspect: &ContainerInspectResponse,
+) -> std::collections::HashMap<(u16, String), u16> {
+    let mut out = std::collections::HashMap::new();
+    let ports = inspect
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.ports.clone())
+        .unwrap_or_default();
+    for (key, bindings) in ports {
+        let Some((port, protocol)) = key.split_once('/') else {
+            continue;
+        };
+        let Ok(port) = port.parse::<u16>() else {
+            continue;
+        };
+        if let Some(host) = bindings
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|b| b.host_port.and_then(|p| p.parse::<u16>().ok()))
+        {
+            out.insert((port, protocol.to_string()), host);
+        }
+    }
+    out
 }
 
 /// Parse an engine timestamp (RFC 3339 with nanoseconds).

@@ -112,7 +112,7 @@ impl Core {
         let settings = settings::load(&self.paths().settings());
         let now = Utc::now();
         let expires_at = settings.snapshot_retention_days.map(|days| {
-            now + chrono::Duration::from_std(crate::runner::minute() * (days * 24 * 60))
+            now + chrono::Duration::from_std(self.minute() * (days * 24 * 60))
                 .unwrap_or(chrono::Duration::days(i64::from(days)))
         });
         let spec = snapshot_spec(&record.spec, request.mode);

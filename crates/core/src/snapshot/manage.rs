@@ -20,7 +20,7 @@ use crate::jobs::JobRow;
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
 use crate::snapshot::{COLUMNS, SnapshotRecord};
-use crate::{Core, Error, Result, labels, runner, validate};
+use crate::{Core, Error, Result, labels, validate};
 
 /// Version of the export file format.
 const EXPORT_FORMAT: u32 = 1;
@@ -165,7 +165,7 @@ impl Core {
     /// The reaper's pass: once an hour (interval minutes), delete expired snapshots.
     pub(crate) async fn reaper_pass(&self) -> Result<()> {
         let hour =
-            chrono::Duration::from_std(runner::minute() * 60).unwrap_or(chrono::Duration::hours(1));
+            chrono::Duration::from_std(self.minute() * 60).unwrap_or(chrono::Duration::hours(1));
         let now = Utc::now();
         let due = match self.reaper_last_run.lock().ok().and_then(|last| *last) {
             Some(last) => now - last >= hour,

@@ -114,8 +114,14 @@ impl Core {
                 created_at.timestamp_millis()
             );
         }
+        // Host ports still held (by the source of a clone, say) are published on free ports instead.
+        for port in &mut spec.ports {
+            if !crate::sandbox::create::host_port_free(port) {
+                port.host_port = 0;
+            }
+        }
         let found = if spec.credentials_enabled {
-            credentials::home_dir()
+            self.credentials_home()
                 .map(|home| credentials::discover(&home))
                 .unwrap_or_default()
         } else {
