@@ -49,6 +49,8 @@ pub struct Preset {
     pub dockerfile: String,
     /// A user preset's folder, whose files are the build context.
     pub context: Option<PathBuf>,
+    /// The data dir a user preset belongs to (its image is labelled and named with it); `None` for built-in ones.
+    pub instance: Option<String>,
 }
 
 impl Preset {
@@ -66,7 +68,10 @@ impl Preset {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        format!("sandbox-desktop/preset-{}:{hash}", self.name)
+        match &self.instance {
+            Some(instance) => format!("sandbox-desktop/preset-{}-{instance}:{hash}", self.name),
+            None => format!("sandbox-desktop/preset-{}:{hash}", self.name),
+        }
     }
 }
 
@@ -105,6 +110,7 @@ impl Core {
             name: DEFAULT_PRESET.to_string(),
             dockerfile: CODER_DOCKERFILE.to_string(),
             context: None,
+            instance: None,
         }];
         if let Ok(entries) = std::fs::read_dir(self.paths().presets_dir()) {
             let mut user: Vec<Preset> = entries
@@ -117,6 +123,7 @@ impl Core {
                         name,
                         dockerfile,
                         context: Some(dir),
+                        instance: Some(self.paths().instance().to_string()),
                     })
                 })
                 .filter(|p| p.name != DEFAULT_PRESET)
@@ -177,6 +184,9 @@ impl Core {
         let mut label_map = HashMap::new();
         label_map.insert(labels::KIND.to_string(), labels::KIND_PRESET.to_string());
         label_map.insert(labels::SOURCE.to_string(), preset.name.clone());
+        if let Some(instance) = &preset.instance {
+            label_map.insert(labels::INSTANCE.to_string(), instance.clone());
+        }
         let build_args = HashMap::from([("BASE".to_string(), base_image())]);
         let options = BuildImageOptionsBuilder::default()
             .dockerfile("Dockerfile")

@@ -24,13 +24,15 @@ use crate::{Core, Error, Result, labels, settings, validate};
 /// (compared byte for byte with the mounted originals), tokens in git remote URLs, and `.git-credentials` files.
 /// Exits non-zero if anything could not be removed, so the capture is abandoned (fail closed).
 const SCRUB_SCRIPT: &str = r#"set -u
+for tool in find cmp wc sed grep rm; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "the sandbox has no '$tool', which removing secrets needs" >&2; exit 95; }
+done
 status=0
 cands=/tmp/.amikad-scrub-candidates
 : > "$cands" || exit 90
-for dir in / /home /root /tmp /var/tmp /srv /opt; do :; done
 # Candidates: files the sandbox added or changed (given by the app), and the workspace.
 for f in "$@"; do printf '%s\n' "$f" >> "$cands"; done
-find /home/amika/workspace -xdev -type f -size -2048k 2>/dev/null >> "$cands"
+find /home/amika/workspace -type f -size -2048k 2>/dev/null >> "$cands"
 while IFS= read -r cred; do
   [ -n "$cred" ] || continue
   [ -f "$cred" ] || continue
@@ -45,10 +47,10 @@ done <<CREDS
 __CREDENTIALS__
 CREDS
 rm -f "$cands"
-for f in $(find /home /root /srv /opt /workspace -xdev \( -name .git-credentials -o -name .git-credentials.lock \) 2>/dev/null); do
+for f in $(find /home /root /srv /opt /workspace \( -name .git-credentials -o -name .git-credentials.lock \) 2>/dev/null); do
   rm -f "$f" || status=92
 done
-for cfg in $(find /home /root /srv /opt /workspace -xdev -path '*/.git/config' 2>/dev/null); do
+for cfg in $(find /home /root /srv /opt /workspace -path '*/.git/config' 2>/dev/null); do
   if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then
     sed -i -E 's#(://)[^/@[:space:]]+@#\1#g' "$cfg" || status=93
     if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then status=94; fi
