@@ -27,6 +27,33 @@ impl Core {
         if let Err(error) = self.remove_stray_helpers().await {
             tracing::warn!("removing helper containers: {error}");
         }
+        if let Err(error) = self.clear_scratch().await {
+            tracing::warn!("clearing scratch files: {error}");
+        }
+    }
+
+    /// Clones and archives left in the scratch dir by interrupted work, when no work is running.
+    async fn clear_scratch(&self) -> Result<()> {
+        let (running,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+                .fetch_one(self.store().pool())
+                .await?;
+        let dir = self.paths().scratch_dir();
+        if running > 0 || !dir.exists() {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(&dir)
+            .map_err(|e| crate::Error::io("reading the scratch dir", e))?
+            .flatten()
+        {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+        Ok(())
     }
 
     /// Jobs whose process died: a create that had started its container is kept (the sandbox works), any other
@@ -144,16 +171,18 @@ impl Core {
         Ok(added)
     }
 
-    /// Helper containers (used while capturing) whose job is no longer running.
+    /// Containers that are not sandboxes: helpers (used while capturing) whose job is no longer running, and what
+    /// an interrupted preset build left (its steps carry the preset's labels) when no job runs at all.
     async fn remove_stray_helpers(&self) -> Result<()> {
         let docker = self.engine().client().await?;
         let filters = HashMap::from([(
             "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::KIND, labels::KIND_HELPER),
-            ],
+            vec![labels::filter(labels::INSTANCE, self.paths().instance())],
         )]);
+        let (running_jobs,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
+                .fetch_one(self.store().pool())
+                .await?;
         let helpers = docker
             .list_containers(Some(
                 ListContainersOptionsBuilder::default()
@@ -164,16 +193,16 @@ impl Core {
             .await
             .map_err(|e| self.engine().fail(e))?;
         for helper in helpers {
-            let job = helper
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(labels::JOB))
-                .cloned();
-            let running = match &job {
-                Some(id) => self.job(id).await?.is_some_and(|j| j.status == "running"),
-                None => false,
+            let label = |key: &str| helper.labels.as_ref().and_then(|l| l.get(key)).cloned();
+            let stray = match label(labels::KIND).as_deref() {
+                Some(labels::KIND_SANDBOX) => false,
+                Some(labels::KIND_HELPER) => match label(labels::JOB) {
+                    Some(id) => self.job(&id).await?.is_none_or(|j| j.status != "running"),
+                    None => true,
+                },
+                _ => running_jobs == 0,
             };
-            if !running {
+            if stray {
                 let _ = docker
                     .remove_container(
                         &helper.id.unwrap_or_default(),

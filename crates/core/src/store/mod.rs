@@ -32,7 +32,19 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        // Two processes opening a new database at once (the app and the CLI) both try the first migration; the
+        // loser's transaction fails and rolls back, and on the next try it sees the migration applied.
+        let mut attempt = 0;
+        loop {
+            match sqlx::migrate!("./migrations").run(&pool).await {
+                Ok(()) => break,
+                Err(_) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
         Ok(Store { pool })
     }
 
@@ -74,5 +86,15 @@ mod tests {
         // Opening again is a no-op: migrations are versioned.
         drop(store);
         Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn opening_a_new_database_from_several_places_at_once_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let opened = futures_util::future::join_all((0..4).map(|_| Store::open(&path))).await;
+        for store in opened {
+            store.unwrap();
+        }
     }
 }

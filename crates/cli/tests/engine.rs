@@ -1,0 +1,542 @@
+//! `sbx` processes against the real Docker engine: the sandbox commands end to end, twenty snapshot requests from
+//! twenty processes at once (exactly one accepted), processes killed mid-create and mid-capture (the next command
+//! leaves nothing half-made), and `sbx serve` holding the single runner lease.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sbx_core::{Core, Engine, Paths};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn image() -> String {
+    std::env::var("SBX_TEST_IMAGE").unwrap_or_else(|_| "sandbox-desktop-test/busybox:latest".into())
+}
+
+/// A data dir and a credential home for `sbx` processes, cleaned from the engine when dropped.
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Cli { dir }
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sbx"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SANDBOX_DESKTOP_HOME", self.data())
+            .env("HOME", self.dir.path().join("home"))
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "sbx {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    async fn core(&self) -> Arc<Core> {
+        Core::open(Paths::at(self.data()).unwrap(), Engine::from_env())
+            .await
+            .unwrap()
+    }
+
+    fn instance(&self) -> String {
+        Paths::at(self.data()).unwrap().instance().to_string()
+    }
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let instance = self.instance();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(clean(&instance));
+        })
+        .join();
+    }
+}
+
+async fn clean(instance: &str) {
+    use bollard::query_parameters::*;
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("dev.sandboxdesktop.instance={instance}")],
+    )]);
+    for c in docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap_or_default()
+    {
+        let id = c.id.unwrap_or_default();
+        let _ = docker.unpause_container(&id).await;
+        let _ = docker
+            .remove_container(
+                &id,
+                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+            )
+            .await;
+    }
+    if let Ok(list) = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+    {
+        for v in list.volumes.unwrap_or_default() {
+            let _ = docker
+                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
+                .await;
+        }
+    }
+    let mut images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap_or_default();
+    images.sort_by_key(|i| std::cmp::Reverse(i.created));
+    for i in images {
+        let _ = docker
+            .remove_image(
+                &i.id,
+                Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                None,
+            )
+            .await;
+    }
+}
+
+async fn labelled(instance: &str) -> (usize, usize, usize) {
+    use bollard::query_parameters::*;
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("dev.sandboxdesktop.instance={instance}")],
+    )]);
+    let c = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap()
+        .len();
+    let v = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap()
+        .volumes
+        .unwrap_or_default()
+        .len();
+    let i = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap()
+        .len();
+    (c, v, i)
+}
+
+fn name(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid_like()[..8])
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+    .chars()
+    .rev()
+    .collect()
+}
+
+#[tokio::test]
+async fn sandbox_commands_end_to_end() {
+    let cli = Cli::new();
+    let box_name = name("clibox");
+    let created = cli.json(&[
+        "sandbox",
+        "create",
+        "--name",
+        &box_name,
+        "--image",
+        &image(),
+        "--no-git",
+        "--env",
+        "FOO=bar",
+        "--setup-script",
+        "/dev/null",
+        "--json",
+    ]);
+    assert_eq!(created["state"], "running");
+    assert_eq!(created["name"], box_name.as_str());
+    let listed = cli.json(&["sandbox", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let out = cli.run(&[
+        "sandbox",
+        "exec",
+        &box_name,
+        "--",
+        "sh",
+        "-c",
+        "echo $FOO; exit 7",
+    ]);
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "bar\n");
+    let logs = cli.ok(&["sandbox", "logs", &box_name]);
+    assert!(logs.contains("[amikad] ready"), "{logs}");
+    assert_eq!(
+        cli.json(&["sandbox", "stop", &box_name, "--json"])["state"],
+        "stopped"
+    );
+    assert_eq!(
+        cli.json(&["sandbox", "start", &box_name, "--json"])["state"],
+        "running"
+    );
+    let out = cli.run(&["sandbox", "delete", &box_name]);
+    assert!(!out.status.success(), "a running sandbox needs --force");
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    cli.ok(&["sandbox", "delete", &box_name, "--force"]);
+    let out = cli.run(&["sandbox", "show", &box_name]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("sbx: "));
+}
+
+#[tokio::test]
+async fn twenty_snapshot_requests_from_twenty_processes_accept_exactly_one() {
+    let cli = Cli::new();
+    let box_name = name("race");
+    cli.ok(&[
+        "sandbox",
+        "create",
+        "--name",
+        &box_name,
+        "--image",
+        &image(),
+        "--no-git",
+        "--no-setup",
+    ]);
+    // A capture that takes a few seconds.
+    cli.ok(&[
+        "sandbox",
+        "exec",
+        &box_name,
+        "--",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/root/big bs=1M count=200 2>/dev/null",
+    ]);
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            cli.command(&[
+                "snapshot",
+                "create",
+                &box_name,
+                "--name",
+                &format!("race-{i}"),
+                "--mode",
+                "full",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let accepted = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(accepted, 1, "exactly one accepted");
+    for rejected in outputs.iter().filter(|o| !o.status.success()) {
+        let stderr = String::from_utf8_lossy(&rejected.stderr);
+        assert!(stderr.contains("already in flight"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let page = cli.json(&["snapshot", "list", "--json"]);
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["status"], "active");
+}
+
+#[tokio::test]
+async fn a_process_killed_mid_capture_leaves_no_half_made_image() {
+    let cli = Cli::new();
+    let box_name = name("killcap");
+    cli.ok(&[
+        "sandbox",
+        "create",
+        "--name",
+        &box_name,
+        "--image",
+        &image(),
+        "--no-git",
+        "--no-setup",
+    ]);
+    cli.ok(&[
+        "sandbox",
+        "exec",
+        &box_name,
+        "--",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/root/big bs=1M count=300 2>/dev/null",
+    ]);
+    let core = cli.core().await;
+    let container = core
+        .get_sandbox(&box_name)
+        .await
+        .unwrap()
+        .container_id
+        .unwrap();
+    let docker = core.engine().client().await.unwrap();
+    let mut child = cli
+        .command(&[
+            "snapshot",
+            "create",
+            &box_name,
+            "--name",
+            "interrupted",
+            "--mode",
+            "full",
+        ])
+        .spawn()
+        .unwrap();
+    // Kill it while the sandbox is paused for the capture.
+    let started = Instant::now();
+    loop {
+        let paused = docker
+            .inspect_container(&container, None)
+            .await
+            .unwrap()
+            .state
+            .unwrap()
+            .paused
+            .unwrap_or(false);
+        if paused {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the capture never paused the sandbox"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The next command finds the job without its process and cleans up.
+    let page = cli.json(&["snapshot", "list", "--json"]);
+    assert_eq!(page["items"][0]["status"], "failed", "{page}");
+    assert!(
+        page["items"][0]["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted")
+    );
+    let state = docker
+        .inspect_container(&container, None)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(state.paused, Some(false), "the sandbox was unpaused");
+    let (_, _, images) = labelled(&cli.instance()).await;
+    assert_eq!(images, 0, "no half-made image");
+    assert_eq!(
+        cli.json(&["sandbox", "show", &box_name, "--json"])["state"],
+        "running"
+    );
+    // The failed snapshot can be deleted, and a new one taken.
+    cli.ok(&["snapshot", "delete", "interrupted"]);
+    cli.ok(&[
+        "snapshot", "create", &box_name, "--name", "again", "--mode", "full", "--quick",
+    ]);
+}
+
+#[tokio::test]
+async fn a_process_killed_mid_create_leaves_nothing_after_the_next_command() {
+    let cli = Cli::new();
+    // A preset whose image takes a while to build.
+    let preset = cli.data().join("presets/slow");
+    std::fs::create_dir_all(&preset).unwrap();
+    std::fs::write(
+        preset.join("Dockerfile"),
+        format!(
+            "FROM {}\nRUN sleep 4 && echo {} > /unique\n",
+            image(),
+            name("u")
+        ),
+    )
+    .unwrap();
+    let repo = cli.dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &[
+            "-c",
+            "user.email=t@e",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ],
+    ] {
+        assert!(
+            Command::new("git")
+                .args(args)
+                .current_dir(&repo)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let box_name = name("killcreate");
+    let mut child = cli
+        .command(&[
+            "sandbox",
+            "create",
+            "--name",
+            &box_name,
+            "--preset",
+            "slow",
+            "--git",
+            repo.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    let core = cli.core().await;
+    let started = Instant::now();
+    while core.sandbox_record(&box_name).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the create never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let listed = cli.json(&["sandbox", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "{listed}");
+    let (containers, volumes, _) = labelled(&cli.instance()).await;
+    assert_eq!((containers, volumes), (0, 0));
+    assert!(
+        !Path::new(&cli.data().join("tmp"))
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    );
+}
+
+#[tokio::test]
+async fn sbx_serve_holds_the_runner_lease_until_stopped() {
+    let cli = Cli::new();
+    let mut serve = cli
+        .command(&["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let core = cli.core().await;
+    let started = Instant::now();
+    while core
+        .lease_holder(sbx_core::runner::RUNNER_LEASE)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "serve never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !core
+            .hold_lease(sbx_core::runner::RUNNER_LEASE)
+            .await
+            .unwrap(),
+        "only one runner"
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &serve.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = serve.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(
+        core.hold_lease(sbx_core::runner::RUNNER_LEASE)
+            .await
+            .unwrap(),
+        "released on exit"
+    );
+}
