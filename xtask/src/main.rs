@@ -61,7 +61,7 @@ fn run(args: &[String]) -> Result<()> {
             build()?;
             engine::ensure_engine()?;
             engine::ensure_test_images()?;
-            util::cargo(&["run", "--release", "-p", "sbx-bench", "--"])
+            util::cargo(&["run", "-p", "sbx-bench", "--"])
                 .args(rest)
                 .env_pairs(engine::test_env())
                 .run()
@@ -81,7 +81,33 @@ fn build() -> Result<()> {
     let wasm = setup::wasm_toolchain()?;
     ui::build(&wasm)?;
     util::step("building the app and the CLI");
-    util::cargo(&["build", "-p", "sandbox-desktop", "-p", "sbx-cli"]).run()
+    util::cargo(&["build", "-p", "sandbox-desktop", "-p", "sbx-cli"]).run()?;
+    install_cli()
+}
+
+/// Put the built `sbx` on PATH (`~/.cargo/bin`), unless another program of that name is there.
+fn install_cli() -> anyhow::Result<()> {
+    let built = util::root()
+        .join("target/debug")
+        .join(format!("sbx{}", std::env::consts::EXE_SUFFIX));
+    let Some(bin) = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin"))
+    else {
+        return Ok(());
+    };
+    let target = bin.join(format!("sbx{}", std::env::consts::EXE_SUFFIX));
+    let ours = !target.exists()
+        || util::cmd(&target)
+            .arg1("--version")
+            .read()
+            .is_ok_and(|v| v.starts_with("sbx "));
+    if ours && bin.is_dir() {
+        std::fs::copy(&built, &target)?;
+        util::step(&format!("sbx copied to {}", target.display()));
+    }
+    Ok(())
 }
 
 /// Everything `cargo xtask test` does, in order; `args` after `--` go to `cargo test`.

@@ -405,7 +405,7 @@ async fn scrubbing_fails_closed() {
         SandboxState::Running,
         "the source stays"
     );
-    let (_, _, images) = env.engine_objects().await;
+    let images = common::snapshot_images(env.core.paths().instance()).await;
     assert!(images.is_empty(), "nothing captured: {images:?}");
     // A failed snapshot cannot be restored, and can be deleted.
     let error = ApiError::from(

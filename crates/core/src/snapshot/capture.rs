@@ -268,26 +268,6 @@ impl Core {
             self.scrub(&container, &source.spec).await?;
         }
 
-        // The moment of the snapshot: paused (application-consistent) unless quick.
-        if !quick {
-            docker
-                .pause_container(&container)
-                .await
-                .map_err(|e| self.engine().fail(e))?;
-        }
-        let frozen = self.freeze(&container, source, snapshot_id, job).await;
-        if !quick {
-            let _ = docker.unpause_container(&container).await;
-        }
-        let (partial, workspace) = frozen?;
-
-        self.set_snapshot_status(
-            snapshot_id,
-            "finalizing",
-            job,
-            "adding the workspace and configuration",
-        )
-        .await?;
         let image_repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
         let image_tag = snapshot_id
             .split('-')
@@ -309,6 +289,43 @@ impl Core {
                 .to_string(),
         );
 
+        // The moment of the snapshot: paused (application-consistent) unless quick.
+        if !quick {
+            docker
+                .pause_container(&container)
+                .await
+                .map_err(|e| self.engine().fail(e))?;
+        }
+        // Without a workspace to add, the commit is the snapshot itself.
+        let direct = source.spec.repo.is_none().then(|| {
+            (
+                image_repo.as_str(),
+                image_tag.as_str(),
+                final_labels.clone(),
+            )
+        });
+        let frozen = self
+            .freeze(&container, source, snapshot_id, job, direct)
+            .await;
+        if !quick {
+            let _ = docker.unpause_container(&container).await;
+        }
+        let (partial, workspace) = frozen?;
+        if source.spec.repo.is_none() {
+            self.set_snapshot_status(snapshot_id, "finalizing", job, "recording the image")
+                .await?;
+            return self
+                .finish_capture(snapshot_id, &final_image, &source.spec.image, job)
+                .await;
+        }
+
+        self.set_snapshot_status(
+            snapshot_id,
+            "finalizing",
+            job,
+            "adding the workspace and configuration",
+        )
+        .await?;
         // A helper container of the partial image receives the workspace; its commit is the snapshot.
         let mut helper_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
         helper_labels.insert(labels::ID.into(), snapshot_id.to_string());
@@ -385,12 +402,21 @@ impl Core {
         }
         result?;
 
-        let size = self
-            .image_own_size(&final_image, &source.spec.image)
+        self.finish_capture(snapshot_id, &final_image, &source.spec.image, job)
             .await
-            .ok();
+    }
+
+    /// Record the snapshot's image and its size (the bytes it adds to the source's image).
+    async fn finish_capture(
+        &self,
+        snapshot_id: &str,
+        final_image: &str,
+        base_image: &str,
+        job: &JobHandle,
+    ) -> Result<()> {
+        let size = self.image_own_size(final_image, base_image).await.ok();
         sqlx::query("UPDATE snapshots SET image = ?, size_bytes = ? WHERE id = ?")
-            .bind(&final_image)
+            .bind(final_image)
             .bind(size.map(|s| s as i64))
             .bind(snapshot_id)
             .execute(self.store().pool())
@@ -399,14 +425,16 @@ impl Core {
         Ok(())
     }
 
-    /// While the container is paused (or not, when quick): archive the workspace and commit the filesystem to a
-    /// partial image. Returns the partial image and the workspace archive file.
+    /// While the container is paused (or not, when quick): archive the workspace and commit the filesystem — to a
+    /// partial image, or to `direct` (repository, tag, labels) when it is the snapshot itself. Returns the image
+    /// and the workspace archive file.
     async fn freeze(
         &self,
         container: &str,
         source: &SandboxRecord,
         snapshot_id: &str,
         job: &JobHandle,
+        direct: Option<(&str, &str, HashMap<String, String>)>,
     ) -> Result<(String, Option<std::path::PathBuf>)> {
         let docker = self.engine().client().await?;
         let workspace = match &source.spec.repo {
@@ -443,27 +471,35 @@ impl Core {
         };
         job.stage("capturing", "committing the filesystem", Some(0.5))
             .await;
-        let partial_repo = "sandbox-desktop/partial";
-        let partial_tag = snapshot_id.to_string();
-        let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
-        partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
-        partial_labels.insert(labels::JOB.into(), job.id.clone());
+        let (repo, tag, commit_labels) = match direct {
+            Some((repo, tag, labels)) => (repo.to_string(), tag.to_string(), labels),
+            None => {
+                let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
+                partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
+                partial_labels.insert(labels::JOB.into(), job.id.clone());
+                (
+                    "sandbox-desktop/partial".to_string(),
+                    snapshot_id.to_string(),
+                    partial_labels,
+                )
+            }
+        };
         docker
             .commit_container(
                 CommitContainerOptionsBuilder::default()
                     .container(container)
-                    .repo(partial_repo)
-                    .tag(&partial_tag)
+                    .repo(&repo)
+                    .tag(&tag)
                     .pause(false)
                     .build(),
                 ContainerConfig {
-                    labels: Some(partial_labels),
+                    labels: Some(commit_labels),
                     ..Default::default()
                 },
             )
             .await
             .map_err(|e| self.engine().fail(e))?;
-        Ok((format!("{partial_repo}:{partial_tag}"), workspace))
+        Ok((format!("{repo}:{tag}"), workspace))
     }
 
     /// Run the scrub inside the sandbox; any failure fails the capture before anything is captured.

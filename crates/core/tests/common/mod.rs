@@ -172,6 +172,39 @@ pub async fn engine_objects(instance: &str) -> (Vec<String>, Vec<String>, Vec<St
     (containers, volumes, images)
 }
 
+/// Images of snapshots (finished or partial) labelled with `instance`.
+pub async fn snapshot_images(instance: &str) -> Vec<String> {
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for kind in [labels::KIND_SNAPSHOT, labels::KIND_HELPER] {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                labels::filter(labels::INSTANCE, instance),
+                labels::filter(labels::KIND, kind),
+            ],
+        )]);
+        out.extend(
+            docker
+                .list_images(Some(
+                    ListImagesOptionsBuilder::default()
+                        .all(true)
+                        .filters(&filters)
+                        .build(),
+                ))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.id),
+        );
+    }
+    out
+}
+
 /// Remove everything labelled with `instance`.
 pub async fn clean_instance(instance: &str) {
     let Ok(docker) = bollard::Docker::connect_with_defaults() else {

@@ -1,0 +1,407 @@
+//! `cargo xtask bench`: times Sandbox Desktop's create, snapshot and restore against the raw Docker operations
+//! they stand for, on the same engine in the same run, and reports the ratios (median of several runs).
+//!
+//! - create-to-ready (no git) against `docker run -d` + the first `docker exec`;
+//! - capture (full snapshot, application-consistent) against `docker commit` of the same container, with 0, 100
+//!   and 500 MB changed;
+//! - restore-to-ready against `docker run -d` + first exec of the snapshot's image;
+//! - listing snapshots with 10,000 records (absolute times).
+
+use anyhow::{Context, Result};
+use bollard::Docker;
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::{ContainerConfig, ContainerCreateBody};
+use bollard::query_parameters::{
+    CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
+};
+use futures_util::StreamExt;
+use sbx_api::{
+    CreateSandboxRequest, CreateSnapshotRequest, ExecRequest, GitChoice, ListSnapshotsRequest,
+    RestoreSnapshotRequest, SnapshotChoice, SnapshotMode,
+};
+use sbx_core::{Core, Engine, Paths};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn image() -> String {
+    std::env::var("SBX_TEST_IMAGE").unwrap_or_else(|_| "sandbox-desktop-test/busybox:latest".into())
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+struct Row {
+    what: String,
+    ours: Duration,
+    raw: Duration,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir()?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let core = Core::open(Paths::at(dir.path().join("data"))?, Engine::from_env()).await?;
+    core.tune(|t| t.credentials_home = Some(home.clone()));
+    let docker = core
+        .engine()
+        .client()
+        .await
+        .context("no Docker engine answers")?;
+    let mut rows = Vec::new();
+    let result = run(&core, &docker, runs, &mut rows).await;
+    clean(&docker, core.paths().instance()).await;
+    result?;
+
+    println!(
+        "\n{:<44} {:>12} {:>12} {:>8}",
+        "operation", "ours", "raw Docker", "ratio"
+    );
+    let mut json = Vec::new();
+    for row in &rows {
+        let ratio = row.ours.as_secs_f64() / row.raw.as_secs_f64().max(1e-9);
+        println!(
+            "{:<44} {:>12} {:>12} {:>7.2}x",
+            row.what,
+            secs(row.ours),
+            secs(row.raw),
+            ratio
+        );
+        json.push(serde_json::json!({
+            "operation": row.what, "ours_s": row.ours.as_secs_f64(), "raw_s": row.raw.as_secs_f64(), "ratio": ratio,
+        }));
+    }
+    let listing = list_benchmark(&core).await?;
+    println!(
+        "\nlisting with 10,000 snapshots: page 1 {} , page 200 {} , one sandbox's {}",
+        secs(listing.0),
+        secs(listing.1),
+        secs(listing.2)
+    );
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench.json");
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&serde_json::json!({
+            "runs": runs,
+            "rows": json,
+            "list_10k_page1_s": listing.0.as_secs_f64(),
+            "list_10k_page200_s": listing.1.as_secs_f64(),
+            "list_10k_per_sandbox_s": listing.2.as_secs_f64(),
+        }))?,
+    )?;
+    println!("(written to {})", out.display());
+    Ok(())
+}
+
+async fn run(core: &Arc<Core>, docker: &Docker, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
+    // Create-to-ready.
+    let mut ours = Vec::new();
+    let mut raw = Vec::new();
+    for i in 0..runs {
+        let name = format!("bench-create-{i}");
+        let started = Instant::now();
+        core.create_sandbox(&CreateSandboxRequest {
+            name: Some(name.clone()),
+            image: Some(image()),
+            git: GitChoice::Off,
+            snapshot: SnapshotChoice::Off,
+            no_credentials: true,
+            wait_for_ready: true,
+            ..Default::default()
+        })
+        .await?;
+        core.exec_collect(&ExecRequest {
+            name: name.clone(),
+            argv: vec!["true".into()],
+        })
+        .await?;
+        ours.push(started.elapsed());
+        core.delete_sandbox(&name, true).await?;
+
+        let started = Instant::now();
+        let id = run_detached(docker, &image(), &format!("bench-raw-{i}")).await?;
+        exec_true(docker, &id).await?;
+        raw.push(started.elapsed());
+        remove(docker, &id).await;
+    }
+    rows.push(Row {
+        what: "create to ready + first exec".into(),
+        ours: median(ours),
+        raw: median(raw),
+    });
+
+    // Capture with 0, 100, 500 MB changed.
+    for mb in [0u32, 100, 500] {
+        let mut ours = Vec::new();
+        let mut raw = Vec::new();
+        let capture_runs = if mb >= 500 { runs.min(3) } else { runs };
+        for i in 0..capture_runs {
+            let name = format!("bench-cap-{mb}-{i}");
+            core.create_sandbox(&CreateSandboxRequest {
+                name: Some(name.clone()),
+                image: Some(image()),
+                git: GitChoice::Off,
+                snapshot: SnapshotChoice::Off,
+                no_credentials: true,
+                no_setup: true,
+                wait_for_ready: true,
+                ..Default::default()
+            })
+            .await?;
+            let fill =
+                format!("dd if=/dev/urandom of=/root/fill bs=1M count={mb} 2>/dev/null; sync");
+            core.exec_collect(&ExecRequest {
+                name: name.clone(),
+                argv: vec!["sh".into(), "-c".into(), fill.clone()],
+            })
+            .await?;
+            let started = Instant::now();
+            let snapshot = core
+                .create_snapshot(&CreateSnapshotRequest {
+                    sandbox: name.clone(),
+                    name: format!("bench-snap-{mb}-{i}"),
+                    mode: SnapshotMode::Full,
+                    quick: false,
+                    wait: true,
+                })
+                .await?;
+            ours.push(started.elapsed());
+            anyhow::ensure!(
+                snapshot.status == sbx_api::SnapshotStatus::Active,
+                "capture failed: {snapshot:?}"
+            );
+
+            // Raw: the same change in a plain container, committed (paused, as docker commit does by default).
+            let id = run_detached(docker, &image(), &format!("bench-rawcap-{mb}-{i}")).await?;
+            exec(docker, &id, &fill).await?;
+            let started = Instant::now();
+            let committed = docker
+                .commit_container(
+                    CommitContainerOptionsBuilder::default()
+                        .container(&id)
+                        .repo("sandbox-desktop-bench/raw")
+                        .tag(&format!("{mb}-{i}"))
+                        .pause(true)
+                        .build(),
+                    ContainerConfig::default(),
+                )
+                .await?;
+            raw.push(started.elapsed());
+            remove(docker, &id).await;
+            let _ = docker
+                .remove_image(
+                    &committed.id,
+                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                    None,
+                )
+                .await;
+
+            if mb == 0 {
+                // Restore-to-ready against run + exec of the snapshot image.
+                let restored = format!("bench-restore-{i}");
+                let started = Instant::now();
+                core.restore_snapshot(&RestoreSnapshotRequest {
+                    snapshot: snapshot.name.clone(),
+                    name: Some(restored.clone()),
+                    wait_for_ready: true,
+                    ..Default::default()
+                })
+                .await?;
+                core.exec_collect(&ExecRequest {
+                    name: restored.clone(),
+                    argv: vec!["true".into()],
+                })
+                .await?;
+                let restore_time = started.elapsed();
+                let started = Instant::now();
+                let id = run_detached(
+                    docker,
+                    snapshot.image.as_deref().unwrap_or_default(),
+                    &format!("bench-rawrestore-{i}"),
+                )
+                .await?;
+                exec_true(docker, &id).await?;
+                let raw_restore = started.elapsed();
+                remove(docker, &id).await;
+                core.delete_sandbox(&restored, true).await?;
+                rows.push(Row {
+                    what: format!("restore to ready + first exec (run {i})"),
+                    ours: restore_time,
+                    raw: raw_restore,
+                });
+            }
+            core.delete_sandbox(&name, true).await?;
+            core.delete_snapshot(&snapshot.name).await?;
+        }
+        rows.push(Row {
+            what: format!("capture, {mb} MB changed"),
+            ours: median(ours),
+            raw: median(raw),
+        });
+    }
+    // Fold the per-run restore rows into one median row.
+    let (restores, rest): (Vec<Row>, Vec<Row>) = std::mem::take(rows)
+        .into_iter()
+        .partition(|r| r.what.starts_with("restore"));
+    *rows = rest;
+    if !restores.is_empty() {
+        rows.push(Row {
+            what: "restore to ready + first exec".into(),
+            ours: median(restores.iter().map(|r| r.ours).collect()),
+            raw: median(restores.iter().map(|r| r.raw).collect()),
+        });
+    }
+    Ok(())
+}
+
+async fn list_benchmark(core: &Arc<Core>) -> Result<(Duration, Duration, Duration)> {
+    let mut tx = core.store().pool().begin().await?;
+    let base = chrono::Utc::now();
+    for i in 0..10_000 {
+        sqlx::query(
+            "INSERT INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, status, \
+             created_at, mode, consistency, spec, size_bytes) VALUES (?, ?, 'coder', ?, ?, 'active', ?, 'full', 'application', '{}', 10)",
+        )
+        .bind(format!("bench-{i:05}"))
+        .bind(format!("bench-{i:05}"))
+        .bind(format!("sb-{}", i % 10))
+        .bind(format!("box-{}", i % 10))
+        .bind(base + chrono::Duration::seconds(i))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let time = |request: ListSnapshotsRequest| async move {
+        let started = Instant::now();
+        core.list_snapshots(&request)
+            .await
+            .map(|_| started.elapsed())
+    };
+    let first = time(ListSnapshotsRequest {
+        sandbox: None,
+        page: 1,
+        limit: 50,
+    })
+    .await?;
+    let deep = time(ListSnapshotsRequest {
+        sandbox: None,
+        page: 200,
+        limit: 50,
+    })
+    .await?;
+    let one = time(ListSnapshotsRequest {
+        sandbox: Some("box-3".into()),
+        page: 1,
+        limit: 50,
+    })
+    .await?;
+    Ok((first, deep, one))
+}
+
+async fn run_detached(docker: &Docker, image: &str, name: &str) -> Result<String> {
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptionsBuilder::default().name(name).build()),
+            ContainerCreateBody {
+                image: Some(image.to_string()),
+                entrypoint: Some(vec!["sleep".into()]),
+                cmd: Some(vec!["3600".into()]),
+                labels: Some(std::collections::HashMap::from([(
+                    "dev.sandboxdesktop.bench".to_string(),
+                    "1".to_string(),
+                )])),
+                ..Default::default()
+            },
+        )
+        .await?;
+    docker.start_container(&created.id, None).await?;
+    Ok(created.id)
+}
+
+async fn exec_true(docker: &Docker, id: &str) -> Result<()> {
+    exec(docker, id, "true").await
+}
+
+async fn exec(docker: &Docker, id: &str, script: &str) -> Result<()> {
+    let created = docker
+        .create_exec(
+            id,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["sh", "-c", script]),
+                ..Default::default()
+            },
+        )
+        .await?;
+    if let StartExecResults::Attached { mut output, .. } =
+        docker.start_exec(&created.id, None).await?
+    {
+        while output.next().await.is_some() {}
+    }
+    Ok(())
+}
+
+async fn remove(docker: &Docker, id: &str) {
+    let _ = docker
+        .remove_container(
+            id,
+            Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+        )
+        .await;
+}
+
+async fn clean(docker: &Docker, instance: &str) {
+    use bollard::query_parameters::{ListContainersOptionsBuilder, ListImagesOptionsBuilder};
+    for label in [
+        format!("dev.sandboxdesktop.instance={instance}"),
+        "dev.sandboxdesktop.bench=1".to_string(),
+    ] {
+        let filters = std::collections::HashMap::from([("label".to_string(), vec![label])]);
+        if let Ok(list) = docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+        {
+            for c in list {
+                remove(docker, &c.id.unwrap_or_default()).await;
+            }
+        }
+        if let Ok(mut list) = docker
+            .list_images(Some(
+                ListImagesOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+        {
+            list.sort_by_key(|i| std::cmp::Reverse(i.created));
+            for i in list {
+                let _ = docker
+                    .remove_image(
+                        &i.id,
+                        Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                        None,
+                    )
+                    .await;
+            }
+        }
+    }
+}
