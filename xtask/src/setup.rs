@@ -170,7 +170,7 @@ fn has_wasm_std(toolchain: Option<&str>) -> bool {
     if let Some(name) = toolchain {
         c.env("RUSTUP_TOOLCHAIN", name);
     }
-    c.read()
+    c.read_quiet()
         .map(|sysroot| {
             Path::new(sysroot.trim())
                 .join("lib/rustlib/wasm32-unknown-unknown/lib")
@@ -253,9 +253,9 @@ fn install_offline_toolchain() -> Result<()> {
     std::fs::create_dir_all(&prefix_root)?;
     step("unpacking the wasm32 toolchain");
     let script = format!(
-        "set -e; for i in 1 2 3; do unzip -p '{w}/arena_rust_toolchain_data$i-1.97.0-py3-none-any.whl' \
-         arena_rust_toolchain_data$i/part_$i; done | zstd -dc | \
-         tar -x --no-same-owner --warning=no-unknown-keyword --exclude='._*' -C '{p}'",
+        "set -e; for i in 1 2 3; do unzip -p \"{w}/arena_rust_toolchain_data$i-1.97.0-py3-none-any.whl\" \
+         \"arena_rust_toolchain_data$i/part_$i\"; done | zstd -dc | \
+         tar -x --no-same-owner --warning=no-unknown-keyword --exclude='._*' -C \"{p}\"",
         w = wheels.display(),
         p = prefix_root.display()
     );

@@ -126,6 +126,20 @@ impl Cmd {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
+    /// Run and capture standard output, hiding standard error; `None` unless it exits 0.
+    pub fn read_quiet(&mut self) -> Option<String> {
+        let output = self
+            .inner
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Start in the background, detached from our terminal, output to `log`.
     pub fn spawn_logged(&mut self, log: &Path) -> Result<std::process::Child> {
         let file = std::fs::File::create(log)

@@ -63,6 +63,10 @@ impl Printer {
             return;
         }
         let first = self.seen_jobs.insert(progress.job_id.clone());
+        // The setup script's output is printed by the log follower; its progress events would repeat it.
+        if self.stream_setup && progress.stage == "setting up" && self.last.0 == "setting up" {
+            return;
+        }
         let line = (progress.stage.clone(), progress.message.clone());
         if !first && line == self.last {
             return;

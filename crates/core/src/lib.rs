@@ -61,6 +61,8 @@ pub struct Tuning {
     pub credentials_home: Option<std::path::PathBuf>,
     /// The length of an interval minute instead of [`runner::minute`].
     pub minute: Option<std::time::Duration>,
+    /// The image presets build from instead of [`presets::base_image`].
+    pub base_image: Option<String>,
 }
 
 impl Core {
@@ -104,6 +106,15 @@ impl Core {
             .ok()
             .and_then(|t| t.credentials_home.clone())
             .or_else(credentials::home_dir)
+    }
+
+    /// The image presets build `FROM`.
+    pub fn base_image(&self) -> String {
+        self.tuning
+            .lock()
+            .ok()
+            .and_then(|t| t.base_image.clone())
+            .unwrap_or_else(presets::base_image)
     }
 
     /// The length of one interval minute (auto-stop, auto-delete, retention, the reaper's hour).

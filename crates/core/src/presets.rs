@@ -187,7 +187,7 @@ impl Core {
         if let Some(instance) = &preset.instance {
             label_map.insert(labels::INSTANCE.to_string(), instance.clone());
         }
-        let build_args = HashMap::from([("BASE".to_string(), base_image())]);
+        let build_args = HashMap::from([("BASE".to_string(), self.base_image())]);
         let options = BuildImageOptionsBuilder::default()
             .dockerfile("Dockerfile")
             .t(&image)

@@ -716,6 +716,16 @@ impl Core {
             }
             match result {
                 Ok(()) => {
+                    // The setup script's output is the job's progress until the sandbox is ready.
+                    let _ = tokio::time::timeout(
+                        READY_TIMEOUT,
+                        core.follow_until_ready(&plan.spec.name, |line| {
+                            if !line.starts_with("[amikad]") {
+                                job.output("setting up", line);
+                            }
+                        }),
+                    )
+                    .await;
                     let _ = job.succeed().await;
                     Ok(())
                 }

@@ -408,7 +408,7 @@ impl Core {
             // Follow this boot's log until it says ready (or setup failed), or the container stops; then look again.
             if view.state == SandboxState::SettingUp {
                 let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-                let _ = tokio::time::timeout(remaining, self.follow_until_ready(name)).await;
+                let _ = tokio::time::timeout(remaining, self.follow_until_ready(name, |_| {})).await;
             }
             // Never spin: the engine may need a moment to show what the log already says.
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -418,7 +418,11 @@ impl Core {
 
 impl Core {
     /// Follow the current boot's log until the ready or setup-failed line, or until the log ends.
-    async fn follow_until_ready(&self, name: &str) -> Result<()> {
+    pub(crate) async fn follow_until_ready(
+        &self,
+        name: &str,
+        mut on_line: impl FnMut(&str),
+    ) -> Result<()> {
         let record = self.sandbox_record(name).await?;
         let Some(inspect) = self.inspect_container(&record).await? else {
             return Ok(());
@@ -443,6 +447,7 @@ impl Core {
             pending.push_str(&chunk.to_string());
             while let Some(end) = pending.find('\n') {
                 let line: String = pending.drain(..=end).collect();
+                on_line(line.trim_end());
                 if line.starts_with(container::BOOT_MARKER) {
                     done = false;
                 } else if line.starts_with(container::READY_MARKER)
