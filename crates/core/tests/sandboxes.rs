@@ -528,3 +528,46 @@ async fn generated_names_look_like_teal_tokyo() {
     );
     sbx_core::validate::name("name", &sandbox.name).unwrap();
 }
+
+#[tokio::test]
+async fn the_coder_preset_is_a_developer_image_built_without_a_registry() {
+    let env = TestEnv::new().await;
+    let base = std::env::var("SBX_TEST_DEBIAN_IMAGE")
+        .unwrap_or_else(|_| "sandbox-desktop-test/debian:bookworm".into());
+    env.core.tune(|t| t.base_image = Some(base));
+    let name = unique("coder");
+    let mut request = env.request(&name);
+    request.image = None;
+    request.preset = Some("coder".into());
+    request.setup_script_text = Some("#!/bin/bash\nset -e\necho \"bash $BASH_VERSION\"\n".into());
+    let sandbox = env.create(request).await;
+    assert_eq!(sandbox.state, SandboxState::Running, "{sandbox:?}");
+    assert_eq!(sandbox.preset.as_deref(), Some("coder"));
+    let (code, out, err) = env
+        .sh(&name, "git --version && curl --version | head -1 && bash --version | head -1 && make --version | head -1 && gcc --version | head -1 && python3 --version && node --version")
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    for tool in [
+        "git version",
+        "curl",
+        "GNU bash",
+        "GNU Make",
+        "gcc",
+        "Python 3",
+        "v",
+    ] {
+        assert!(out.contains(tool), "{tool} missing: {out}");
+    }
+    let logs = env
+        .core
+        .sandbox_logs(&LogsRequest {
+            name: name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logs.setup.contains("bash 5"),
+        "the bash setup script ran: {logs:?}"
+    );
+}
