@@ -1,12 +1,23 @@
 //! End-to-end harness: launches the built app under tauri-driver (which drives WebKitWebDriver), with its own
 //! data dir and environment, and gives the test a WebDriver client on the real window.
 //!
+//! [`TestApp`] is what most tests use: the app on its own data dir (with the busybox-based `e2e` preset) and its own
+//! `HOME`, and a guard that removes every container, image and volume labelled with that data dir's instance
+//! when the test ends, passed or failed. The `App` helpers find controls by accessible label or `data-*`
+//! attribute, wait for what the user sees (never a fixed sleep), and save screenshots.
+//!
 //! The tests are `#[ignore]`d: they need the built app, an X display and tauri-driver, which `cargo xtask test`
 //! provides (it runs them with `--ignored`, one at a time, because tauri-driver listens on fixed ports).
 
 use anyhow::{Context, Result, anyhow, bail};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -197,11 +208,15 @@ impl App {
             .map_err(|e| anyhow!("clicking `{label}`: {e}"))
     }
 
-    /// Replace the value of the input with this accessible label.
+    /// Replace the value of the input with this accessible label. A `\n` in `text` is typed as the Enter key (a
+    /// new line in a textarea): WebKitWebDriver drops a plain `\n`.
     pub async fn fill_label(&self, label: &str, text: &str) -> Result<()> {
         let input = self.by_label(label).await?;
         input.clear().await?;
-        input.send_keys(text).await?;
+        if !text.is_empty() {
+            let enter = char::from(fantoccini::key::Key::Enter).to_string();
+            input.send_keys(&text.replace('\n', &enter)).await?;
+        }
         Ok(())
     }
 
@@ -255,4 +270,676 @@ pub async fn docker() -> Result<bollard::Docker> {
     Ok(bollard::Docker::connect_with_defaults()?
         .negotiate_version()
         .await?)
+}
+
+/// Poll `check` every 150 ms until it answers `Some`; fail after `timeout`, naming `what` and the last error.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    let started = Instant::now();
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(error) => last_error = Some(error),
+        }
+        if started.elapsed() > timeout {
+            return Err(match last_error {
+                Some(error) => error.context(format!("{what}: not within {timeout:?}")),
+                None => anyhow!("{what}: not within {timeout:?}"),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Poll `probe` (what the page shows now, if anything) until `wanted` accepts it; on timeout the error quotes the
+/// last thing shown.
+pub async fn wait_for_shown<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut probe: F,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>>>,
+{
+    let last = std::cell::RefCell::new(None::<String>);
+    let waited = wait_until(what, timeout, || {
+        let shown = probe();
+        let last = &last;
+        let wanted = &wanted;
+        async move {
+            let shown = shown.await?;
+            let matched = shown.as_deref().filter(|t| wanted(t)).map(str::to_string);
+            *last.borrow_mut() = shown;
+            Ok(matched)
+        }
+    })
+    .await;
+    waited.with_context(|| match last.borrow().as_ref() {
+        Some(shown) => format!("it shows:\n{shown}"),
+        None => "it is not shown".to_string(),
+    })
+}
+
+/// A CSS attribute selector `[name="value"]`, quoting `value`.
+pub fn attr_css(name: &str, value: &str) -> String {
+    format!(
+        "[{name}=\"{}\"]",
+        value.replace('\\', "\\\\").replace('"', "\\\"")
+    )
+}
+
+impl App {
+    /// The first element matching `css` now, if any.
+    pub async fn find_css(&self, css: &str) -> Result<Option<Element>> {
+        Ok(self
+            .client
+            .find_all(Locator::Css(css))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The visible text of the first element matching `css` now, if there is one.
+    pub async fn text_of(&self, css: &str) -> Result<Option<String>> {
+        match self.find_css(css).await? {
+            Some(element) => Ok(Some(element.text().await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Wait until the first element matching `css` shows `text`; answers all its text.
+    pub async fn wait_for_css_text(
+        &self,
+        css: &str,
+        text: &str,
+        timeout: Duration,
+    ) -> Result<String> {
+        wait_for_shown(
+            &format!("`{css}` showing `{text}`"),
+            timeout,
+            || self.text_of(css),
+            |shown| shown.contains(text),
+        )
+        .await
+    }
+
+    /// Wait until no element matches `css`.
+    pub async fn wait_for_no_css(&self, css: &str, timeout: Duration) -> Result<()> {
+        wait_for_shown(
+            &format!("`{css}` gone"),
+            timeout,
+            || async {
+                Ok(Some(match self.find_css(css).await? {
+                    Some(element) => element.text().await?,
+                    None => String::new(),
+                }))
+            },
+            str::is_empty,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Click the sidebar's button for the page `title` (Sandboxes, Snapshots, Repositories, Profiles, Settings).
+    pub async fn go_to(&self, title: &str) -> Result<()> {
+        let xpath = format!("//nav[@aria-label='Pages']//button[normalize-space()='{title}']");
+        let button = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .with_context(|| format!("no sidebar button `{title}`"))?;
+        button.click().await?;
+        self.wait_for_css_text(".page-head h1", title, Duration::from_secs(10))
+            .await?;
+        Ok(())
+    }
+
+    /// Pick the option with `value` in the select with the accessible label `label`.
+    pub async fn select_value(&self, label: &str, value: &str) -> Result<()> {
+        let select = self.by_label(label).await?;
+        let option = attr_css("value", value);
+        wait_until(
+            &format!("an option `{value}` in `{label}`"),
+            Duration::from_secs(15),
+            || async {
+                Ok(select
+                    .find_all(Locator::Css(&format!("option{option}")))
+                    .await?
+                    .into_iter()
+                    .next())
+            },
+        )
+        .await?;
+        select
+            .select_by_value(value)
+            .await
+            .with_context(|| format!("picking `{value}` in `{label}`"))?;
+        let picked = select.prop("value").await?.unwrap_or_default();
+        if picked != value {
+            bail!("`{label}` shows `{picked}` after picking `{value}`");
+        }
+        Ok(())
+    }
+
+    /// The text of the option shown selected in the select with the accessible label `label`.
+    pub async fn selected_option_text(&self, label: &str) -> Result<String> {
+        let select = self.by_label(label).await?;
+        for option in select.find_all(Locator::Css("option")).await? {
+            if option.is_selected().await? {
+                return Ok(option.text().await?.trim().to_string());
+            }
+        }
+        Ok(String::new())
+    }
+
+    /// Whether the control with the accessible label `label` is enabled.
+    pub async fn is_enabled(&self, label: &str) -> Result<bool> {
+        Ok(self.by_label(label).await?.is_enabled().await?)
+    }
+
+    /// Whether the checkbox with the accessible label `label` is checked.
+    pub async fn is_checked(&self, label: &str) -> Result<bool> {
+        Ok(self.by_label(label).await?.is_selected().await?)
+    }
+
+    /// The status badge of the sandbox `name` in the Sandboxes table, if its row is there.
+    pub async fn sandbox_row_status(&self, name: &str) -> Result<Option<String>> {
+        self.text_of(&format!("{} .badge", attr_css("data-sandbox", name)))
+            .await
+    }
+
+    /// Wait until the Sandboxes table shows the sandbox `name` with the badge `status`.
+    pub async fn wait_for_sandbox_status(
+        &self,
+        name: &str,
+        status: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        wait_for_shown(
+            &format!("sandbox {name} listed as {status}"),
+            timeout,
+            || self.sandbox_row_status(name),
+            |shown| shown.trim() == status,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The status badge of the snapshot `name` in the Snapshots table, if its row is there.
+    pub async fn snapshot_row_status(&self, name: &str) -> Result<Option<String>> {
+        self.text_of(&format!("{} .badge", attr_css("data-snapshot", name)))
+            .await
+    }
+
+    /// Wait until the Snapshots table shows the snapshot `name` with the badge `status`.
+    pub async fn wait_for_snapshot_status(
+        &self,
+        name: &str,
+        status: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        wait_for_shown(
+            &format!("snapshot {name} listed as {status}"),
+            timeout,
+            || self.snapshot_row_status(name),
+            |shown| shown.trim() == status,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Open the detail page of the sandbox `name` by clicking its row in the Sandboxes table.
+    pub async fn open_sandbox(&self, name: &str) -> Result<()> {
+        self.wait_for_css(&attr_css("data-sandbox", name), Duration::from_secs(15))
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking the row of {name}"))?;
+        self.wait_for_css_text(".detail-head h1", name, Duration::from_secs(15))
+            .await?;
+        Ok(())
+    }
+
+    /// The status badge in a sandbox detail page's header.
+    pub async fn detail_status(&self) -> Result<Option<String>> {
+        self.text_of(".detail-head .badge").await
+    }
+
+    /// Wait until the sandbox detail page's header shows the badge `status`.
+    pub async fn wait_for_detail_status(&self, status: &str, timeout: Duration) -> Result<()> {
+        wait_for_shown(
+            &format!("the detail page showing {status}"),
+            timeout,
+            || self.detail_status(),
+            |shown| shown.trim() == status,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// On a sandbox detail page: type `command` into "Run a command", press Run, and wait until the command output
+    /// shows `expect`. Answers the output and the exit-code line.
+    pub async fn run_command(&self, command: &str, expect: &str) -> Result<(String, String)> {
+        self.fill_label("Command", command).await?;
+        self.click_label("Run").await?;
+        let output = self
+            .wait_for_css_text(
+                &attr_css("aria-label", "Command output"),
+                expect,
+                Duration::from_secs(30),
+            )
+            .await
+            .with_context(|| format!("running `{command}`"))?;
+        let exit = self
+            .text_of(".command .exit-code")
+            .await?
+            .unwrap_or_default();
+        Ok((output, exit))
+    }
+}
+
+/// The test preset's name: a user preset whose Dockerfile is `FROM` the busybox test image.
+pub const TEST_PRESET: &str = "e2e";
+
+/// The instance id of the data dir `dir`, exactly as the app computes it.
+pub fn instance_of(dir: &Path) -> Result<String> {
+    Ok(sbx_core::Paths::at(dir)?.instance().to_string())
+}
+
+/// Names of the engine objects labelled with `instance`: (containers, volumes, images).
+pub async fn engine_objects(instance: &str) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+    let docker = docker().await?;
+    let filters = instance_filter(instance);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .map(|c| c.names.unwrap_or_default().join(","))
+        .collect();
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    let images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .map(|i| {
+            if i.repo_tags.is_empty() {
+                i.id
+            } else {
+                i.repo_tags.join(",")
+            }
+        })
+        .collect();
+    Ok((containers, volumes, images))
+}
+
+fn instance_filter(instance: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("dev.sandboxdesktop.instance={instance}")],
+    )])
+}
+
+/// Remove every container, image and volume labelled with `instance`, and the images named `repositories`
+/// (any tag). Best effort: what cannot be removed is reported, not fatal.
+pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let docker = match docker().await {
+        Ok(docker) => docker,
+        Err(error) => return vec![format!("no engine: {error}")],
+    };
+    let filters = instance_filter(instance);
+    match docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+    {
+        Ok(list) => {
+            for container in list {
+                let id = container.id.unwrap_or_default();
+                let options = RemoveContainerOptionsBuilder::default()
+                    .force(true)
+                    .v(true)
+                    .build();
+                if let Err(error) = docker.remove_container(&id, Some(options)).await {
+                    problems.push(format!("container {id}: {error}"));
+                }
+            }
+        }
+        Err(error) => problems.push(format!("listing containers: {error}")),
+    }
+    // In passes: an image built on another (same second, so no order tells) is refused until its child goes.
+    let mut image_problems = Vec::new();
+    for _ in 0..4 {
+        image_problems.clear();
+        let list = match docker
+            .list_images(Some(
+                ListImagesOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+        {
+            Ok(list) => list,
+            Err(error) => {
+                image_problems.push(format!("listing images: {error}"));
+                break;
+            }
+        };
+        if list.is_empty() {
+            break;
+        }
+        for image in list {
+            let options = RemoveImageOptionsBuilder::default().force(true).build();
+            match docker.remove_image(&image.id, Some(options), None).await {
+                // Already gone with the image built on it.
+                Ok(_)
+                | Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(error) => image_problems.push(format!("image {}: {error}", image.id)),
+            }
+        }
+    }
+    problems.extend(image_problems);
+    match docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+    {
+        Ok(list) => {
+            for volume in list.volumes.unwrap_or_default() {
+                let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+                if let Err(error) = docker.remove_volume(&volume.name, Some(options)).await {
+                    problems.push(format!("volume {}: {error}", volume.name));
+                }
+            }
+        }
+        Err(error) => problems.push(format!("listing volumes: {error}")),
+    }
+    if !repositories.is_empty() {
+        match docker
+            .list_images(Some(ListImagesOptionsBuilder::default().build()))
+            .await
+        {
+            Ok(list) => {
+                for tag in list.into_iter().flat_map(|i| i.repo_tags) {
+                    let named = tag.rsplit_once(':').is_some_and(|(repository, _)| {
+                        repositories.iter().any(|r| r == repository)
+                    });
+                    if named
+                        && let Err(error) = docker
+                            .remove_image(
+                                &tag,
+                                None::<bollard::query_parameters::RemoveImageOptions>,
+                                None,
+                            )
+                            .await
+                    {
+                        problems.push(format!("image {tag}: {error}"));
+                    }
+                }
+            }
+            Err(error) => problems.push(format!("listing images: {error}")),
+        }
+    }
+    problems
+}
+
+/// Removes the engine objects of a data dir when dropped — also when the test failed or panicked.
+pub struct EngineCleanup {
+    instance: String,
+    repositories: Vec<String>,
+}
+
+impl EngineCleanup {
+    /// Clean up after the data dir whose instance is `instance`, and the images named `repositories`.
+    pub fn new(instance: impl Into<String>, repositories: Vec<String>) -> EngineCleanup {
+        EngineCleanup {
+            instance: instance.into(),
+            repositories,
+        }
+    }
+}
+
+impl Drop for EngineCleanup {
+    fn drop(&mut self) {
+        let instance = self.instance.clone();
+        let repositories = self.repositories.clone();
+        // Its own thread and runtime: Drop may run inside the test's runtime, or while it unwinds.
+        let worker =
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => {
+                        runtime.block_on(remove_engine_objects(&instance, &repositories))
+                    }
+                    Err(error) => vec![format!("no runtime for the clean-up: {error}")],
+                }
+            });
+        match worker.join() {
+            Ok(problems) => {
+                for problem in problems {
+                    eprintln!("e2e clean-up of instance {}: {problem}", self.instance);
+                }
+            }
+            Err(_) => eprintln!("e2e clean-up of instance {} panicked", self.instance),
+        }
+    }
+}
+
+/// The app on its own data dir (with the [`TEST_PRESET`] preset in it), its own `HOME` (so no credential file of
+/// this machine is read), a scratch folder, and the clean-up of everything it made in the engine.
+///
+/// Fields drop in order: the app stops first, then the engine objects go.
+pub struct TestApp {
+    /// The running app.
+    pub app: App,
+    /// The app's `HOME`.
+    pub user_home: tempfile::TempDir,
+    /// Scratch space for the test (repositories, files).
+    pub work: tempfile::TempDir,
+    /// The instance id of the app's data dir (the `dev.sandboxdesktop.instance` label).
+    pub instance: String,
+    _cleanup: EngineCleanup,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl TestApp {
+    /// Launch the app on a fresh data dir and `HOME`, with the test preset in place.
+    pub async fn launch() -> Result<TestApp> {
+        let data = tempfile::tempdir()?;
+        let preset = data.path().join("presets").join(TEST_PRESET);
+        std::fs::create_dir_all(&preset)?;
+        std::fs::write(
+            preset.join("Dockerfile"),
+            format!("FROM {}\n", test_image()),
+        )?;
+        let instance = instance_of(data.path())?;
+        let cleanup = EngineCleanup::new(
+            instance.clone(),
+            vec![format!("sandbox-desktop/preset-{TEST_PRESET}")],
+        );
+        let user_home = tempfile::tempdir()?;
+        let work = tempfile::tempdir()?;
+        let app = App::launch_with(Launch {
+            env: vec![("HOME".into(), user_home.path().display().to_string())],
+            home: Some(data),
+        })
+        .await?;
+        Ok(TestApp {
+            app,
+            user_home,
+            work,
+            instance,
+            _cleanup: cleanup,
+        })
+    }
+
+    /// A git repository `name` in the scratch folder with one commit of `files` (path, content).
+    pub fn git_repo(&self, name: &str, files: &[(&str, &str)]) -> Result<PathBuf> {
+        let root = self.work.path().join(name);
+        for (path, content) in files {
+            let file = root.join(path);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(file, content)?;
+        }
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &["add", "-A"],
+            &["commit", "-q", "-m", "first"],
+        ] {
+            let status = Command::new("git")
+                .args(args)
+                .current_dir(&root)
+                .env("HOME", self.user_home.path())
+                .env("GIT_AUTHOR_NAME", "e2e")
+                .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
+                .env("GIT_COMMITTER_NAME", "e2e")
+                .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
+                .status()
+                .context("running git")?;
+            if !status.success() {
+                bail!("git {args:?} failed in {}", root.display());
+            }
+        }
+        Ok(root)
+    }
+
+    /// Engine objects labelled with this app's instance: (containers, volumes, images).
+    pub async fn engine_objects(&self) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+        engine_objects(&self.instance).await
+    }
+
+    /// Close the window, stop the driver, then remove the engine objects.
+    pub async fn finish(self) -> Result<()> {
+        let TestApp { app, _cleanup, .. } = self;
+        app.close().await?;
+        drop(_cleanup);
+        Ok(())
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the OS may hand it out again later).
+pub fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// What has the keyboard focus: its accessible label (or text), tag, and whether a focus ring is drawn around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focused {
+    /// `aria-label`, else the sandbox a Sandboxes row is of (`data-sandbox`), else the visible text; trimmed.
+    pub label: String,
+    /// The lower-case tag name.
+    pub tag: String,
+    /// Whether the computed outline is drawn (style not `none`, width not zero).
+    pub ring: bool,
+}
+
+impl App {
+    /// Press `key` on whatever has the keyboard focus.
+    pub async fn press(&self, key: fantoccini::key::Key) -> Result<()> {
+        let focused = self.client.active_element().await?;
+        focused.send_keys(&char::from(key).to_string()).await?;
+        Ok(())
+    }
+
+    /// What has the keyboard focus now.
+    pub async fn focused(&self) -> Result<Focused> {
+        let answer = self
+            .client
+            .execute(
+                r#"const e = document.activeElement;
+                   if (!e) return null;
+                   const s = getComputedStyle(e);
+                   return {
+                     label: (e.getAttribute('aria-label') || e.getAttribute('data-sandbox') || e.innerText || '').trim(),
+                     tag: e.tagName.toLowerCase(),
+                     ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+                   };"#,
+                vec![],
+            )
+            .await?;
+        Ok(Focused {
+            label: answer["label"].as_str().unwrap_or_default().to_string(),
+            tag: answer["tag"].as_str().unwrap_or_default().to_string(),
+            ring: answer["ring"].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// Press Tab until the control labelled `label` has the focus (at most `limit` presses); answers what is focused.
+    pub async fn tab_to(&self, label: &str, limit: usize) -> Result<Focused> {
+        for _ in 0..limit {
+            self.press(fantoccini::key::Key::Tab).await?;
+            let focused = self.focused().await?;
+            if focused.label == label {
+                return Ok(focused);
+            }
+        }
+        bail!("Tab did not reach `{label}` in {limit} presses")
+    }
+
+    /// A computed style property of the first element matching `css`.
+    pub async fn computed_style(&self, css: &str, property: &str) -> Result<String> {
+        let answer = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? getComputedStyle(e).getPropertyValue(arguments[1]) : null;",
+                vec![css.into(), property.into()],
+            )
+            .await?;
+        answer
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("nothing matches `{css}`"))
+    }
 }

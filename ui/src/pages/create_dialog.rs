@@ -782,7 +782,12 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
                     on_close.try_run(());
                 }
                 Err(error) => {
+                    let field = error.field().and_then(Field::from_api);
                     form.create_error.try_set(Some(error));
+                    // The field the app refused gets the focus, so its error (beside it) is in view.
+                    if let Some(field) = field {
+                        request_animation_frame(move || focus_field(field));
+                    }
                 }
             }
         });
@@ -875,13 +880,41 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
     }
 }
 
-/// The Setup script's placeholder: the script the repository configures, when it does.
+/// Focus the control of `field` (opening the Sandbox Snapshot section first when it is inside it).
+fn focus_field(field: Field) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(element) = document.get_element_by_id(field.id()) else {
+        return;
+    };
+    if let Ok(Some(section)) = element.closest("details") {
+        let _ = section.set_attribute("open", "");
+    }
+    if let Ok(control) = element.dyn_into::<web_sys::HtmlElement>() {
+        let _ = control.focus();
+    }
+}
+
+/// The Setup script's placeholder: the script the repository configures, when it does (and only then: the
+/// explanation also names the no-op script and a skipped setup, which come from no repository).
 fn setup_placeholder(form: Form) -> String {
-    form.explanation
-        .with(|e| match effective_value(e, "setup_script") {
-            Some(script) => format!("Uses {script} from the repository; text here replaces it"),
-            None => "#!/bin/sh\nset -e\n# install dependencies…".to_string(),
+    if form.skip_setup.get() {
+        return "Skip setup script is checked: a no-op script runs".to_string();
+    }
+    let from_repository = form.explanation.with(|e| {
+        e.as_ref().and_then(|e| {
+            explained(e, Field::SetupScript.explained_key())
+                .into_iter()
+                .find(|v| v.source == ValueSource::RepoConfig && !v.value.is_empty())
+                .map(|v| v.value.clone())
         })
+    });
+    match from_repository {
+        Some(script) => format!("Uses {script} from the repository; text here replaces it"),
+        None => "#!/bin/sh\nset -e\n# install dependencies…".to_string(),
+    }
 }
 
 /// The field's error line, beside it.

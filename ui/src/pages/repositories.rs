@@ -243,12 +243,12 @@ fn RepositoryRow(
     let has_app_value = app_value.is_some();
     view! {
         <tr data-repository=name.clone()>
-            <td>{name.clone()}</td>
+            <td class="name">{name.clone()}</td>
             <td class="path" title=repository.root.clone()>
                 {repository.root.clone()}
             </td>
-            <td>{effective}</td>
-            <td>{source_words(repository.default_source)}</td>
+            <td class="default-snapshot">{effective}</td>
+            <td class="default-source">{source_words(repository.default_source)}</td>
             <td class="numeric">{repository.sandboxes_created}</td>
             <td class="row-actions">
                 <select

@@ -16,7 +16,7 @@ use crate::ipc;
 use crate::live::{Live, use_live};
 use crate::pages::clone_dialog::CloneButton;
 use crate::pages::sandboxes::{format_ports, state_title};
-use crate::pages::snapshot_modal::TakeSnapshotButton;
+use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
 use crate::widgets::{Badge, ErrorLine, TargetProgress, format_time};
 
 /// Terminal size asked for when opening a terminal.
@@ -150,6 +150,8 @@ pub fn SandboxDetailPage(name: String) -> impl IntoView {
                 <header class="page-head"><h1 tabindex="-1" node_ref=heading>{name.get_value()}</h1></header>
                 <div class="empty" role="status">
                     <p>"Sandbox "{name.get_value()}" was deleted"</p>
+                    // After Snapshot and delete, the capture's outcome stays in view.
+                    <LastCaptureStatus sandbox=name.get_value() />
                     <button class="link" on:click=move |_| nav.list()>"Back to Sandboxes"</button>
                 </div>
             }.into_any(),

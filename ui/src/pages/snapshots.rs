@@ -256,7 +256,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                         <button
                             class="small"
                             aria-label="Previous"
-                            disabled=move || page.get() <= 1
+                            disabled=move || { page.get() <= 1 }
                             on:click=move |_| page.update(|page| *page = page.saturating_sub(1).max(1))
                         >
                             "Previous"
@@ -267,7 +267,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                         <button
                             class="small"
                             aria-label="Next"
-                            disabled=move || page.get() >= page_count.get().unwrap_or(1)
+                            disabled=move || { page.get() >= page_count.get().unwrap_or(1) }
                             on:click=move |_| {
                                 let last = page_count.get_untracked().unwrap_or(1);
                                 page.update(|page| *page = page.saturating_add(1).min(last));

@@ -408,7 +408,8 @@ impl Core {
             // Follow this boot's log until it says ready (or setup failed), or the container stops; then look again.
             if view.state == SandboxState::SettingUp {
                 let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-                let _ = tokio::time::timeout(remaining, self.follow_until_ready(name, |_| {})).await;
+                let _ =
+                    tokio::time::timeout(remaining, self.follow_until_ready(name, |_| {})).await;
             }
             // Never spin: the engine may need a moment to show what the log already says.
             tokio::time::sleep(Duration::from_millis(100)).await;

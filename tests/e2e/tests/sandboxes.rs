@@ -1,0 +1,302 @@
+//! End-to-end: sandboxes made, used and removed through the real window against the real engine — the Create
+//! Sandbox dialog with a setup script and a port, the live table, the detail page's command runner, Stop and
+//! Delete; a failing setup script; and the dialog's validation as the user types.
+
+use anyhow::{Context, Result, ensure};
+use sbx_e2e::{TEST_PRESET, TestApp, attr_css, free_port};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+/// Long enough for a first build of the test preset and a container start on a slow machine.
+const READY: Duration = Duration::from_secs(90);
+/// For UI reactions to what the engine did.
+const SOON: Duration = Duration::from_secs(20);
+
+/// Open the Create Sandbox dialog from the Sandboxes page.
+async fn open_create_dialog(app: &TestApp) -> Result<()> {
+    app.click_label("Create Sandbox").await?;
+    app.wait_for_css("[role=dialog][aria-label=\"Create Sandbox\"]", SOON)
+        .await?;
+    Ok(())
+}
+
+/// GET `/` from 127.0.0.1:`port`; the whole answer.
+fn http_get(port: u16) -> Result<String> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()> {
+    let started = Instant::now();
+    let app = TestApp::launch().await?;
+    // A fresh data dir: the empty state says what to do next.
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    app.screenshot("sandboxes-empty").await?;
+
+    let host_port = free_port()?;
+    let name = "web-box";
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", name).await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    app.fill_label("Setup script", "echo ready-from-setup > /root/setup-done")
+        .await?;
+    app.fill_label("Ports", &format!("{host_port}:8000"))
+        .await?;
+    ensure!(
+        app.is_enabled("Create").await?,
+        "Create is disabled with valid fields"
+    );
+    app.screenshot("create-dialog").await?;
+    app.click_label("Create").await?;
+    app.wait_for_no_css("[role=dialog]", SOON)
+        .await
+        .context("the dialog did not close after Create")?;
+
+    // The row appears and reaches running without a refresh.
+    app.wait_for_sandbox_status(name, "running", READY).await?;
+    let row = app
+        .text_of(&attr_css("data-sandbox", name))
+        .await?
+        .unwrap_or_default();
+    ensure!(row.contains(TEST_PRESET), "the row names the preset: {row}");
+    ensure!(
+        row.contains(&format!("127.0.0.1:{host_port}→8000/tcp")),
+        "the row shows the port binding: {row}"
+    );
+    app.screenshot("sandboxes-list").await?;
+
+    app.open_sandbox(name).await?;
+    app.wait_for_detail_status("running", SOON).await?;
+    app.wait_for_css_text(
+        ".fact-ports",
+        &format!("127.0.0.1:{host_port}→8000/tcp"),
+        SOON,
+    )
+    .await?;
+    let (output, exit) = app
+        .run_command("cat /root/setup-done", "ready-from-setup")
+        .await?;
+    ensure!(output.trim() == "ready-from-setup", "output: {output}");
+    ensure!(exit == "exit code 0", "exit line: {exit}");
+    app.screenshot("sandbox-detail").await?;
+
+    // The published port reaches a server started in the sandbox.
+    app.run_command(
+        "mkdir -p /tmp/www && echo hello-from-the-sandbox > /tmp/www/index.html && httpd -p 8000 -h /tmp/www && echo httpd-started",
+        "httpd-started",
+    )
+    .await?;
+    let answer = sbx_e2e::wait_until("an answer on the published port", SOON, || async {
+        Ok(http_get(host_port)
+            .ok()
+            .filter(|a| a.contains("hello-from-the-sandbox")))
+    })
+    .await?;
+    ensure!(answer.starts_with("HTTP/1."), "answer: {answer}");
+
+    // A shell in the sandbox: a line typed in the terminal runs there.
+    app.click_label("Open terminal").await?;
+    let input = app.by_label("Terminal input").await?;
+    sbx_e2e::wait_until("the terminal ready for input", SOON, || async {
+        Ok(input.is_enabled().await?.then_some(()))
+    })
+    .await?;
+    app.fill_label("Terminal input", "echo term-$((6*7))\n")
+        .await?;
+    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "term-42", SOON)
+        .await?;
+    app.screenshot("sandbox-terminal").await?;
+    app.click_label("Close terminal").await?;
+    app.wait_for_text("No terminal open", SOON).await?;
+
+    // Stop: the state follows.
+    app.click_label("Stop").await?;
+    app.wait_for_detail_status("stopped", READY).await?;
+    app.wait_for_css(&attr_css("aria-label", "Start"), SOON)
+        .await
+        .context("a stopped sandbox offers Start")?;
+
+    // Delete asks for a confirmation naming the sandbox, then the sandbox goes.
+    app.click_label("Delete").await?;
+    app.wait_for_css_text(
+        &attr_css("aria-label", "Confirm delete"),
+        &format!("Delete sandbox {name}?"),
+        SOON,
+    )
+    .await?;
+    sbx_e2e::wait_until("the focus on Cancel", SOON, || async {
+        Ok((app.focused().await?.label == "Cancel").then_some(()))
+    })
+    .await?;
+    app.click_label("Delete sandbox").await?;
+    app.wait_for_text("No sandboxes yet", SOON)
+        .await
+        .context("after Delete the list is empty again")?;
+    let (containers, _, _) = app.engine_objects().await?;
+    ensure!(
+        containers.is_empty(),
+        "containers left in the engine: {containers:?}"
+    );
+
+    app.finish().await?;
+    eprintln!("create/run/stop/delete took {:?}", started.elapsed());
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn a_failing_setup_script_shows_setup_failed_and_its_output() -> Result<()> {
+    let started = Instant::now();
+    let app = TestApp::launch().await?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    let name = "broken-setup";
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", name).await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    app.fill_label("Setup script", "echo setup-went-wrong; exit 3")
+        .await?;
+    app.click_label("Create").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+
+    app.wait_for_sandbox_status(name, "setup-failed", READY)
+        .await?;
+    // The reason is on the badge's tooltip.
+    let badge = app
+        .wait_for_css(&format!("{} .badge", attr_css("data-sandbox", name)), SOON)
+        .await?;
+    let reason = badge.attr("title").await?.unwrap_or_default();
+    ensure!(
+        !reason.trim().is_empty(),
+        "the badge has no reason to hover"
+    );
+
+    app.open_sandbox(name).await?;
+    app.wait_for_detail_status("setup-failed", SOON).await?;
+    app.wait_for_css_text("h2.setup-failed", "Setup failed", SOON)
+        .await?;
+    app.wait_for_css_text(&attr_css("aria-label", "Logs"), "setup-went-wrong", SOON)
+        .await?;
+    app.screenshot("setup-failed").await?;
+    app.finish().await?;
+    eprintln!("setup-failed took {:?}", started.elapsed());
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn the_dialog_keeps_create_disabled_with_the_reason_while_a_field_is_invalid() -> Result<()> {
+    let app = TestApp::launch().await?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    open_create_dialog(&app).await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    ensure!(app.is_enabled("Create").await?, "Create starts enabled");
+
+    // CPUs out of range: the reason beside the field and beside Create.
+    app.fill_label("CPUs", "64").await?;
+    app.wait_for_css_text("#create-cpus-error", "CPUs must be 1–32", SOON)
+        .await?;
+    app.wait_for_css_text("#create-fix", "CPUs must be 1–32 (not '64')", SOON)
+        .await?;
+    ensure!(!app.is_enabled("Create").await?, "Create stays disabled");
+    let cpus = app.by_label("CPUs").await?;
+    ensure!(
+        cpus.attr("aria-invalid").await?.as_deref() == Some("true"),
+        "the CPUs field is marked invalid"
+    );
+    app.screenshot("create-dialog-invalid").await?;
+
+    app.fill_label("CPUs", "2").await?;
+    app.wait_for_no_css("#create-cpus-error", SOON).await?;
+
+    // A binding to a reserved container port.
+    app.fill_label("Ports", "8080:60900").await?;
+    app.wait_for_css_text("#create-ports-error", "8080:60900", SOON)
+        .await?;
+    app.wait_for_css_text("#create-fix", "reserved", SOON)
+        .await?;
+    ensure!(!app.is_enabled("Create").await?, "Create stays disabled");
+
+    // A name with capitals and a space.
+    app.fill_label("Ports", "").await?;
+    app.fill_label("Name", "My Box").await?;
+    app.wait_for_css_text("#create-name-error", "My Box", SOON)
+        .await?;
+    ensure!(!app.is_enabled("Create").await?, "Create stays disabled");
+
+    // Fixed: Create is enabled again and nothing blocks it.
+    app.fill_label("Name", "my-box").await?;
+    app.wait_for_no_css("#create-fix", SOON).await?;
+    ensure!(app.is_enabled("Create").await?, "Create is enabled again");
+
+    // Cancel creates nothing.
+    app.click_label("Cancel").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    let (containers, _, _) = app.engine_objects().await?;
+    ensure!(containers.is_empty(), "containers: {containers:?}");
+    app.finish().await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn errors_from_the_app_show_beside_their_field_with_the_focus_there() -> Result<()> {
+    let app = TestApp::launch().await?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", "taken").await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    app.click_label("Create").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+    app.wait_for_sandbox_status("taken", "running", READY)
+        .await?;
+
+    // The same name again: the dialog stays open, says so beside Name, and puts the focus there.
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", "taken").await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    app.click_label("Create").await?;
+    app.wait_for_css_text("#create-name-error", "'taken'", SOON)
+        .await?;
+    app.wait_for_css_text("#create-name-error", "already exists", SOON)
+        .await?;
+    let focused = sbx_e2e::wait_until("the focus on Name", SOON, || async {
+        let focused = app.focused().await?;
+        Ok((focused.label == "Name").then_some(focused))
+    })
+    .await?;
+    ensure!(focused.tag == "input", "focused: {focused:?}");
+    app.screenshot("create-dialog-duplicate-name").await?;
+
+    // A host port something else listens on: refused beside Ports, naming the port; nothing is made.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = busy.local_addr()?.port();
+    app.fill_label("Name", "port-clash").await?;
+    app.wait_for_no_css("#create-name-error", SOON).await?;
+    app.fill_label("Ports", &format!("{port}:80")).await?;
+    app.click_label("Create").await?;
+    app.wait_for_css_text("#create-ports-error", &port.to_string(), SOON)
+        .await?;
+    app.wait_for_css_text("#create-ports-error", "already in use", SOON)
+        .await?;
+    sbx_e2e::wait_until("the focus on Ports", SOON, || async {
+        Ok((app.focused().await?.label == "Ports").then_some(()))
+    })
+    .await?;
+    app.screenshot("create-busy-port").await?;
+    drop(busy);
+    app.click_label("Cancel").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+    ensure!(
+        app.sandbox_row_status("port-clash").await?.is_none(),
+        "a refused sandbox is listed"
+    );
+    let (containers, _, _) = app.engine_objects().await?;
+    ensure!(containers.len() == 1, "containers: {containers:?}");
+    app.finish().await
+}
