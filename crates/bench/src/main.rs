@@ -364,44 +364,8 @@ async fn remove(docker: &Docker, id: &str) {
 }
 
 async fn clean(docker: &Docker, instance: &str) {
-    use bollard::query_parameters::{ListContainersOptionsBuilder, ListImagesOptionsBuilder};
-    for label in [
-        format!("dev.sandboxdesktop.instance={instance}"),
-        "dev.sandboxdesktop.bench=1".to_string(),
-    ] {
-        let filters = std::collections::HashMap::from([("label".to_string(), vec![label])]);
-        if let Ok(list) = docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-        {
-            for c in list {
-                remove(docker, &c.id.unwrap_or_default()).await;
-            }
-        }
-        if let Ok(mut list) = docker
-            .list_images(Some(
-                ListImagesOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-        {
-            list.sort_by_key(|i| std::cmp::Reverse(i.created));
-            for i in list {
-                let _ = docker
-                    .remove_image(
-                        &i.id,
-                        Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                        None,
-                    )
-                    .await;
-            }
-        }
-    }
+    sbx_core::purge::purge_instance(docker, instance).await;
+    let bench = ["dev.sandboxdesktop.bench=1".to_string()];
+    sbx_core::purge::remove_containers(docker, &bench).await;
+    sbx_core::purge::remove_images(docker, &bench).await;
 }

@@ -85,68 +85,12 @@ impl Drop for Cli {
 }
 
 async fn clean(instance: &str) {
-    use bollard::query_parameters::*;
     let docker = bollard::Docker::connect_with_defaults()
         .unwrap()
         .negotiate_version()
         .await
         .unwrap();
-    let filters = std::collections::HashMap::from([(
-        "label".to_string(),
-        vec![format!("dev.sandboxdesktop.instance={instance}")],
-    )]);
-    for c in docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap_or_default()
-    {
-        let id = c.id.unwrap_or_default();
-        let _ = docker.unpause_container(&id).await;
-        let _ = docker
-            .remove_container(
-                &id,
-                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-            )
-            .await;
-    }
-    if let Ok(list) = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        for v in list.volumes.unwrap_or_default() {
-            let _ = docker
-                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
-                .await;
-        }
-    }
-    let mut images = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap_or_default();
-    images.sort_by_key(|i| std::cmp::Reverse(i.created));
-    for i in images {
-        let _ = docker
-            .remove_image(
-                &i.id,
-                Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                None,
-            )
-            .await;
-    }
+    sbx_core::purge::purge_instance(&docker, instance).await;
 }
 
 async fn labelled(instance: &str) -> (usize, usize, usize) {

@@ -198,6 +198,15 @@ impl JobHandle {
         }));
     }
 
+    /// Forget a job that never really started (its request was rejected): the row is deleted.
+    pub async fn discard(self) {
+        self.heartbeat.abort();
+        let _ = sqlx::query("DELETE FROM jobs WHERE id = ?")
+            .bind(&self.id)
+            .execute(self.core.store().pool())
+            .await;
+    }
+
     /// Record success.
     pub async fn succeed(self) -> Result<()> {
         self.heartbeat.abort();

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod labels;
 pub mod paths;
 pub mod presets;
+pub mod purge;
 pub mod recovery;
 pub mod repos;
 pub mod runner;

@@ -97,7 +97,7 @@ impl Core {
         // A record still `creating` with no running job at all cannot finish.
         let stuck: Vec<(String, String)> = sqlx::query_as(
             "SELECT s.id, s.name FROM sandboxes s WHERE s.phase = 'creating' AND NOT EXISTS \
-             (SELECT 1 FROM jobs j WHERE j.kind = 'create' AND j.target = s.name AND j.status = 'running')",
+             (SELECT 1 FROM jobs j WHERE j.target = s.name AND j.status = 'running')",
         )
         .fetch_all(self.store().pool())
         .await?;

@@ -72,12 +72,12 @@ async fn follow(core: &Core) {
                     });
                 }
             }
-            Some(bollard::models::EventMessageTypeEnum::IMAGE)
-                if ours && kind == labels::KIND_SNAPSHOT =>
-            {
+            // Image and volume events do not always carry the object's labels: any of them may concern
+            // snapshots (another process took or deleted one) or git volumes, so the lists are fetched again.
+            Some(bollard::models::EventMessageTypeEnum::IMAGE) => {
                 core.emit(UiEvent::SnapshotsChanged);
             }
-            Some(bollard::models::EventMessageTypeEnum::VOLUME) if ours => {
+            Some(bollard::models::EventMessageTypeEnum::VOLUME) => {
                 core.emit(UiEvent::SandboxesChanged { name: None });
             }
             _ => {}

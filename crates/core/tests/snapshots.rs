@@ -1050,3 +1050,46 @@ async fn the_database_is_rebuilt_from_labels() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn recovery_in_another_process_leaves_work_in_progress_alone() {
+    let env = TestEnv::new().await;
+    let base = unique("busyrec");
+    env.create(env.request(&base)).await;
+    env.sh(
+        &base,
+        "dd if=/dev/zero of=/root/big bs=1M count=100 2>/dev/null",
+    )
+    .await;
+    let name = unique("inprogress");
+    let other = env.another_core().await;
+    // A capture and a restore in flight while another process starts (and recovers).
+    env.core
+        .create_snapshot(&CreateSnapshotRequest {
+            wait: false,
+            ..snap(&base, &name, SnapshotMode::Full)
+        })
+        .await
+        .unwrap();
+    other.recover().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while env.core.get_snapshot(&name).await.unwrap().status != SnapshotStatus::Active {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            env.core.get_snapshot(&name).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let restored = unique("restoring");
+    let mut request = restore(&name, &restored);
+    request.wait_for_ready = false;
+    env.core.restore_snapshot(&request).await.unwrap();
+    other.recover().await;
+    let sandbox = env
+        .core
+        .wait_until_ready(&restored, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.state, SandboxState::Running);
+}

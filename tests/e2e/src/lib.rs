@@ -12,7 +12,6 @@
 use anyhow::{Context, Result, anyhow, bail};
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -610,90 +609,14 @@ fn instance_filter(instance: &str) -> HashMap<String, Vec<String>> {
 }
 
 /// Remove every container, image and volume labelled with `instance`, and the images named `repositories`
-/// (any tag). Best effort: what cannot be removed is reported, not fatal.
+/// (any tag). Best effort: what is left afterwards is reported, not fatal.
 pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> Vec<String> {
-    let mut problems = Vec::new();
     let docker = match docker().await {
         Ok(docker) => docker,
         Err(error) => return vec![format!("no engine: {error}")],
     };
-    let filters = instance_filter(instance);
-    match docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        Ok(list) => {
-            for container in list {
-                let id = container.id.unwrap_or_default();
-                let options = RemoveContainerOptionsBuilder::default()
-                    .force(true)
-                    .v(true)
-                    .build();
-                if let Err(error) = docker.remove_container(&id, Some(options)).await {
-                    problems.push(format!("container {id}: {error}"));
-                }
-            }
-        }
-        Err(error) => problems.push(format!("listing containers: {error}")),
-    }
-    // In passes: an image built on another (same second, so no order tells) is refused until its child goes.
-    let mut image_problems = Vec::new();
-    for _ in 0..4 {
-        image_problems.clear();
-        let list = match docker
-            .list_images(Some(
-                ListImagesOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-        {
-            Ok(list) => list,
-            Err(error) => {
-                image_problems.push(format!("listing images: {error}"));
-                break;
-            }
-        };
-        if list.is_empty() {
-            break;
-        }
-        for image in list {
-            let options = RemoveImageOptionsBuilder::default().force(true).build();
-            match docker.remove_image(&image.id, Some(options), None).await {
-                // Already gone with the image built on it.
-                Ok(_)
-                | Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => {}
-                Err(error) => image_problems.push(format!("image {}: {error}", image.id)),
-            }
-        }
-    }
-    problems.extend(image_problems);
-    match docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        Ok(list) => {
-            for volume in list.volumes.unwrap_or_default() {
-                let options = RemoveVolumeOptionsBuilder::default().force(true).build();
-                if let Err(error) = docker.remove_volume(&volume.name, Some(options)).await {
-                    problems.push(format!("volume {}: {error}", volume.name));
-                }
-            }
-        }
-        Err(error) => problems.push(format!("listing volumes: {error}")),
-    }
+    sbx_core::purge::purge_instance(&docker, instance).await;
+    let mut problems = Vec::new();
     if !repositories.is_empty() {
         match docker
             .list_images(Some(ListImagesOptionsBuilder::default().build()))
@@ -719,6 +642,18 @@ pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> V
             }
             Err(error) => problems.push(format!("listing images: {error}")),
         }
+    }
+    match engine_objects(instance).await {
+        Ok((containers, volumes, images)) => {
+            problems.extend(
+                containers
+                    .into_iter()
+                    .map(|c| format!("container {c} left")),
+            );
+            problems.extend(volumes.into_iter().map(|v| format!("volume {v} left")));
+            problems.extend(images.into_iter().map(|i| format!("image {i} left")));
+        }
+        Err(error) => problems.push(format!("listing what is left: {error}")),
     }
     problems
 }

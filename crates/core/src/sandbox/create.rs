@@ -4,9 +4,7 @@
 
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
-    UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -14,7 +12,6 @@ use sbx_api::{
     ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, EnvVar, GitChoice,
     PortBinding, Sandbox, SandboxRepo, SnapshotChoice, UiEvent, ValueSource,
 };
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -688,18 +685,19 @@ impl Core {
                 let _ = std::fs::remove_dir_all(dir);
             }
         };
-        if let Err(error) = self.insert_creating(&plan.spec).await {
-            cleanup_scratch(&scratch);
-            return Err(error);
-        }
+        // The job first: recovery in another process undoes a `creating` sandbox without a running job.
         let job = match self.begin_job_with_id(&job_id, kind, &plan.spec.name).await {
             Ok(job) => job,
             Err(error) => {
-                let _ = self.forget_sandbox(&plan.spec.id).await;
                 cleanup_scratch(&scratch);
                 return Err(error);
             }
         };
+        if let Err(error) = self.insert_creating(&plan.spec).await {
+            job.discard().await;
+            cleanup_scratch(&scratch);
+            return Err(error);
+        }
         if let Some(snapshot_id) = &restore_of {
             self.mark_restore(&job_id, snapshot_id).await?;
         }
@@ -1005,60 +1003,17 @@ impl Core {
     /// interrupted.
     pub(crate) async fn undo_create(&self, sandbox_id: &str) {
         if let Ok(docker) = self.engine().client().await {
-            let filters = HashMap::from([(
-                "label".to_string(),
-                vec![
-                    labels::filter(labels::ID, sandbox_id),
-                    labels::filter(labels::INSTANCE, self.paths().instance()),
-                ],
-            )]);
-            if let Ok(list) = docker
-                .list_containers(Some(
-                    ListContainersOptionsBuilder::default()
-                        .all(true)
-                        .filters(&filters)
-                        .build(),
-                ))
-                .await
-            {
-                for c in list {
-                    let _ = docker
-                        .remove_container(
-                            &c.id.unwrap_or_default(),
-                            Some(
-                                RemoveContainerOptionsBuilder::default()
-                                    .force(true)
-                                    .v(false)
-                                    .build(),
-                            ),
-                        )
-                        .await;
-                }
-            }
-            let volume_filters = HashMap::from([(
-                "label".to_string(),
-                vec![
-                    labels::filter(labels::SANDBOX_ID, sandbox_id),
-                    labels::filter(labels::INSTANCE, self.paths().instance()),
-                ],
-            )]);
-            if let Ok(list) = docker
-                .list_volumes(Some(
-                    ListVolumesOptionsBuilder::default()
-                        .filters(&volume_filters)
-                        .build(),
-                ))
-                .await
-            {
-                for v in list.volumes.unwrap_or_default() {
-                    let _ = docker
-                        .remove_volume(
-                            &v.name,
-                            Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
-                        )
-                        .await;
-                }
-            }
+            let instance = labels::filter(labels::INSTANCE, self.paths().instance());
+            crate::purge::remove_containers(
+                &docker,
+                &[labels::filter(labels::ID, sandbox_id), instance.clone()],
+            )
+            .await;
+            crate::purge::remove_volumes(
+                &docker,
+                &[labels::filter(labels::SANDBOX_ID, sandbox_id), instance],
+            )
+            .await;
         }
         let _ = self.forget_sandbox(sandbox_id).await;
     }

@@ -121,6 +121,11 @@ impl Core {
         let spec_json = serde_json::to_string(&spec).map_err(|e| Error::Other(e.to_string()))?;
         let id = uuid::Uuid::new_v4().to_string();
         let job_id = uuid::Uuid::new_v4().to_string();
+        // The job first: recovery in another process treats a capturing snapshot without a running job as
+        // interrupted.
+        let job = self
+            .begin_job_with_id(&job_id, "snapshot", &request.name)
+            .await?;
         let inserted = sqlx::query(
             "INSERT INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
              status, created_at, expires_at, mode, consistency, spec, job_id) \
@@ -140,10 +145,20 @@ impl Core {
         .bind(&job_id)
         .execute(self.store().pool())
         .await;
-        match inserted {
-            Ok(_) => {}
+        let rejected = match inserted {
+            Ok(_) => None,
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                if db.message().contains("snapshots.name") {
+                Some(db.message().to_string())
+            }
+            Err(e) => {
+                job.discard().await;
+                return Err(e.into());
+            }
+        };
+        if let Some(message) = rejected {
+            job.discard().await;
+            {
+                if message.contains("snapshots.name") {
                     return Err(ApiError::invalid(
                         "name",
                         &request.name,
@@ -164,21 +179,7 @@ impl Core {
                 ))
                 .into());
             }
-            Err(e) => return Err(e.into()),
         }
-        let job = match self
-            .begin_job_with_id(&job_id, "snapshot", &request.name)
-            .await
-        {
-            Ok(job) => job,
-            Err(error) => {
-                let _ = sqlx::query("DELETE FROM snapshots WHERE id = ?")
-                    .bind(&id)
-                    .execute(self.store().pool())
-                    .await;
-                return Err(error);
-            }
-        };
         self.emit(UiEvent::SnapshotsChanged);
         Ok((record, job))
     }

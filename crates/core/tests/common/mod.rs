@@ -4,7 +4,6 @@
 
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 use sbx_api::{CreateSandboxRequest, GitChoice, Sandbox, SnapshotChoice};
 use sbx_core::{Core, Engine, Paths, labels};
@@ -210,64 +209,8 @@ pub async fn clean_instance(instance: &str) {
     let Ok(docker) = bollard::Docker::connect_with_defaults() else {
         return;
     };
-    let Ok(docker) = docker.negotiate_version().await else {
-        return;
-    };
-    let filters = instance_filter(instance);
-    if let Ok(list) = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        for c in list {
-            let _ = docker
-                .remove_container(
-                    &c.id.unwrap_or_default(),
-                    Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-                )
-                .await;
-        }
-    }
-    if let Ok(list) = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        for v in list.volumes.unwrap_or_default() {
-            let _ = docker
-                .remove_volume(
-                    &v.name,
-                    Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
-                )
-                .await;
-        }
-    }
-    if let Ok(mut list) = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        list.sort_by_key(|i| std::cmp::Reverse(i.created));
-        for i in list {
-            let _ = docker
-                .remove_image(
-                    &i.id,
-                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                    None,
-                )
-                .await;
-        }
+    if let Ok(docker) = docker.negotiate_version().await {
+        sbx_core::purge::purge_instance(&docker, instance).await;
     }
 }
 
