@@ -81,7 +81,8 @@ fn build() -> Result<()> {
     let wasm = setup::wasm_toolchain()?;
     ui::build(&wasm)?;
     util::step("building the app and the CLI");
-    util::cargo(&["build", "-p", "sandbox-desktop", "-p", "sbx-cli"]).run()?;
+    // The whole workspace but the UI, as `test` builds it: the same features, so neither rebuilds the other's work.
+    util::cargo(&["build", "--workspace", "--exclude", "sbx-ui"]).run()?;
     install_cli()
 }
 
@@ -120,6 +121,8 @@ fn test(args: &[String]) -> Result<()> {
     util::cargo(&[
         "clippy",
         "--workspace",
+        "--exclude",
+        "sbx-ui",
         "--all-targets",
         "--",
         "-D",
@@ -138,23 +141,18 @@ fn test(args: &[String]) -> Result<()> {
         "--all-targets",
     ])
     .run()?;
+    // The same package set in every cargo call, so features unify the same way and nothing is built twice.
     util::step("unit and integration tests (real Docker engine)");
-    let mut test = util::cargo(&[
-        "test",
-        "--workspace",
-        "--exclude",
-        "sbx-ui",
-        "--exclude",
-        "sbx-e2e",
-    ]);
+    let mut test = util::cargo(&["test", "--workspace", "--exclude", "sbx-ui"]);
     test.args(args).env_pairs(engine::test_env());
     test.run()?;
     util::step("end-to-end tests through the app window (tauri-driver + WebKitWebDriver, Xvfb)");
     let display = engine::ensure_display()?;
     let mut e2e = util::cargo(&[
         "test",
-        "-p",
-        "sbx-e2e",
+        "--workspace",
+        "--exclude",
+        "sbx-ui",
         "--",
         "--ignored",
         "--test-threads=1",
