@@ -230,11 +230,12 @@ impl App {
         Ok(path)
     }
 
-    /// Close the window and stop the driver.
+    /// Close the window and stop the driver (and the app, should it outlive them).
     pub async fn close(mut self) -> Result<()> {
         let client = self.client.clone();
         let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         stop_driver(&mut self.driver);
+        stop_app(self.home.path());
         Ok(())
     }
 }
@@ -242,6 +243,39 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         stop_driver(&mut self.driver);
+        stop_app(self.home.path());
+    }
+}
+
+/// Stop every process started with `SANDBOX_DESKTOP_HOME=home`: WebKitWebDriver does not always stop the app it
+/// launched when it is stopped itself, and a stray app would keep running background work on this data dir.
+fn stop_app(home: &Path) {
+    let marker = format!("SANDBOX_DESKTOP_HOME={}", home.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var == marker.as_bytes())
+        {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
     }
 }
 
