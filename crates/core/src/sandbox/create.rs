@@ -172,7 +172,12 @@ impl Core {
             warnings.extend(cfg.warnings.iter().cloned());
         }
         if let Some(repo) = &repo {
-            values.push(value("repository", repo.display(), ValueSource::Flag));
+            let source = if request.git == GitChoice::Auto {
+                ValueSource::Default
+            } else {
+                ValueSource::Flag
+            };
+            values.push(value("repository", repo.display(), source));
             if let Some(branch) = request.branch.as_deref().filter(|b| !b.is_empty()) {
                 values.push(value("branch", branch, ValueSource::Flag));
             }
