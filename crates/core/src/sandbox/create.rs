@@ -96,26 +96,7 @@ impl Core {
         let mut warnings = Vec::new();
 
         // Name.
-        let name = match request
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
-            Some(name) => {
-                validate::name("name", name)?;
-                if self.sandbox_record(name).await.is_ok() {
-                    return Err(ApiError::invalid(
-                        "name",
-                        name,
-                        "a sandbox with this name already exists",
-                    )
-                    .into());
-                }
-                name.to_string()
-            }
-            None => self.unused_name().await?,
-        };
+        let name = self.new_sandbox_name(request.name.as_deref()).await?;
 
         // Preset or image (mutually exclusive).
         let preset_flag = request
@@ -603,17 +584,6 @@ impl Core {
         request: &CreateSandboxRequest,
     ) -> Result<ConfigExplanation> {
         Ok(self.plan_sandbox(request, None).await?.explanation)
-    }
-
-    async fn unused_name(&self) -> Result<String> {
-        for _ in 0..64 {
-            let random = uuid::Uuid::new_v4().as_u64_pair().0;
-            let candidate = validate::generate_name(random);
-            if self.sandbox_record(&candidate).await.is_err() {
-                return Ok(candidate);
-            }
-        }
-        Err(Error::Other("could not find an unused sandbox name".into()))
     }
 
     /// Create a sandbox. Checks everything first (and clones the repository, so a clone failure creates nothing),

@@ -181,6 +181,60 @@ impl Core {
         Ok(ready)
     }
 
+    /// The name of a new sandbox: `wanted` checked (format, not taken), or a generated unused one like `teal-tokyo`.
+    pub(crate) async fn new_sandbox_name(&self, wanted: Option<&str>) -> Result<String> {
+        if let Some(name) = wanted.map(str::trim).filter(|n| !n.is_empty()) {
+            crate::validate::name("name", name)?;
+            if self.sandbox_record(name).await.is_ok() {
+                return Err(ApiError::invalid(
+                    "name",
+                    name,
+                    "a sandbox with this name already exists",
+                )
+                .into());
+            }
+            return Ok(name.to_string());
+        }
+        for _ in 0..64 {
+            let candidate = crate::validate::generate_name(uuid::Uuid::new_v4().as_u64_pair().0);
+            if self.sandbox_record(&candidate).await.is_err() {
+                return Ok(candidate);
+            }
+        }
+        Err(Error::Other("could not find an unused sandbox name".into()))
+    }
+
+    /// A stopped container of `image` (entrypoint `/bin/sh`, never started) used to move files in or out of it,
+    /// labelled as a helper of `job_id` (and of snapshot `snapshot_id`) so recovery removes it if the job dies.
+    pub(crate) async fn create_helper(
+        &self,
+        image: &str,
+        job_id: &str,
+        snapshot_id: Option<&str>,
+    ) -> Result<String> {
+        let docker = self.engine().client().await?;
+        let mut helper_labels =
+            crate::labels::base(self.paths().instance(), crate::labels::KIND_HELPER);
+        helper_labels.insert(crate::labels::JOB.into(), job_id.to_string());
+        if let Some(id) = snapshot_id {
+            helper_labels.insert(crate::labels::ID.into(), id.to_string());
+        }
+        let created = docker
+            .create_container(
+                Some(bollard::query_parameters::CreateContainerOptionsBuilder::default().build()),
+                bollard::models::ContainerCreateBody {
+                    image: Some(image.to_string()),
+                    entrypoint: Some(vec!["/bin/sh".into()]),
+                    cmd: Some(Vec::new()),
+                    labels: Some(helper_labels),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.engine().fail(e))?;
+        Ok(created.id)
+    }
+
     /// All sandboxes with their current state.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
         let mut out = Vec::new();

@@ -2,11 +2,10 @@
 //! scrub of injected secrets (fail closed), and the capture itself — pause, workspace archive, commit, then a
 //! second commit that adds the workspace and the labels — as a job that ends active or failed, never half-made.
 
-use bollard::models::{ContainerConfig, ContainerCreateBody};
+use bollard::models::ContainerConfig;
 use bollard::query_parameters::{
-    CommitContainerOptionsBuilder, CreateContainerOptionsBuilder,
-    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    UploadToContainerOptionsBuilder,
+    CommitContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -328,22 +327,9 @@ impl Core {
         )
         .await?;
         // A helper container of the partial image receives the workspace; its commit is the snapshot.
-        let mut helper_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
-        helper_labels.insert(labels::ID.into(), snapshot_id.to_string());
-        helper_labels.insert(labels::JOB.into(), job.id.clone());
-        let helper = docker
-            .create_container(
-                Some(CreateContainerOptionsBuilder::default().build()),
-                ContainerCreateBody {
-                    image: Some(partial.clone()),
-                    entrypoint: Some(vec!["/bin/sh".into()]),
-                    cmd: Some(Vec::new()),
-                    labels: Some(helper_labels),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let helper = self
+            .create_helper(&partial, &job.id, Some(snapshot_id))
+            .await?;
         let result = async {
             if let (Some(path), Some(repo)) = (&workspace, &source.spec.repo) {
                 let parent = std::path::Path::new(&repo.mount_path)
@@ -355,7 +341,7 @@ impl Core {
                     .map_err(|e| Error::io("reading the workspace archive", e))?;
                 docker
                     .upload_to_container(
-                        &helper.id,
+                        &helper,
                         Some(
                             UploadToContainerOptionsBuilder::default()
                                 .path(&parent)
@@ -369,7 +355,7 @@ impl Core {
             docker
                 .commit_container(
                     CommitContainerOptionsBuilder::default()
-                        .container(&helper.id)
+                        .container(&helper)
                         .repo(&image_repo)
                         .tag(&image_tag)
                         .pause(false)
@@ -387,7 +373,7 @@ impl Core {
         .await;
         let _ = docker
             .remove_container(
-                &helper.id,
+                &helper,
                 Some(RemoveContainerOptionsBuilder::default().force(true).build()),
             )
             .await;

@@ -1,10 +1,10 @@
 //! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7), automatic snapshots (N8), moving
 //! a snapshot to another machine (N10), and recovery after a crash mid-capture (N2).
 
-use bollard::models::{ContainerConfig, ContainerCreateBody};
+use bollard::models::ContainerConfig;
 use bollard::query_parameters::{
-    CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, ImportImageOptionsBuilder,
-    ListImagesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    CommitContainerOptionsBuilder, ImportImageOptionsBuilder, ListImagesOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -389,23 +389,11 @@ impl Core {
             labels::RECORD.into(),
             serde_json::json!({ "snapshot": snapshot, "spec": manifest.spec }).to_string(),
         );
-        let helper = docker
-            .create_container(
-                Some(CreateContainerOptionsBuilder::default().build()),
-                ContainerCreateBody {
-                    image: Some(manifest.image.clone()),
-                    entrypoint: Some(vec!["/bin/sh".into()]),
-                    cmd: Some(Vec::new()),
-                    labels: Some(labels::base(self.paths().instance(), labels::KIND_HELPER)),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let helper = self.create_helper(&manifest.image, "import", None).await?;
         let committed = docker
             .commit_container(
                 CommitContainerOptionsBuilder::default()
-                    .container(&helper.id)
+                    .container(&helper)
                     .repo(&image_repo)
                     .tag(&image_tag)
                     .pause(false)
@@ -418,7 +406,7 @@ impl Core {
             .await;
         let _ = docker
             .remove_container(
-                &helper.id,
+                &helper,
                 Some(RemoveContainerOptionsBuilder::default().force(true).build()),
             )
             .await;

@@ -1,10 +1,9 @@
 //! Restoring (N5) and cloning (S9): a new sandbox from an active snapshot — fresh id, the snapshot's template and
 //! configuration, its workspace (the new git volume is filled from the image), optional name and resource overrides.
 
-use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
-    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder,
 };
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -17,7 +16,7 @@ use std::time::Duration;
 
 use crate::sandbox::create::{CreatePlan, ImageSource};
 use crate::snapshot::SnapshotRecord;
-use crate::{Core, Error, Result, credentials, git, labels, validate};
+use crate::{Core, Error, Result, credentials, git, validate};
 
 /// How long deleting a snapshot waits for its restores to finish.
 const RESTORE_WAIT: Duration = Duration::from_secs(600);
@@ -62,21 +61,7 @@ impl Core {
         no_setup: bool,
         image_override: Option<&str>,
     ) -> Result<CreatePlan> {
-        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => {
-                validate::name("name", name)?;
-                if self.sandbox_record(name).await.is_ok() {
-                    return Err(ApiError::invalid(
-                        "name",
-                        name,
-                        "a sandbox with this name already exists",
-                    )
-                    .into());
-                }
-                name.to_string()
-            }
-            None => self.unused_sandbox_name().await?,
-        };
+        let name = self.new_sandbox_name(name).await?;
         if let Some(cpus) = cpus {
             validate::cpus(cpus)?;
         }
@@ -163,33 +148,13 @@ impl Core {
         })
     }
 
-    /// A name no sandbox has.
-    pub(crate) async fn unused_sandbox_name(&self) -> Result<String> {
-        for _ in 0..64 {
-            let candidate = validate::generate_name(uuid::Uuid::new_v4().as_u64_pair().0);
-            if self.sandbox_record(&candidate).await.is_err() {
-                return Ok(candidate);
-            }
-        }
-        Err(Error::Other("could not find an unused sandbox name".into()))
-    }
-
     /// Clone a running sandbox: a full, application-consistent snapshot (the source keeps running), then a restore.
     pub async fn clone_sandbox(
         self: &Arc<Self>,
         request: &CloneSandboxRequest,
     ) -> Result<CloneResult> {
-        if let Some(name) = request.name.as_deref().filter(|n| !n.is_empty()) {
-            validate::name("name", name)?;
-            if self.sandbox_record(name).await.is_ok() {
-                return Err(ApiError::invalid(
-                    "name",
-                    name,
-                    "a sandbox with this name already exists",
-                )
-                .into());
-            }
-        }
+        // Checked before the snapshot is taken; the restore checks it again.
+        self.new_sandbox_name(request.name.as_deref()).await?;
         if let Some(cpus) = request.cpus {
             validate::cpus(cpus)?;
         }
@@ -265,25 +230,11 @@ impl Core {
         job_id: &str,
     ) -> Result<()> {
         let docker = self.engine().client().await?;
-        let mut helper_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
-        helper_labels.insert(labels::JOB.into(), job_id.to_string());
-        let helper = docker
-            .create_container(
-                Some(CreateContainerOptionsBuilder::default().build()),
-                ContainerCreateBody {
-                    image: Some(image.to_string()),
-                    entrypoint: Some(vec!["/bin/sh".into()]),
-                    cmd: Some(Vec::new()),
-                    labels: Some(helper_labels),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let helper = self.create_helper(image, job_id, None).await?;
         let result = async {
             let mut archive = Vec::new();
             let mut stream = docker.download_from_container(
-                &helper.id,
+                &helper,
                 Some(
                     DownloadFromContainerOptionsBuilder::default()
                         .path(path)
@@ -313,7 +264,7 @@ impl Core {
         .await;
         let _ = docker
             .remove_container(
-                &helper.id,
+                &helper,
                 Some(RemoveContainerOptionsBuilder::default().force(true).build()),
             )
             .await;
