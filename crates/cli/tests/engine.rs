@@ -94,48 +94,13 @@ async fn clean(instance: &str) {
 }
 
 async fn labelled(instance: &str) -> (usize, usize, usize) {
-    use bollard::query_parameters::*;
     let docker = bollard::Docker::connect_with_defaults()
         .unwrap()
         .negotiate_version()
         .await
         .unwrap();
-    let filters = std::collections::HashMap::from([(
-        "label".to_string(),
-        vec![format!("dev.sandboxdesktop.instance={instance}")],
-    )]);
-    let c = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .len();
-    let v = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default()
-        .len();
-    let i = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .len();
-    (c, v, i)
+    let (c, v, i) = sbx_core::purge::labelled(&docker, instance).await.unwrap();
+    (c.len(), v.len(), i.len())
 }
 
 fn name(prefix: &str) -> String {

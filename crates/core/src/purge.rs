@@ -98,6 +98,49 @@ pub async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
     removed
 }
 
+/// Names of the containers, volumes and image ids labelled with data dir `instance` (what a purge would remove).
+pub async fn labelled(
+    docker: &Docker,
+    instance: &str,
+) -> Result<(Vec<String>, Vec<String>, Vec<String>), bollard::errors::Error> {
+    let filters = label_filters(&[labels::filter(labels::INSTANCE, instance)]);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .map(|c| c.names.unwrap_or_default().join(","))
+        .collect();
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    let images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    Ok((containers, volumes, images))
+}
+
 /// Remove every container, volume and image labelled with data dir `instance`.
 pub async fn purge_instance(docker: &Docker, instance: &str) -> usize {
     let filters = [labels::filter(labels::INSTANCE, instance)];

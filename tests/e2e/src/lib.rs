@@ -10,12 +10,9 @@
 //! provides (it runs them with `--ignored`, one at a time, because tauri-driver listens on fixed ports).
 
 use anyhow::{Context, Result, anyhow, bail};
-use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-};
+use bollard::query_parameters::ListImagesOptionsBuilder;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -591,55 +588,7 @@ pub fn instance_of(dir: &Path) -> Result<String> {
 /// Names of the engine objects labelled with `instance`: (containers, volumes, images).
 pub async fn engine_objects(instance: &str) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
     let docker = docker().await?;
-    let filters = instance_filter(instance);
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await?
-        .into_iter()
-        .map(|c| c.names.unwrap_or_default().join(","))
-        .collect();
-    let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await?
-        .volumes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    let images = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await?
-        .into_iter()
-        .map(|i| {
-            if i.repo_tags.is_empty() {
-                i.id
-            } else {
-                i.repo_tags.join(",")
-            }
-        })
-        .collect();
-    Ok((containers, volumes, images))
-}
-
-fn instance_filter(instance: &str) -> HashMap<String, Vec<String>> {
-    HashMap::from([(
-        "label".to_string(),
-        vec![format!("dev.sandboxdesktop.instance={instance}")],
-    )])
+    Ok(sbx_core::purge::labelled(&docker, instance).await?)
 }
 
 /// Remove every container, image and volume labelled with `instance`, and the images named `repositories`

@@ -2,9 +2,7 @@
 //! removes every engine object labelled with its instance when dropped.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-};
+use bollard::query_parameters::ListImagesOptionsBuilder;
 use sbx_api::{CreateSandboxRequest, GitChoice, Sandbox, SnapshotChoice};
 use sbx_core::{Core, Engine, Paths, labels};
 use std::collections::HashMap;
@@ -117,58 +115,13 @@ pub fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
-fn instance_filter(instance: &str) -> HashMap<String, Vec<String>> {
-    HashMap::from([(
-        "label".to_string(),
-        vec![labels::filter(labels::INSTANCE, instance)],
-    )])
-}
-
 pub async fn engine_objects(instance: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
     let docker = bollard::Docker::connect_with_defaults()
         .unwrap()
         .negotiate_version()
         .await
         .unwrap();
-    let filters = instance_filter(instance);
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.names.unwrap_or_default().join(","))
-        .collect();
-    let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    let images = docker
-        .list_images(Some(
-            ListImagesOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
-    (containers, volumes, images)
+    sbx_core::purge::labelled(&docker, instance).await.unwrap()
 }
 
 /// Images of snapshots (finished or partial) labelled with `instance`.
