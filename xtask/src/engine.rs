@@ -132,31 +132,73 @@ fn tempdir(name: &str) -> Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// An X display for the app window: `DISPLAY` when set, else an Xvfb started here (`:99`).
+/// An X display for the app window: `DISPLAY` when it answers, else an Xvfb started here (`:99`).
+///
+/// A socket file alone proves nothing: when an Xvfb is killed, `/tmp/.X11-unix/X99` and `/tmp/.X99-lock`
+/// stay behind, and an app pointed at them hangs before its window opens. So the socket must accept a
+/// connection; a dead one is removed with its lock before a fresh Xvfb starts.
 pub fn ensure_display() -> Result<String> {
     if let Ok(display) = std::env::var("DISPLAY")
         && !display.is_empty()
     {
-        return Ok(display);
+        match local_display_socket(&display) {
+            Some(socket) if !socket_answers(&socket) => {
+                step(&format!(
+                    "DISPLAY={display} does not answer; using an Xvfb of our own"
+                ));
+            }
+            _ => return Ok(display),
+        }
     }
     if !cfg!(target_os = "linux") {
         return Ok(String::new());
     }
     let display = ":99";
     let socket = Path::new("/tmp/.X11-unix/X99");
-    if !socket.exists() {
-        step("starting Xvfb on :99");
-        let log = util::cache_dir().join("xvfb.log");
-        cmd("Xvfb")
-            .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .spawn_logged(&log)?;
-        let started = Instant::now();
-        while !socket.exists() {
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("Xvfb did not start; see {}", log.display());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+    if socket_answers(socket) {
+        return Ok(display.to_string());
+    }
+    if socket.exists() {
+        step("removing the socket and lock of an Xvfb that is gone (:99)");
+        std::fs::remove_file(socket).with_context(|| format!("removing {}", socket.display()))?;
+        let lock = Path::new("/tmp/.X99-lock");
+        if lock.exists() {
+            std::fs::remove_file(lock).with_context(|| format!("removing {}", lock.display()))?;
         }
     }
+    step("starting Xvfb on :99");
+    let log = util::cache_dir().join("xvfb.log");
+    let mut xvfb = cmd("Xvfb")
+        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .spawn_logged(&log)?;
+    let started = Instant::now();
+    while !socket_answers(socket) {
+        if let Some(status) = xvfb.try_wait()? {
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            bail!("Xvfb exited ({status}) before it answered:\n{tail}");
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("Xvfb did not answer within 20 s; see {}", log.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     Ok(display.to_string())
+}
+
+/// The Unix socket of a local display such as `:0` or `:99.0`; `None` for a remote or unusual one.
+fn local_display_socket(display: &str) -> Option<std::path::PathBuf> {
+    let number = display.strip_prefix(':')?.split('.').next()?;
+    number.parse::<u32>().ok()?;
+    Some(Path::new("/tmp/.X11-unix").join(format!("X{number}")))
+}
+
+/// Whether a Unix socket accepts a connection (an X server listening behind it).
+#[cfg(unix)]
+fn socket_answers(socket: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket).is_ok()
+}
+
+#[cfg(not(unix))]
+fn socket_answers(_socket: &Path) -> bool {
+    false
 }

@@ -51,6 +51,36 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Where tauri-driver's output goes (`target/e2e-logs/tauri-driver.log`, overwritten by each launch).
+pub fn driver_log() -> PathBuf {
+    workspace_root().join("target/e2e-logs/tauri-driver.log")
+}
+
+/// Open a WebDriver session on a new window of the app, retrying while tauri-driver is still starting.
+async fn open_session(binary: &Path) -> Result<Client> {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "tauri:options".to_string(),
+        serde_json::json!({ "application": binary }),
+    );
+    let url = format!("http://127.0.0.1:{DRIVER_PORT}");
+    let started = Instant::now();
+    loop {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities.clone());
+        let attempt = builder.connect(&url);
+        match tokio::time::timeout(Duration::from_secs(30), attempt).await {
+            Ok(Ok(client)) => return Ok(client),
+            Ok(Err(error)) if started.elapsed() > Duration::from_secs(40) => {
+                bail!("could not open a WebDriver session: {error}")
+            }
+            Err(_) => bail!("opening a WebDriver session timed out"),
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
 /// Where screenshots go (`target/e2e-screenshots`).
 pub fn screenshot_dir() -> PathBuf {
     workspace_root().join("target/e2e-screenshots")
@@ -93,6 +123,13 @@ impl App {
             Some(home) => home,
             None => tempfile::tempdir()?,
         };
+        // tauri-driver, WebKitWebDriver and the app write here; a failed start shows its end.
+        let log_path = driver_log();
+        if let Some(dir) = log_path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let log = std::fs::File::create(&log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
         let mut command = Command::new("tauri-driver");
         command
             .args([
@@ -103,44 +140,40 @@ impl App {
             ])
             .env("SANDBOX_DESKTOP_HOME", home.path())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log));
         for (key, value) in &launch.env {
             command.env(key, value);
         }
-        let driver = command
+        let mut driver = command
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "tauri:options".to_string(),
-            serde_json::json!({ "application": binary }),
-        );
-        let url = format!("http://127.0.0.1:{DRIVER_PORT}");
-        let started = Instant::now();
-        let client = loop {
-            let mut builder =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-            builder.capabilities(capabilities.clone());
-            let attempt = builder.connect(&url);
-            match tokio::time::timeout(Duration::from_secs(30), attempt).await {
-                Ok(Ok(client)) => break client,
-                Ok(Err(error)) if started.elapsed() > Duration::from_secs(40) => {
-                    bail!("could not open a WebDriver session: {error}")
-                }
-                Err(_) => bail!("opening a WebDriver session timed out"),
-                _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        match open_session(&binary).await {
+            Ok(client) => {
+                let app = App {
+                    client,
+                    driver,
+                    home,
+                };
+                app.wait_for_css("nav.sidebar", Duration::from_secs(30))
+                    .await
+                    .context("the app window did not render its sidebar")?;
+                Ok(app)
             }
-        };
-        let app = App {
-            client,
-            driver,
-            home,
-        };
-        app.wait_for_css("nav.sidebar", Duration::from_secs(30))
-            .await
-            .context("the app window did not render its sidebar")?;
-        Ok(app)
+            Err(error) => {
+                // Nothing may outlive a failed start: a driver left on its port fails every later test.
+                stop_driver(&mut driver);
+                stop_app(home.path());
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(40).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                Err(error.context(format!(
+                    "the end of {} (tauri-driver, WebKitWebDriver and the app):\n{}",
+                    log_path.display(),
+                    tail.join("\n")
+                )))
+            }
+        }
     }
 
     /// Wait until an element matching `css` exists.
