@@ -7,7 +7,7 @@
 //! attribute, wait for what the user sees (never a fixed sleep), and save screenshots.
 //!
 //! The tests are `#[ignore]`d: they need the built app, an X display and tauri-driver, which `cargo xtask test`
-//! provides (it runs them with `--ignored`, one at a time, because tauri-driver listens on fixed ports).
+//! provides (it runs them with `--ignored`, one at a time: each drives a whole app on one shared X display).
 
 use anyhow::{Context, Result, anyhow, bail};
 use bollard::query_parameters::ListImagesOptionsBuilder;
@@ -17,11 +17,6 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Port tauri-driver listens on.
-const DRIVER_PORT: u16 = 4444;
-/// Port of the WebKitWebDriver tauri-driver starts.
-const NATIVE_PORT: u16 = 4445;
 
 /// The image the tests run sandboxes and plain containers from (built locally by `cargo xtask test`).
 pub fn test_image() -> String {
@@ -57,13 +52,13 @@ pub fn driver_log() -> PathBuf {
 }
 
 /// Open a WebDriver session on a new window of the app, retrying while tauri-driver is still starting.
-async fn open_session(binary: &Path) -> Result<Client> {
+async fn open_session(binary: &Path, port: u16) -> Result<Client> {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "tauri:options".to_string(),
         serde_json::json!({ "application": binary }),
     );
-    let url = format!("http://127.0.0.1:{DRIVER_PORT}");
+    let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     loop {
         let mut builder =
@@ -130,13 +125,15 @@ impl App {
         }
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
+        let driver_port = free_port()?;
+        let native_port = free_port()?;
         let mut command = Command::new("tauri-driver");
         command
             .args([
                 "--port",
-                &DRIVER_PORT.to_string(),
+                &driver_port.to_string(),
                 "--native-port",
-                &NATIVE_PORT.to_string(),
+                &native_port.to_string(),
             ])
             .env("SANDBOX_DESKTOP_HOME", home.path())
             .stdin(Stdio::null())
@@ -148,7 +145,7 @@ impl App {
         let mut driver = command
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
-        match open_session(&binary).await {
+        match open_session(&binary, driver_port).await {
             Ok(client) => {
                 let app = App {
                     client,
@@ -819,7 +816,8 @@ impl TestApp {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the OS may hand it out again later).
+/// A free TCP port on 127.0.0.1 (free when asked; the OS may hand it out again later). Each app launch takes
+/// fresh ones for tauri-driver and its WebKitWebDriver, so a driver left behind by an earlier run cannot answer.
 pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
