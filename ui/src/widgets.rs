@@ -70,6 +70,7 @@ fn job_verb(kind: &str) -> String {
         "snapshot" | "capture" => "Snapshotting".to_string(),
         "restore" => "Restoring".to_string(),
         "clone" => "Cloning".to_string(),
+        "import" => "Importing".to_string(),
         "build" => "Building".to_string(),
         "start" => "Starting".to_string(),
         "stop" => "Stopping".to_string(),

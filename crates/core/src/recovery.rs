@@ -87,7 +87,9 @@ impl Core {
                         name: Some(job.target.clone()),
                     });
                 }
-                "snapshot" | "restore" | "clone" => self.recover_snapshot_job(&job).await?,
+                "snapshot" | "restore" | "clone" | "import" => {
+                    self.recover_snapshot_job(&job).await?
+                }
                 _ => {
                     self.fail_job(&job.id, "interrupted: the process doing it stopped")
                         .await?;

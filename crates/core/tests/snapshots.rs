@@ -987,10 +987,17 @@ async fn export_and_import_move_a_snapshot_with_its_workspace() {
     env.core.export_snapshot(&name, &file).await.unwrap();
     assert!(std::fs::metadata(&file).unwrap().len() > 1000);
 
-    // "Another machine": a fresh data dir on the same engine, after the original is gone.
-    env.core.delete_snapshot(&name).await.unwrap();
+    // "Another machine": a fresh data dir on the same engine, while the original is still here. The import
+    // must leave the original's image alone (the export names it).
     let other = TestEnv::new().await;
     let imported = other.core.import_snapshot(&file).await.unwrap();
+    let kept = unique("orig");
+    env.core
+        .restore_snapshot(&restore(&name, &kept))
+        .await
+        .expect("the original snapshot still restores after an import of its export");
+    let (_, out, _) = env.sh(&kept, "cat /root/installed").await;
+    assert_eq!(out, "installed\n");
     assert_eq!(imported.name, name);
     assert_eq!(imported.status, SnapshotStatus::Active);
     assert_eq!(imported.source_sandbox_name, original.source_sandbox_name);
@@ -1018,6 +1025,78 @@ async fn export_and_import_move_a_snapshot_with_its_workspace() {
             .unwrap_err(),
     );
     assert_eq!(error.field(), Some("file"));
+}
+
+#[tokio::test]
+async fn an_interrupted_import_is_recorded_and_its_loaded_tag_removed() {
+    let env = TestEnv::new().await;
+    let base = unique("imp");
+    env.create(env.request(&base)).await;
+    let name = unique("carried");
+    env.core
+        .create_snapshot(&snap(&base, &name, SnapshotMode::Full))
+        .await
+        .unwrap();
+    let file = env.dir.path().join("carried.tar");
+    env.core.export_snapshot(&name, &file).await.unwrap();
+    let other = TestEnv::new().await;
+    other.core.import_snapshot(&file).await.unwrap();
+    let job: (String, String) =
+        sqlx::query_as("SELECT kind, status FROM jobs WHERE kind = 'import' AND target = ?")
+            .bind(&name)
+            .fetch_one(other.core.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(job, ("import".to_string(), "succeeded".to_string()));
+
+    // What a kill in the middle of loading leaves: the job running under a dead process, and the tag the
+    // export names loaded into the engine.
+    let docker = other.core.engine().client().await.unwrap();
+    let loaded = format!("sandbox-desktop-test/half-import-{name}");
+    docker
+        .tag_image(
+            &test_image(),
+            Some(
+                bollard::query_parameters::TagImageOptionsBuilder::default()
+                    .repo(&loaded)
+                    .tag("x")
+                    .build(),
+            ),
+        )
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE jobs SET status = 'running', owner = '999999999:dead', stage = 'loading', message = ? \
+         WHERE kind = 'import' AND target = ?",
+    )
+    .bind(format!("{loaded}:x"))
+    .bind(&name)
+    .execute(other.core.store().pool())
+    .await
+    .unwrap();
+    let next_start = other.another_core().await;
+    next_start.recover().await;
+    assert!(
+        docker.inspect_image(&format!("{loaded}:x")).await.is_err(),
+        "the tag an interrupted import loaded is removed"
+    );
+    assert!(
+        docker.inspect_image(&test_image()).await.is_ok(),
+        "only the tag, never the image other names use"
+    );
+    let job: (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM jobs WHERE kind = 'import' AND target = ?")
+            .bind(&name)
+            .fetch_one(next_start.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(job.0, "failed");
+    assert!(job.1.unwrap_or_default().contains("interrupted"));
+    // The imported snapshot itself is untouched.
+    assert_eq!(
+        next_start.get_snapshot(&name).await.unwrap().status,
+        SnapshotStatus::Active
+    );
 }
 
 #[tokio::test]

@@ -275,7 +275,7 @@ impl Core {
     }
 
     /// Load a snapshot written by [`Core::export_snapshot`] (on this or another machine).
-    pub async fn import_snapshot(&self, file: &std::path::Path) -> Result<Snapshot> {
+    pub async fn import_snapshot(self: &Arc<Self>, file: &std::path::Path) -> Result<Snapshot> {
         let scratch = self
             .paths()
             .scratch_dir()
@@ -287,7 +287,7 @@ impl Core {
     }
 
     async fn import_from(
-        &self,
+        self: &Arc<Self>,
         file: &std::path::Path,
         scratch: &std::path::Path,
     ) -> Result<Snapshot> {
@@ -355,7 +355,47 @@ impl Core {
             .into());
         }
         let docker = self.engine().client().await?;
-        let bytes = tokio::fs::read(&image_tar)
+        // The export names the image it was saved from. If the engine already has that tag (the original
+        // snapshot, in another data dir on this engine), it stays as it is; otherwise the tag is ours to remove.
+        let preexisting = docker.inspect_image(&manifest.image).await.is_ok();
+        let job = self.begin_job("import", &name).await?;
+        match self
+            .load_import(&job, &image_tar, &manifest, preexisting)
+            .await
+        {
+            Ok(snapshot) => {
+                if !preexisting {
+                    self.remove_image_tag(&manifest.image).await;
+                }
+                job.succeed().await?;
+                self.emit(UiEvent::SnapshotsChanged);
+                Ok(snapshot)
+            }
+            Err(error) => {
+                if !preexisting {
+                    self.remove_image_tag(&manifest.image).await;
+                }
+                job.fail(&error.to_string()).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Load an export's image, commit it under this data dir's labels and record the snapshot.
+    async fn load_import(
+        &self,
+        job: &crate::jobs::JobHandle,
+        image_tar: &std::path::Path,
+        manifest: &ExportManifest,
+        preexisting: bool,
+    ) -> Result<Snapshot> {
+        let docker = self.engine().client().await?;
+        let name = manifest.snapshot.name.clone();
+        // Recovery reads the message: the tag an interrupted import may have loaded, to be removed. Empty when
+        // the tag was there before, and so is not the import's to remove.
+        let loading = if preexisting { "" } else { &manifest.image };
+        job.stage("loading", loading, None).await;
+        let bytes = tokio::fs::read(image_tar)
             .await
             .map_err(|e| Error::io("reading the image", e))?;
         let mut stream = docker.import_image(
@@ -363,15 +403,25 @@ impl Core {
             bollard::body_full(bytes.into()),
             None,
         );
+        let mut loaded: Result<()> = Ok(());
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| self.engine().fail(e))?;
-            if let Some(detail) = info.error_detail {
-                return Err(Error::Other(format!(
-                    "loading the image failed: {}",
-                    detail.message.unwrap_or_default()
-                )));
+            match item {
+                Err(e) => {
+                    loaded = Err(self.engine().fail(e));
+                    break;
+                }
+                Ok(info) => {
+                    if let Some(detail) = info.error_detail {
+                        loaded = Err(Error::Other(format!(
+                            "loading the image failed: {}",
+                            detail.message.unwrap_or_default()
+                        )));
+                        break;
+                    }
+                }
             }
         }
+        loaded?;
         // Relabel for this data dir: a commit of an unchanged container of the loaded image.
         let id = uuid::Uuid::new_v4().to_string();
         let image_repo = format!("sandbox-desktop/snapshot-{name}");
@@ -411,19 +461,24 @@ impl Core {
             )
             .await;
         committed.map_err(|e| self.engine().fail(e))?;
-        if manifest.image != final_image {
+        if let Err(error) = self.insert_snapshot_record(&snapshot, &manifest.spec).await {
+            self.remove_image_tag(&final_image).await;
+            return Err(error);
+        }
+        Ok(self.snapshot_record(&name).await?.to_api())
+    }
+
+    /// Remove one tag of an image (the image goes when nothing else names or uses it). Best effort.
+    async fn remove_image_tag(&self, image: &str) {
+        if let Ok(docker) = self.engine().client().await {
             let _ = docker
                 .remove_image(
-                    &manifest.image,
+                    image,
                     Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
                     None,
                 )
                 .await;
         }
-        self.insert_snapshot_record(&snapshot, &manifest.spec)
-            .await?;
-        self.emit(UiEvent::SnapshotsChanged);
-        Ok(self.snapshot_record(&name).await?.to_api())
     }
 
     async fn insert_snapshot_record(
@@ -560,6 +615,13 @@ impl Core {
                     .execute(self.store().pool())
                     .await?;
                     self.emit(UiEvent::SnapshotsChanged);
+                }
+            }
+            "import" => {
+                // The committed image (if any) carries the record in its labels and is rebuilt from them;
+                // the tag the import loaded is removed when it was not there before.
+                if job.stage == "loading" && !job.message.is_empty() {
+                    self.remove_image_tag(&job.message).await;
                 }
             }
             _ => {
