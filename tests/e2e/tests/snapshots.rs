@@ -341,3 +341,59 @@ async fn snapshot_and_delete_scrubs_secrets_deletes_the_source_and_restores() ->
     eprintln!("snapshot and delete took {:?}", started.elapsed());
     Ok(())
 }
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn clone_from_the_sandbox_page_names_the_new_sandbox_and_its_snapshot() -> Result<()> {
+    let started = Instant::now();
+    let app = TestApp::launch().await?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", "clone-source").await?;
+    app.select_value("Preset", TEST_PRESET).await?;
+    app.click_label("Create").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+    app.wait_for_sandbox_status("clone-source", "running", READY)
+        .await?;
+    app.open_sandbox("clone-source").await?;
+    app.run_command("echo configured > /root/state && echo done", "done")
+        .await?;
+
+    app.click_label("Clone").await?;
+    app.wait_for_css("[role=dialog][aria-label=\"Clone sandbox\"]", SOON)
+        .await?;
+    app.fill_label("New sandbox name", "the-clone").await?;
+    app.fill_label("Snapshot name", "clone-point").await?;
+    // A value out of range keeps the button disabled, with the reason beside it.
+    app.fill_label("CPUs", "64").await?;
+    app.wait_for_text("64 is out of range: use 1–32", SOON)
+        .await?;
+    app.wait_for_text("Fix the CPUs", SOON).await?;
+    ensure!(
+        !app.is_enabled("Clone sandbox now").await?,
+        "Clone is disabled while the CPUs are invalid"
+    );
+    app.fill_label("CPUs", "1").await?;
+    app.wait_for_no_text("Fix the CPUs", SOON).await?;
+    app.click_label("Clone sandbox now").await?;
+    app.wait_for_text("Cloned into the-clone from snapshot clone-point", CAPTURED)
+        .await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+
+    // The source keeps running; the clone runs with the source's file.
+    app.go_to("Sandboxes").await?;
+    app.wait_for_sandbox_status("the-clone", "running", READY)
+        .await?;
+    app.wait_for_sandbox_status("clone-source", "running", SOON)
+        .await?;
+    app.open_sandbox("the-clone").await?;
+    let (output, _) = app.run_command("cat /root/state", "configured").await?;
+    ensure!(output.contains("configured"), "the file: {output}");
+    app.go_to("Snapshots").await?;
+    app.wait_for_snapshot_status("clone-point", "active", SOON)
+        .await?;
+
+    app.finish().await?;
+    eprintln!("the clone flow took {:?}", started.elapsed());
+    Ok(())
+}

@@ -5,17 +5,13 @@ use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
 
+use crate::dialog::{
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
+    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    progress_bar, refocus,
+};
 use crate::ipc;
 use crate::live::use_live;
-use crate::pages::snapshot_modal::{
-    FieldState, Modal, TextField, focus_when_shown, job_for, optional_name_problem, optional_text,
-    parse_optional_number, progress_bar, refocus,
-};
-
-/// CPU limits a sandbox accepts.
-pub(crate) const CPUS_RANGE: (u32, u32) = (1, 32);
-/// Memory limits a sandbox accepts, in MiB.
-pub(crate) const MEMORY_RANGE: (u32, u32) = (128, 32768);
 
 /// What a finished clone produced, by name.
 #[derive(Clone, Debug, PartialEq)]
@@ -139,17 +135,8 @@ fn CloneDialog(
             .rejected_problem()
             .or_else(|| optional_name_problem(&snapshot_name.value.get()))
     });
-    let cpus_problem = Memo::new(move |_| {
-        cpus.rejected_problem()
-            .or_else(|| parse_optional_number(&cpus.value.get(), CPUS_RANGE.0, CPUS_RANGE.1).err())
-    });
-    let memory_problem = Memo::new(move |_| {
-        memory.rejected_problem().or_else(|| {
-            parse_optional_number(&memory.value.get(), MEMORY_RANGE.0, MEMORY_RANGE.1)
-                .err()
-                .map(|message| format!("{message} MiB"))
-        })
-    });
+    let cpus_problem = cpus_problem(cpus);
+    let memory_problem = memory_problem(memory);
     let image_problem = Memo::new(move |_| {
         image.rejected_problem().or_else(|| {
             let value = image.value.get();
@@ -161,23 +148,17 @@ fn CloneDialog(
             })
         })
     });
-    let blocked_reason = Memo::new(move |_| {
-        if busy.get() {
-            Some("Cloning…".to_string())
-        } else if new_name_problem.get().is_some() {
-            Some("Fix the new sandbox name".to_string())
-        } else if snapshot_name_problem.get().is_some() {
-            Some("Fix the snapshot name".to_string())
-        } else if cpus_problem.get().is_some() {
-            Some("Fix the CPUs".to_string())
-        } else if memory_problem.get().is_some() {
-            Some("Fix the memory".to_string())
-        } else if image_problem.get().is_some() {
-            Some("Fix the image".to_string())
-        } else {
-            None
-        }
-    });
+    let blocked_reason = blocked_reason(
+        busy,
+        "Cloning…",
+        vec![
+            (new_name_problem.into(), "Fix the new sandbox name"),
+            (snapshot_name_problem.into(), "Fix the snapshot name"),
+            (cpus_problem.into(), "Fix the CPUs"),
+            (memory_problem.into(), "Fix the memory"),
+            (image_problem.into(), "Fix the image"),
+        ],
+    );
 
     let submit_sandbox = sandbox.clone();
     let submit = move || {
@@ -188,16 +169,8 @@ fn CloneDialog(
             sandbox: submit_sandbox.clone(),
             name: optional_text(&new_name.value.get_untracked()),
             snapshot_name: optional_text(&snapshot_name.value.get_untracked()),
-            cpus: parse_optional_number(&cpus.value.get_untracked(), CPUS_RANGE.0, CPUS_RANGE.1)
-                .ok()
-                .flatten(),
-            memory_mib: parse_optional_number(
-                &memory.value.get_untracked(),
-                MEMORY_RANGE.0,
-                MEMORY_RANGE.1,
-            )
-            .ok()
-            .flatten(),
+            cpus: cpus_value(cpus),
+            memory_mib: memory_value(memory),
             image: optional_text(&image.value.get_untracked()),
             wait_for_ready: false,
         };
@@ -328,36 +301,14 @@ fn CloneDialog(
                             }
                         })
                 }}
-                {move || {
-                    error
-                        .get()
-                        .map(|failure| {
-                            view! {
-                                <p class="error" role="alert">
-                                    {failure.to_string()}
-                                </p>
-                            }
-                        })
-                }}
-                <div class="actions">
-                    {move || {
-                        blocked_reason
-                            .get()
-                            .map(|reason| view! { <span class="muted blocked-reason">{reason}</span> })
-                    }}
-                    <button type="button" aria-label="Cancel" on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
-                    <button
-                        type="submit"
-                        class="primary"
-                        aria-label="Clone sandbox now"
-                        disabled=move || blocked_reason.get().is_some()
-                        title=move || blocked_reason.get()
-                    >
-                        "Clone"
-                    </button>
-                </div>
+                <DialogActions
+                    error=error
+                    blocked_reason=blocked_reason
+                    on_cancel=on_close
+                    submit_label="Clone sandbox now"
+                    submit_text="Clone"
+                    busy=busy
+                />
             </form>
         </Modal>
     }

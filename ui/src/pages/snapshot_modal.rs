@@ -1,291 +1,21 @@
 //! Take Snapshot on the sandbox detail page: the button, its modal (name, capture mode, quick) and the live
-//! progress of the capture under the button. Also the dialog frame, field and validation helpers the other
-//! snapshot dialogs (clone, restore, delete) share.
+//! progress of the capture under the button.
 
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, Progress, SnapshotMode, SnapshotStatus,
+    ApiError, CreateSnapshotRequest, SnapshotMode, SnapshotStatus,
     requests::{CreateSnapshot, GetSnapshot},
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
 
+use crate::dialog::{
+    DialogActions, FieldState, Modal, TextField, blocked_reason, focus_when_shown, job_for,
+    name_problem, progress_bar, refocus,
+};
 use crate::ipc;
 use crate::live::use_live;
-
-/// Longest sandbox or snapshot name.
-const NAME_MAX_LEN: usize = 40;
-
-/// Why `value` is not a valid sandbox or snapshot name (1–40 of `a-z`, `0-9`, `-`), or `None` when it is.
-pub(crate) fn name_problem(value: &str) -> Option<String> {
-    if value.is_empty() {
-        return Some("Enter a name".to_string());
-    }
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        let shown = if bad == ' ' {
-            "a space".to_string()
-        } else {
-            format!("'{bad}'")
-        };
-        return Some(format!(
-            "'{value}' has {shown}: use only lowercase letters, digits and hyphens"
-        ));
-    }
-    let length = value.chars().count();
-    if length > NAME_MAX_LEN {
-        return Some(format!(
-            "'{value}' is {length} characters long: at most {NAME_MAX_LEN}"
-        ));
-    }
-    None
-}
-
-/// Why an optional name field is invalid; an empty field is fine (the name is generated).
-pub(crate) fn optional_name_problem(value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        None
-    } else {
-        name_problem(trimmed)
-    }
-}
-
-/// Parse an optional whole number within `min..=max`: empty is `Ok(None)`, anything else invalid is the reason.
-pub(crate) fn parse_optional_number(
-    value: &str,
-    min: u32,
-    max: u32,
-) -> Result<Option<u32>, String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    match trimmed.parse::<u32>() {
-        Ok(number) if (min..=max).contains(&number) => Ok(Some(number)),
-        Ok(number) => Err(format!("{number} is out of range: use {min}–{max}")),
-        Err(_) => Err(format!("'{trimmed}' is not a whole number ({min}–{max})")),
-    }
-}
-
-/// The trimmed text of an optional field, `None` when empty.
-pub(crate) fn optional_text(value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
-}
-
-/// The state of one text field of a dialog: what is typed, and the error the shell gave for that value.
-#[derive(Clone, Copy)]
-pub(crate) struct FieldState {
-    /// The text as typed.
-    pub value: RwSignal<String>,
-    /// The shell's error and the value it was about; shown only while the field still holds that value.
-    rejected: RwSignal<Option<(String, String)>>,
-}
-
-impl FieldState {
-    /// An empty field.
-    pub fn new() -> FieldState {
-        FieldState {
-            value: RwSignal::new(String::new()),
-            rejected: RwSignal::new(None),
-        }
-    }
-
-    /// Show the shell's error beside this field until the user edits it.
-    /// Does nothing once the dialog is gone.
-    pub fn reject(self, error: &ApiError) {
-        if let Some(value) = self.value.try_get_untracked() {
-            self.rejected.try_set(Some((value, error.to_string())));
-        }
-    }
-
-    /// The shell's error for the current value, if any (tracked).
-    pub fn rejected_problem(self) -> Option<String> {
-        let current = self.value.get();
-        self.rejected
-            .get()
-            .and_then(|(value, message)| (value == current).then_some(message))
-    }
-}
-
-/// A labelled text input in a `.form` grid, with its error beside it.
-#[component]
-pub(crate) fn TextField(
-    /// The visible label.
-    label: &'static str,
-    /// The accessible label.
-    aria: &'static str,
-    /// Element id (unique in the document while the dialog is open).
-    id: &'static str,
-    /// The field's state.
-    field: FieldState,
-    /// Why the current value is invalid.
-    #[prop(into)]
-    problem: Signal<Option<String>>,
-    /// Placeholder text.
-    #[prop(optional)]
-    placeholder: &'static str,
-    /// Numbers only (numeric keyboard; still a text input so the error can name what was typed).
-    #[prop(optional)]
-    numeric: bool,
-    /// A reference to the input, e.g. to focus it.
-    #[prop(optional)]
-    input_ref: NodeRef<html::Input>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let described_by = error_id.clone();
-    view! {
-        <label for=id>{label}</label>
-        <input
-            id=id
-            node_ref=input_ref
-            type="text"
-            aria-label=aria
-            inputmode=if numeric { "numeric" } else { "text" }
-            autocomplete="off"
-            spellcheck="false"
-            placeholder=placeholder
-            aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
-            aria-describedby=move || problem.get().is_some().then(|| described_by.clone())
-            prop:value=move || field.value.get()
-            on:input=move |ev| field.value.set(event_target_value(&ev))
-        />
-        {move || {
-            problem
-                .get()
-                .map(|message| {
-                    view! {
-                        <p class="field-error" id=error_id.clone() aria-live="polite">
-                            {message}
-                        </p>
-                    }
-                })
-        }}
-    }
-}
-
-/// Controls that can take the focus inside a dialog, in document order.
-const FOCUSABLE: &str = "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])";
-
-/// Focus the first element inside `dialog` matching one of `selectors` (tried in turn).
-fn focus_inside(dialog: NodeRef<html::Div>, selectors: &[&str]) {
-    let Some(dialog) = dialog.get_untracked() else {
-        return;
-    };
-    let target = selectors
-        .iter()
-        .find_map(|selector| dialog.query_selector(selector).ok().flatten());
-    if let Some(element) =
-        target.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _ = element.focus();
-    }
-}
-
-/// A modal dialog: `role="dialog"`, `aria-modal`, the given accessible label; Escape calls `on_close`, and Tab
-/// cycles through the dialog's controls without leaving it.
-#[component]
-pub(crate) fn Modal(
-    /// The dialog's accessible label.
-    label: String,
-    /// Called when the user dismisses the dialog (Escape).
-    on_close: Callback<()>,
-    /// Extra class for the dialog box, e.g. `modal-small`.
-    #[prop(optional)]
-    class: &'static str,
-    children: Children,
-) -> impl IntoView {
-    let dialog = NodeRef::<html::Div>::new();
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            ev.stop_propagation();
-            on_close.run(());
-        }
-    };
-    // Focus guards at both ends: tabbing past the last control comes back to the first, and the reverse.
-    let wrap_to_first = move |_| focus_inside(dialog, &[FOCUSABLE]);
-    let wrap_to_last = move |_| {
-        focus_inside(
-            dialog,
-            &[
-                ".actions button:not([disabled]):last-of-type",
-                ".actions button:not([disabled])",
-                FOCUSABLE,
-            ],
-        )
-    };
-    view! {
-        <div class="modal-backdrop">
-            <div
-                node_ref=dialog
-                class=format!("modal {class}")
-                role="dialog"
-                aria-modal="true"
-                aria-label=label
-                tabindex="-1"
-                on:keydown=on_keydown
-            >
-                <span class="focus-guard" tabindex="0" on:focus=wrap_to_last></span>
-                {children()}
-                <span class="focus-guard" tabindex="0" on:focus=wrap_to_first></span>
-            </div>
-        </div>
-    }
-}
-
-/// Focus `input` once it is in the document.
-pub(crate) fn focus_when_shown(input: NodeRef<html::Input>) {
-    input.on_load(|element| {
-        request_animation_frame(move || {
-            let _ = element.focus();
-        });
-    });
-}
-
-/// Give the focus back to the button that opened a dialog.
-pub(crate) fn refocus(opener: NodeRef<html::Button>) {
-    if let Some(button) = opener.get_untracked() {
-        request_animation_frame(move || {
-            let _ = button.focus();
-        });
-    }
-}
-
-/// The running job of `kind` working on `target`, if the shell reported one.
-pub(crate) fn job_for(
-    jobs: &BTreeMap<String, Progress>,
-    kinds: &[&str],
-    target: &str,
-) -> Option<Progress> {
-    jobs.values()
-        .find(|job| job.target == target && kinds.contains(&job.kind.as_str()))
-        .cloned()
-}
-
-/// A thin progress bar for a job that measures itself.
-pub(crate) fn progress_bar(job: &Progress, label: String) -> impl IntoView + use<> {
-    job.fraction.map(|fraction| {
-        let percent = (fraction.clamp(0.0, 1.0) * 100.0).round();
-        view! {
-            <span
-                class="progress"
-                role="progressbar"
-                aria-label=label
-                aria-valuemin="0"
-                aria-valuemax="100"
-                aria-valuenow=percent.to_string()
-            >
-                <span style=format!("width: {percent}%")></span>
-            </span>
-        }
-    })
-}
 
 thread_local! {
     /// The latest snapshot the user started of each sandbox this session, by sandbox name, so its progress
@@ -385,17 +115,16 @@ fn TakeSnapshotDialog(
             (!value.is_empty()).then(|| name_problem(&value)).flatten()
         })
     });
-    let blocked_reason = Memo::new(move |_| {
-        if busy.get() {
-            Some("Taking the snapshot…".to_string())
-        } else if name.value.get().is_empty() {
-            Some("Enter a snapshot name".to_string())
-        } else if name_shown_problem.get().is_some() {
-            Some("Fix the snapshot name".to_string())
-        } else {
-            None
-        }
-    });
+    let name_missing =
+        Signal::derive(move || name.value.get().is_empty().then(|| "no name".to_string()));
+    let blocked_reason = blocked_reason(
+        busy,
+        "Taking the snapshot…",
+        vec![
+            (name_missing, "Enter a snapshot name"),
+            (name_shown_problem.into(), "Fix the snapshot name"),
+        ],
+    );
 
     let submit_sandbox = sandbox.clone();
     let submit = move || {
@@ -524,37 +253,14 @@ fn TakeSnapshotDialog(
                             }
                         })
                 }}
-                {move || {
-                    error
-                        .get()
-                        .map(|failure| {
-                            view! {
-                                <p class="error" role="alert">
-                                    {failure.to_string()}
-                                </p>
-                            }
-                        })
-                }}
-                <div class="actions">
-                    {move || {
-                        blocked_reason
-                            .get()
-                            .map(|reason| view! { <span class="muted blocked-reason">{reason}</span> })
-                    }}
-                    <button type="button" aria-label="Cancel" on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
-                    <button
-                        type="submit"
-                        class="primary"
-                        aria-label="Create snapshot"
-                        disabled=move || blocked_reason.get().is_some()
-                        title=move || blocked_reason.get()
-                    >
-                        {move || busy.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                        "Take Snapshot"
-                    </button>
-                </div>
+                <DialogActions
+                    error=error
+                    blocked_reason=blocked_reason
+                    on_cancel=on_close
+                    submit_label="Create snapshot"
+                    submit_text="Take Snapshot"
+                    busy=busy
+                />
             </form>
         </Modal>
     }

@@ -10,13 +10,13 @@ use sbx_api::{
 };
 use wasm_bindgen::JsValue;
 
+use crate::dialog::{
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
+    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    progress_bar,
+};
 use crate::ipc;
 use crate::live::use_live;
-use crate::pages::clone_dialog::{CPUS_RANGE, MEMORY_RANGE};
-use crate::pages::snapshot_modal::{
-    FieldState, Modal, TextField, focus_when_shown, job_for, optional_name_problem, optional_text,
-    parse_optional_number, progress_bar,
-};
 
 /// Snapshots per page.
 const PAGE_SIZE: u32 = 50;
@@ -423,30 +423,17 @@ fn RestoreDialog(
             .rejected_problem()
             .or_else(|| optional_name_problem(&new_name.value.get()))
     });
-    let cpus_problem = Memo::new(move |_| {
-        cpus.rejected_problem()
-            .or_else(|| parse_optional_number(&cpus.value.get(), CPUS_RANGE.0, CPUS_RANGE.1).err())
-    });
-    let memory_problem = Memo::new(move |_| {
-        memory.rejected_problem().or_else(|| {
-            parse_optional_number(&memory.value.get(), MEMORY_RANGE.0, MEMORY_RANGE.1)
-                .err()
-                .map(|message| format!("{message} MiB"))
-        })
-    });
-    let blocked_reason = Memo::new(move |_| {
-        if busy.get() {
-            Some("Restoring…".to_string())
-        } else if new_name_problem.get().is_some() {
-            Some("Fix the new sandbox name".to_string())
-        } else if cpus_problem.get().is_some() {
-            Some("Fix the CPUs".to_string())
-        } else if memory_problem.get().is_some() {
-            Some("Fix the memory".to_string())
-        } else {
-            None
-        }
-    });
+    let cpus_problem = cpus_problem(cpus);
+    let memory_problem = memory_problem(memory);
+    let blocked_reason = blocked_reason(
+        busy,
+        "Restoring…",
+        vec![
+            (new_name_problem.into(), "Fix the new sandbox name"),
+            (cpus_problem.into(), "Fix the CPUs"),
+            (memory_problem.into(), "Fix the memory"),
+        ],
+    );
 
     let submit_snapshot = snapshot.clone();
     let submit = move || {
@@ -456,16 +443,8 @@ fn RestoreDialog(
         let request = RestoreSnapshotRequest {
             snapshot: submit_snapshot.clone(),
             name: optional_text(&new_name.value.get_untracked()),
-            cpus: parse_optional_number(&cpus.value.get_untracked(), CPUS_RANGE.0, CPUS_RANGE.1)
-                .ok()
-                .flatten(),
-            memory_mib: parse_optional_number(
-                &memory.value.get_untracked(),
-                MEMORY_RANGE.0,
-                MEMORY_RANGE.1,
-            )
-            .ok()
-            .flatten(),
+            cpus: cpus_value(cpus),
+            memory_mib: memory_value(memory),
             no_setup: no_setup.get_untracked(),
             wait_for_ready: false,
         };
@@ -543,36 +522,14 @@ fn RestoreDialog(
                     <label for="restore-no-setup">"Skip setup script"</label>
                 </div>
                 <p class="hint">"Otherwise the repository's setup script runs once when the sandbox boots."</p>
-                {move || {
-                    error
-                        .get()
-                        .map(|failure| {
-                            view! {
-                                <p class="error" role="alert">
-                                    {failure.to_string()}
-                                </p>
-                            }
-                        })
-                }}
-                <div class="actions">
-                    {move || {
-                        blocked_reason
-                            .get()
-                            .map(|reason| view! { <span class="muted blocked-reason">{reason}</span> })
-                    }}
-                    <button type="button" aria-label="Cancel" on:click=move |_| close.run(())>
-                        "Cancel"
-                    </button>
-                    <button
-                        type="submit"
-                        class="primary"
-                        aria-label="Restore now"
-                        disabled=move || blocked_reason.get().is_some()
-                        title=move || blocked_reason.get()
-                    >
-                        "Restore"
-                    </button>
-                </div>
+                <DialogActions
+                    error=error
+                    blocked_reason=blocked_reason
+                    on_cancel=close
+                    submit_label="Restore now"
+                    submit_text="Restore"
+                    busy=busy
+                />
             </form>
         </Modal>
     }
