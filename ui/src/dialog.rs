@@ -321,6 +321,23 @@ pub(crate) fn memory_value(memory: FieldState) -> Option<u32> {
     .flatten()
 }
 
+/// The error of the last attempt, as an alert; nothing while there is none.
+#[component]
+pub(crate) fn ErrorAlert(
+    /// The error the shell gave.
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    move || {
+        error.get().map(|failure| {
+            view! {
+                <p class="error" role="alert">
+                    {failure.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
 /// The foot of a dialog's form: the error of the last attempt, why the submit button is disabled, Cancel, and
 /// the submit button (with a spinner while `busy`).
 #[component]
@@ -340,17 +357,7 @@ pub(crate) fn DialogActions(
     busy: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        {move || {
-            error
-                .get()
-                .map(|failure| {
-                    view! {
-                        <p class="error" role="alert">
-                            {failure.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <ErrorAlert error=error />
         <div class="actions">
             {move || {
                 blocked_reason

@@ -7,6 +7,7 @@ use sbx_api::{
     requests::{ListRepositories, ListSnapshots, SetRepoDefault},
 };
 
+use crate::dialog::ErrorAlert;
 use crate::ipc;
 use crate::live::use_live;
 
@@ -284,17 +285,7 @@ fn RepositoryRow(
                 >
                     "Clear"
                 </button>
-                {move || {
-                    error
-                        .get()
-                        .map(|failure| {
-                            view! {
-                                <p class="error" role="alert">
-                                    {failure.to_string()}
-                                </p>
-                            }
-                        })
-                }}
+                <ErrorAlert error=error />
             </td>
         </tr>
     }

@@ -11,9 +11,9 @@ use sbx_api::{
 use wasm_bindgen::JsValue;
 
 use crate::dialog::{
-    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
-    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
-    progress_bar,
+    DialogActions, ErrorAlert, FieldState, Modal, TextField, blocked_reason, cpus_problem,
+    cpus_value, focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem,
+    optional_text, progress_bar,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -580,17 +580,7 @@ fn DeleteDialog(
                 "Delete snapshot " <strong>{snapshot}</strong>
                 "? This cannot be undone. Sandboxes restored from it keep running."
             </p>
-            {move || {
-                error
-                    .get()
-                    .map(|failure| {
-                        view! {
-                            <p class="error" role="alert">
-                                {failure.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <ErrorAlert error=error />
             <div class="actions">
                 <button type="button" node_ref=cancel_button aria-label="Cancel" on:click=move |_| close.run(())>
                     "Cancel"
