@@ -317,6 +317,8 @@ pub enum ValueSource {
     App,
     /// A flag or a dialog field.
     Flag,
+    /// The configuration captured in the snapshot the sandbox starts from.
+    Snapshot,
 }
 
 impl ValueSource {
@@ -327,6 +329,7 @@ impl ValueSource {
             ValueSource::RepoConfig => ".amika/config.toml",
             ValueSource::App => "app",
             ValueSource::Flag => "flag",
+            ValueSource::Snapshot => "snapshot",
         }
     }
 }

@@ -973,6 +973,40 @@ async fn repository_default_comes_from_the_config_file_unless_the_app_sets_one()
 }
 
 #[tokio::test]
+async fn values_inherited_from_a_snapshot_are_explained_as_from_the_snapshot() {
+    let env = TestEnv::new().await;
+    let base = unique("told");
+    configured_sandbox(&env, &base).await;
+    let name = unique("told-snap");
+    env.core
+        .create_snapshot(&snap(&base, &name, SnapshotMode::Full))
+        .await
+        .unwrap();
+    let mut request = env.request(&unique("x"));
+    request.image = None;
+    request.git = GitChoice::Off;
+    request.snapshot = SnapshotChoice::Named(name.clone());
+    request.env = vec!["OTHER=1".into()];
+    let explained = env.core.explain_config(&request).await.unwrap();
+    let source_of = |field: &str| {
+        explained
+            .values
+            .iter()
+            .find(|v| v.field == field)
+            .map(|v| v.source.clone())
+            .unwrap_or_else(|| panic!("no {field} in {:?}", explained.values))
+    };
+    use sbx_api::ValueSource;
+    assert_eq!(source_of("snapshot"), ValueSource::Flag);
+    assert_eq!(source_of("env.KEEP_ME"), ValueSource::Snapshot);
+    assert_eq!(source_of("env.OTHER"), ValueSource::Flag);
+    assert_eq!(source_of("cpus"), ValueSource::Snapshot);
+    assert_eq!(source_of("memory"), ValueSource::Default);
+    assert_eq!(source_of("setup_script"), ValueSource::Snapshot);
+    assert_eq!(source_of("image"), ValueSource::Snapshot);
+}
+
+#[tokio::test]
 async fn export_and_import_move_a_snapshot_with_its_workspace() {
     let env = TestEnv::new().await;
     let base = unique("exp");

@@ -506,21 +506,28 @@ fn repository_default(explanation: &ConfigExplanation) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The tag beside a field whose value came from the repository or the app: (text, tooltip).
+/// The tag beside a field whose value came from the repository, the app or the snapshot started from:
+/// (text, tooltip).
 fn source_tag(explanation: &ConfigExplanation, key: &str) -> Option<(String, String)> {
     let values: Vec<&EffectiveValue> = explained(explanation, key)
         .into_iter()
-        .filter(|v| matches!(v.source, ValueSource::RepoConfig | ValueSource::App))
+        .filter(|v| {
+            matches!(
+                v.source,
+                ValueSource::RepoConfig | ValueSource::App | ValueSource::Snapshot
+            )
+        })
         .collect();
     if values.is_empty() {
         return None;
     }
-    let from_config = values.iter().any(|v| v.source == ValueSource::RepoConfig);
-    let text = match (key, from_config) {
-        ("snapshot", true) => "repository default, from .amika/config.toml",
-        ("snapshot", false) => "repository default, set in the app",
-        (_, true) => "from .amika/config.toml",
-        (_, false) => "from app settings",
+    let has = |source: ValueSource| values.iter().any(|v| v.source == source);
+    let text = match key {
+        "snapshot" if has(ValueSource::RepoConfig) => "repository default, from .amika/config.toml",
+        "snapshot" => "repository default, set in the app",
+        _ if has(ValueSource::RepoConfig) => "from .amika/config.toml",
+        _ if has(ValueSource::App) => "from app settings",
+        _ => "from the snapshot",
     };
     let tooltip = values
         .iter()

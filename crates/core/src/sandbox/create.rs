@@ -65,11 +65,15 @@ pub struct CreatePlan {
     pub workspace_from_image: Option<String>,
 }
 
-fn source_of(flag: bool, config: bool) -> ValueSource {
+/// Where a value came from, by precedence: a flag, the repository's config file, the snapshot started from, else
+/// the app's default.
+fn source_of(flag: bool, config: bool, snapshot: bool) -> ValueSource {
     if flag {
         ValueSource::Flag
     } else if config {
         ValueSource::RepoConfig
+    } else if snapshot {
+        ValueSource::Snapshot
     } else {
         ValueSource::Default
     }
@@ -231,6 +235,14 @@ impl Core {
                     .into());
                 }
                 let preset = base.as_ref().and_then(|b| b.preset.clone());
+                match &preset {
+                    Some(name) => values.push(value("preset", name, ValueSource::Snapshot)),
+                    None => values.push(value(
+                        "image",
+                        &record.source_template,
+                        ValueSource::Snapshot,
+                    )),
+                }
                 (
                     ImageSource::Snapshot {
                         name: record.name.clone(),
@@ -309,7 +321,7 @@ impl Core {
                 values.push(value(
                     "setup_script",
                     "from the snapshot",
-                    ValueSource::Default,
+                    ValueSource::Snapshot,
                 ));
             }
             (base.setup_skipped, base.setup_script.clone())
@@ -351,6 +363,7 @@ impl Core {
                         .is_some_and(|b| b.env.iter().any(|v| v.name == name && v.secret));
                 let from_flag = flag_env.iter().any(|(n, _)| n == &name);
                 let from_config = config_env.iter().any(|(n, _)| n == &name);
+                let from_snapshot = base_env.iter().any(|(n, _)| n == &name);
                 values.push(value(
                     &format!("env.{name}"),
                     if secret {
@@ -358,7 +371,7 @@ impl Core {
                     } else {
                         val.clone()
                     },
-                    source_of(from_flag, from_config),
+                    source_of(from_flag, from_config, from_snapshot),
                 ));
                 EnvVar {
                     name,
@@ -417,7 +430,11 @@ impl Core {
             values.push(value(
                 "port",
                 port.to_string(),
-                source_of(flag_ports.contains(port), config_ports.contains(port)),
+                source_of(
+                    flag_ports.contains(port),
+                    config_ports.contains(port),
+                    base_ports.contains(port),
+                ),
             ));
         }
 
@@ -436,14 +453,14 @@ impl Core {
             "cpus",
             cpus.map(|c| c.to_string())
                 .unwrap_or_else(|| "no limit".into()),
-            source_of(request.cpus.is_some(), false),
+            source_of(request.cpus.is_some(), false, cpus.is_some()),
         ));
         values.push(value(
             "memory",
             memory_mib
                 .map(|m| format!("{m} MiB"))
                 .unwrap_or_else(|| "no limit".into()),
-            source_of(request.memory_mib.is_some(), false),
+            source_of(request.memory_mib.is_some(), false, memory_mib.is_some()),
         ));
 
         // Lifecycle.
@@ -461,7 +478,7 @@ impl Core {
             } else {
                 format!("{auto_stop_minutes} min")
             },
-            source_of(request.auto_stop_minutes.is_some(), false),
+            source_of(request.auto_stop_minutes.is_some(), false, false),
         ));
         values.push(value(
             "auto_delete",
@@ -469,7 +486,7 @@ impl Core {
                 .auto_delete_minutes
                 .map(|m| format!("{m} min after stopping"))
                 .unwrap_or_else(|| "keep".into()),
-            source_of(request.auto_delete_minutes.is_some(), false),
+            source_of(request.auto_delete_minutes.is_some(), false, false),
         ));
         let snapshot_schedule = request
             .snapshot_schedule
@@ -481,7 +498,7 @@ impl Core {
         values.push(value(
             "snapshot_schedule",
             snapshot_schedule.clone().unwrap_or_else(|| "manual".into()),
-            source_of(snapshot_schedule.is_some(), false),
+            source_of(snapshot_schedule.is_some(), false, false),
         ));
 
         // Credentials.
