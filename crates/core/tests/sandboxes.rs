@@ -571,3 +571,60 @@ async fn the_coder_preset_is_a_developer_image_built_without_a_registry() {
         "the bash setup script ran: {logs:?}"
     );
 }
+
+/// Collect a terminal session's output until it contains `expected` (or the time is up); the whole output.
+async fn terminal_output_until(
+    events: &mut tokio::sync::broadcast::Receiver<sbx_api::UiEvent>,
+    session: &str,
+    seen: &mut String,
+    expected: &str,
+) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !seen.contains(expected) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(sbx_api::UiEvent::TerminalOutput { session: s, data })) if s == session => {
+                seen.push_str(&data)
+            }
+            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+            _ => panic!("the terminal did not print {expected:?}; it printed {seen:?}"),
+        }
+    }
+    seen.clone()
+}
+
+#[tokio::test]
+async fn a_terminal_is_a_shell_of_the_size_asked_with_one_prompt() {
+    let env = TestEnv::new().await;
+    let name = unique("term");
+    env.create(env.request(&name)).await;
+    let mut events = env.core.subscribe();
+    let session = env.core.open_terminal(&name, 100, 28).await.unwrap();
+    let mut seen = String::new();
+    // busybox sh's prompt as root ends in "# ".
+    terminal_output_until(&mut events, &session, &mut seen, "# ").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    while let Ok(event) = events.try_recv() {
+        if let sbx_api::UiEvent::TerminalOutput { session: s, data } = event
+            && s == session
+        {
+            seen.push_str(&data);
+        }
+    }
+    // The shell redraws its prompt after a carriage return; on screen (as the UI renders it) there is one.
+    let screen = sbx_term::render(&seen, 28);
+    assert_eq!(
+        screen.matches("# ").count(),
+        1,
+        "one prompt before anything is typed: {screen:?} from {seen:?}"
+    );
+    env.core
+        .write_terminal(&session, "stty size; echo sum-$((20+22))\n")
+        .await
+        .unwrap();
+    let out = terminal_output_until(&mut events, &session, &mut seen, "sum-42").await;
+    assert!(out.contains("28 100"), "the size asked for: {out:?}");
+    env.core.close_terminal(&session).await.unwrap();
+    let error = ApiError::from(env.core.write_terminal(&session, "x").await.unwrap_err());
+    assert!(matches!(error, ApiError::NotFound { .. }), "{error}");
+}

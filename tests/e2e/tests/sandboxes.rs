@@ -111,6 +111,21 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
         .await?;
     app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "term-42", SOON)
         .await?;
+    // The shell redraws each prompt over itself; the screen shows the first prompt once with the command on
+    // it, the output, then the next prompt.
+    let screen = sbx_e2e::wait_until("the prompt after the command", SOON, || async {
+        let screen = app
+            .text_of(&attr_css("aria-label", "Terminal"))
+            .await?
+            .unwrap_or_default();
+        Ok((screen.matches("workspace #").count() >= 2).then_some(screen))
+    })
+    .await?;
+    ensure!(
+        screen.matches("workspace #").count() == 2
+            && screen.contains("workspace # echo term-$((6*7))\nterm-42"),
+        "one prompt with the command, its output, one new prompt: {screen:?}"
+    );
     app.screenshot("sandbox-terminal").await?;
     app.click_label("Close terminal").await?;
     app.wait_for_text("No terminal open", SOON).await?;

@@ -41,50 +41,9 @@ enum LogView {
     All,
 }
 
-/// Remove terminal escape sequences (`ESC [ … letter`, `ESC ] … BEL`, charset selections), carriage returns and
-/// bells, and apply backspaces, so a shell's output reads as plain text.
-pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                // CSI: parameters, then a final byte in @..~.
-                Some('[') => {
-                    for d in chars.by_ref() {
-                        if ('@'..='~').contains(&d) {
-                            break;
-                        }
-                    }
-                }
-                // OSC: up to BEL or ESC \.
-                Some(']') => {
-                    while let Some(d) = chars.next() {
-                        if d == '\u{7}' {
-                            break;
-                        }
-                        if d == '\u{1b}' {
-                            if chars.peek() == Some(&'\\') {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                // Charset selection: one more character.
-                Some('(' | ')' | '*' | '+') => {
-                    chars.next();
-                }
-                _ => {}
-            },
-            '\r' | '\u{7}' => {}
-            '\u{8}' => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
+/// Logs and command output as a terminal would show them (see [`sbx_term::render`]).
+fn shown(text: &str) -> String {
+    sbx_term::render(text, usize::MAX)
 }
 
 /// The detail page of the sandbox `name`.
@@ -491,7 +450,7 @@ fn LogsSection(name: String, sandbox: Memo<Option<Sandbox>>) -> impl IntoView {
                 Some(text) if text.is_empty() => view! {
                     <p class="muted">{move || if view_now() == LogView::Setup { "The setup script printed nothing (yet)." } else { "Nothing logged yet." }}</p>
                 }.into_any(),
-                Some(text) => view! { <pre class="log" aria-label="Logs">{strip_ansi(&text)}</pre> }.into_any(),
+                Some(text) => view! { <pre class="log" aria-label="Logs">{shown(&text)}</pre> }.into_any(),
             }}
         </section>
     }
@@ -552,7 +511,7 @@ fn CommandSection(name: String) -> impl IntoView {
                 };
                 view! {
                     <p class="exit-code" class:error={out.exit_code != 0} role="status">{format!("exit code {}", out.exit_code)}</p>
-                    <pre class="log" aria-label="Command output">{strip_ansi(&text)}</pre>
+                    <pre class="log" aria-label="Command output">{shown(&text)}</pre>
                 }
             })}
         </section>
@@ -679,7 +638,7 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
                 .map(|(_, text)| text.as_str())
                 .collect()
         });
-        strip_ansi(&raw)
+        sbx_term::render(&raw, usize::from(TERMINAL_ROWS))
     });
     let screen = NodeRef::<html::Pre>::new();
     Effect::new(move |_| {
