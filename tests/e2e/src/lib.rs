@@ -125,8 +125,14 @@ impl App {
         }
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
-        let driver_port = free_port()?;
-        let native_port = free_port()?;
+        // Both listeners open at once, so the two ports differ.
+        let (driver_port, native_port) = {
+            let first = std::net::TcpListener::bind("127.0.0.1:0")?;
+            let second = std::net::TcpListener::bind("127.0.0.1:0")?;
+            (first.local_addr()?.port(), second.local_addr()?.port())
+        };
+        // Fresh ports for tauri-driver and its WebKitWebDriver at each launch: a driver left behind by an earlier
+        // run (or another program on the usual 4444) cannot answer in its place.
         let mut command = Command::new("tauri-driver");
         command
             .args([
@@ -816,8 +822,7 @@ impl TestApp {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the OS may hand it out again later). Each app launch takes
-/// fresh ones for tauri-driver and its WebKitWebDriver, so a driver left behind by an earlier run cannot answer.
+/// A free TCP port on 127.0.0.1 (free when asked; the OS may hand it out again later).
 pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
