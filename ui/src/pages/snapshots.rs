@@ -10,6 +10,7 @@ use sbx_api::{
 };
 use wasm_bindgen::JsValue;
 
+use crate::app::use_sandbox_nav;
 use crate::dialog::{
     DialogActions, ErrorAlert, FieldState, Modal, TextField, blocked_reason, cpus_problem,
     cpus_value, focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem,
@@ -123,6 +124,7 @@ pub fn SnapshotsPage() -> impl IntoView {
     let restore_target = RwSignal::new(None::<String>);
     let delete_target = RwSignal::new(None::<String>);
     let restoring_into = RwSignal::new(None::<String>);
+    let nav = use_sandbox_nav();
 
     let page_count = Memo::new(move |_| {
         snapshots.get().and_then(Result::ok).map(|listing| {
@@ -180,11 +182,41 @@ pub fn SnapshotsPage() -> impl IntoView {
                                 {bar}
                             }
                         });
-                    view! {
-                        <p class="notice" role="status">
-                            "Restoring into " <strong>{sandbox.clone()}</strong>
-                            <span class="muted">" — it appears on the Sandboxes page."</span> {stage}
-                        </p>
+                    match stage {
+                        Some(stage) => {
+                            view! {
+                                <p class="notice" role="status">
+                                    "Restoring into " <strong>{sandbox.clone()}</strong>
+                                    <span class="muted">" — it appears on the Sandboxes page."</span> {stage}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            // The restore's work is over: say so, and offer the sandbox.
+                            let target = sandbox.clone();
+                            view! {
+                                <p class="notice" role="status">
+                                    "Restored into " <strong>{sandbox.clone()}</strong> " "
+                                    <button
+                                        class="small"
+                                        aria-label=format!("Open {sandbox}")
+                                        on:click=move |_| nav.open(target.clone())
+                                    >
+                                        "Open"
+                                    </button>
+                                    " "
+                                    <button
+                                        class="small"
+                                        aria-label="Dismiss"
+                                        on:click=move |_| restoring_into.set(None)
+                                    >
+                                        "Dismiss"
+                                    </button>
+                                </p>
+                            }
+                                .into_any()
+                        }
                     }
                 })
         }}
