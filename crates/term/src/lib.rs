@@ -5,11 +5,28 @@
 //! enough: a shell that redraws its prompt after `\r` (busybox ash does, after asking for the cursor position), or
 //! a progress bar that rewrites its line, would show every version of the line one after another. [`render`]
 //! keeps a small model of the lines and the cursor instead, enough for shells and line-oriented programs; it
-//! does not emulate full-screen programs.
+//! does not emulate full-screen programs. [`key_input`] is the other direction: what a key pressed in the
+//! terminal sends to the program, as xterm sends it.
+
+/// What a terminal shows: its lines joined with `\n`, and where the cursor is in them (line, column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The lines, joined with `\n`.
+    pub text: String,
+    /// The cursor's line (0 is the first of `text`).
+    pub cursor_line: usize,
+    /// The cursor's column, in characters (it may be past the end of its line).
+    pub cursor_col: usize,
+}
 
 /// The text `raw` shows on a terminal, as lines joined with `\n`. `screen_rows` is the height of the screen, for
 /// cursor positions counted from its top (`ESC [ row ; col H`).
 pub fn render(raw: &str, screen_rows: usize) -> String {
+    render_with_cursor(raw, screen_rows).text
+}
+
+/// Like [`render`], with the cursor's position.
+pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
     let mut screen = Screen::new(screen_rows.max(1));
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -64,7 +81,54 @@ pub fn render(raw: &str, screen_rows: usize) -> String {
             c => screen.put(c),
         }
     }
-    screen.text()
+    Rendered {
+        text: screen.text(),
+        cursor_line: screen.row,
+        cursor_col: screen.col,
+    }
+}
+
+/// The input a key sends to the program in the terminal, as xterm sends it: `key` is the DOM `KeyboardEvent.key`
+/// (`"a"`, `"Enter"`, `"ArrowUp"`, ...). `None` for keys that send nothing by themselves (Shift, F-keys, ...)
+/// and for Ctrl with a key that has no control character.
+pub fn key_input(key: &str, ctrl: bool, alt: bool) -> Option<String> {
+    let named = match key {
+        "Enter" => Some("\r"),
+        "Backspace" => Some("\u{7f}"),
+        "Tab" => Some("\t"),
+        "Escape" => Some("\u{1b}"),
+        "ArrowUp" => Some("\u{1b}[A"),
+        "ArrowDown" => Some("\u{1b}[B"),
+        "ArrowRight" => Some("\u{1b}[C"),
+        "ArrowLeft" => Some("\u{1b}[D"),
+        "Home" => Some("\u{1b}[H"),
+        "End" => Some("\u{1b}[F"),
+        "Insert" => Some("\u{1b}[2~"),
+        "Delete" => Some("\u{1b}[3~"),
+        "PageUp" => Some("\u{1b}[5~"),
+        "PageDown" => Some("\u{1b}[6~"),
+        _ => None,
+    };
+    if let Some(sequence) = named {
+        let prefix = if alt { "\u{1b}" } else { "" };
+        return Some(format!("{prefix}{sequence}"));
+    }
+    let mut chars = key.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    let base = if ctrl {
+        let code = match c.to_ascii_uppercase() {
+            letter @ ('@'..='_') => letter as u8 - b'@',
+            ' ' => 0,
+            '?' => 0x7f,
+            _ => return None,
+        };
+        char::from(code).to_string()
+    } else {
+        c.to_string()
+    };
+    Some(if alt { format!("\u{1b}{base}") } else { base })
 }
 
 /// Lines written so far and the cursor.
@@ -272,6 +336,40 @@ mod tests {
         assert!(text.ends_with("\nprompt"), "{text}");
         // Cursor addressing from the top of the screen.
         assert_eq!(render("a\nb\nc\u{1b}[2;1HB", 3), "a\nB\nc");
+    }
+
+    #[test]
+    fn the_cursor_is_where_the_next_character_goes() {
+        let shown = render_with_cursor("line\r\n# ls\u{1b}[2D", 24);
+        assert_eq!(shown.text, "line\n# ls");
+        assert_eq!((shown.cursor_line, shown.cursor_col), (1, 2));
+    }
+
+    #[test]
+    fn keys_send_what_xterm_sends() {
+        assert_eq!(key_input("a", false, false).as_deref(), Some("a"));
+        assert_eq!(key_input("é", false, false).as_deref(), Some("é"));
+        assert_eq!(key_input("Enter", false, false).as_deref(), Some("\r"));
+        assert_eq!(
+            key_input("Backspace", false, false).as_deref(),
+            Some("\u{7f}")
+        );
+        assert_eq!(key_input("Tab", false, false).as_deref(), Some("\t"));
+        assert_eq!(
+            key_input("ArrowUp", false, false).as_deref(),
+            Some("\u{1b}[A")
+        );
+        assert_eq!(
+            key_input("Delete", false, false).as_deref(),
+            Some("\u{1b}[3~")
+        );
+        assert_eq!(key_input("c", true, false).as_deref(), Some("\u{3}"));
+        assert_eq!(key_input("D", true, false).as_deref(), Some("\u{4}"));
+        assert_eq!(key_input("[", true, false).as_deref(), Some("\u{1b}"));
+        assert_eq!(key_input("b", false, true).as_deref(), Some("\u{1b}b"));
+        assert_eq!(key_input("Shift", false, false), None);
+        assert_eq!(key_input("F5", false, false), None);
+        assert_eq!(key_input("1", true, false), None);
     }
 
     #[test]

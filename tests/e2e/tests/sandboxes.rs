@@ -126,6 +126,41 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
             && screen.contains("workspace # echo term-$((6*7))\nterm-42"),
         "one prompt with the command, its output, one new prompt: {screen:?}"
     );
+    // Keys typed on the screen itself go to the shell: Tab completes, the up arrow recalls the last line.
+    use fantoccini::key::Key;
+    let screen_element = app.by_label("Terminal").await?;
+    screen_element.click().await?;
+    screen_element
+        .send_keys(&format!(
+            "ech{}key-$((2*3)){}",
+            char::from(Key::Tab),
+            char::from(Key::Enter)
+        ))
+        .await?;
+    app.wait_for_css_text(
+        &attr_css("aria-label", "Terminal"),
+        "echo key-$((2*3))",
+        SOON,
+    )
+    .await
+    .context("Tab completed the command")?;
+    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "\nkey-6", SOON)
+        .await?;
+    screen_element
+        .send_keys(&format!(
+            "{}{}",
+            char::from(Key::Up),
+            char::from(Key::Enter)
+        ))
+        .await?;
+    sbx_e2e::wait_until("the recalled line's output", SOON, || async {
+        let screen = app
+            .text_of(&attr_css("aria-label", "Terminal"))
+            .await?
+            .unwrap_or_default();
+        Ok((screen.matches("\nkey-6").count() == 2).then_some(()))
+    })
+    .await?;
     app.screenshot("sandbox-terminal").await?;
     app.click_label("Close terminal").await?;
     app.wait_for_text("No terminal open", SOON).await?;

@@ -613,6 +613,42 @@ impl Terminal {
     }
 }
 
+/// The screen's text with the cursor drawn on the character it is on.
+fn with_cursor(shown: &sbx_term::Rendered) -> impl IntoView + use<> {
+    let mut before = String::new();
+    let mut at = String::from(" ");
+    let mut after = String::new();
+    for (index, line) in shown.text.split('\n').enumerate() {
+        if index > 0 {
+            if index <= shown.cursor_line {
+                before.push('\n');
+            } else {
+                after.push('\n');
+            }
+        }
+        if index < shown.cursor_line {
+            before.push_str(line);
+        } else if index > shown.cursor_line {
+            after.push_str(line);
+        } else {
+            let chars: Vec<char> = line.chars().collect();
+            let col = shown.cursor_col;
+            before.extend(chars.iter().take(col));
+            if col < chars.len() {
+                at = chars[col].to_string();
+                after.extend(chars.iter().skip(col + 1));
+            } else {
+                before.extend(std::iter::repeat_n(' ', col - chars.len()));
+            }
+        }
+    }
+    view! {
+        {before}
+        <span class="cursor" aria-hidden="true">{at}</span>
+        {after}
+    }
+}
+
 /// Whether the last event of `session` says it ended.
 fn session_ended(events: &[(String, String)], session: &str) -> bool {
     events
@@ -622,15 +658,14 @@ fn session_ended(events: &[(String, String)], session: &str) -> bool {
         .is_some_and(|(_, text)| text == SESSION_CLOSED)
 }
 
-/// The terminal's output (escape sequences removed) and a line input; Enter sends the line.
+/// The terminal: its screen (focus it and type: every key goes to the shell, Tab completion and arrow keys
+/// included; Shift+Tab leaves it; pasting sends the text), and a line input that sends a whole line on Enter.
 #[component]
 fn TerminalSection(terminal: Terminal) -> impl IntoView {
     let live = use_live();
     let line = RwSignal::new(String::new());
     let output = Memo::new(move |_| {
-        let Some(session) = terminal.session.get() else {
-            return String::new();
-        };
+        let session = terminal.session.get()?;
         let raw: String = live.terminal.with(|events| {
             events
                 .iter()
@@ -638,7 +673,10 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
                 .map(|(_, text)| text.as_str())
                 .collect()
         });
-        sbx_term::render(&raw, usize::from(TERMINAL_ROWS))
+        Some(sbx_term::render_with_cursor(
+            &raw,
+            usize::from(TERMINAL_ROWS),
+        ))
     });
     let screen = NodeRef::<html::Pre>::new();
     Effect::new(move |_| {
@@ -647,6 +685,32 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
             pre.set_scroll_top(pre.scroll_height());
         }
     });
+    // Keys typed on the screen go to the shell as a terminal sends them. Shift+Tab still moves the focus on, and
+    // Ctrl+V and Cmd/Meta shortcuts stay the browser's (pasting arrives as a paste event).
+    let on_screen_key = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        if ev.meta_key()
+            || (key == "Tab" && ev.shift_key())
+            || (ev.ctrl_key() && key.eq_ignore_ascii_case("v"))
+            || !terminal.is_open()
+        {
+            return;
+        }
+        if let Some(input) = sbx_term::key_input(&key, ev.ctrl_key(), ev.alt_key()) {
+            ev.prevent_default();
+            terminal.send(input);
+        }
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if let Some(text) = ev
+            .clipboard_data()
+            .and_then(|data| data.get_data("text").ok())
+            .filter(|text| !text.is_empty())
+        {
+            ev.prevent_default();
+            terminal.send(text);
+        }
+    };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
             ev.prevent_default();
@@ -670,7 +734,11 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
                     <p class="muted">{move || if terminal.opening.get() { "Opening a shell…" } else { "No terminal open — press Open terminal for a shell in the sandbox." }}</p>
                 }
             >
-                <pre class="terminal" aria-label="Terminal" node_ref=screen>{move || output.get()}</pre>
+                <pre class="terminal" aria-label="Terminal" tabindex="0" node_ref=screen
+                    title="Click here and type: keys go to the shell (Shift+Tab leaves)"
+                    on:keydown=on_screen_key on:paste=on_paste>
+                    {move || output.get().map(|shown| with_cursor(&shown))}
+                </pre>
                 <div class="toolbar">
                     <input class="grow mono" aria-label="Terminal input" placeholder="Type a command and press Enter (Ctrl+C interrupts)"
                         autocomplete="off" spellcheck="false" disabled=move || !terminal.is_open()
