@@ -17,7 +17,10 @@ pub fn cache_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(|| root().join(".cache"));
-    base.join("sandbox-desktop-xtask")
+    let dir = base.join("sandbox-desktop-xtask");
+    // Callers write logs and downloads here; on a fresh machine nothing has made it yet.
+    let _ = std::fs::create_dir_all(&dir);
+    dir
 }
 
 /// Print a step heading.
@@ -142,6 +145,10 @@ impl Cmd {
 
     /// Start in the background, detached from our terminal, output to `log`.
     pub fn spawn_logged(&mut self, log: &Path) -> Result<std::process::Child> {
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
+        }
         let file = std::fs::File::create(log)
             .with_context(|| format!("could not create {}", log.display()))?;
         let err = file.try_clone()?;
