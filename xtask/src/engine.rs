@@ -132,17 +132,19 @@ fn tempdir(name: &str) -> Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// An X display for the app window: `DISPLAY` when it answers, else an Xvfb started here (`:99`).
+/// An X display for the app window: `DISPLAY` when it answers, else one on `:99` (or the next free number) that
+/// answers already or that an Xvfb started here serves.
 ///
-/// A socket file alone proves nothing: when an Xvfb is killed, `/tmp/.X11-unix/X99` and `/tmp/.X99-lock`
-/// stay behind, and an app pointed at them hangs before its window opens. So the socket must accept a
-/// connection; a dead one is removed with its lock before a fresh Xvfb starts.
+/// A socket file alone proves nothing: when an Xvfb is killed, `/tmp/.X11-unix/X99` and `/tmp/.X99-lock` stay
+/// behind, and an app pointed at them hangs before its window opens. So a display must accept a connection (on
+/// its socket file or, on Linux, its abstract socket); a dead one's files are removed before a fresh Xvfb starts,
+/// and a number another X server holds is skipped.
 pub fn ensure_display() -> Result<String> {
     if let Ok(display) = std::env::var("DISPLAY")
         && !display.is_empty()
     {
-        match local_display_socket(&display) {
-            Some(socket) if !socket_answers(&socket) => {
+        match local_display_number(&display) {
+            Some(number) if !display_answers(number) => {
                 step(&format!(
                     "DISPLAY={display} does not answer; using an Xvfb of our own"
                 ));
@@ -153,52 +155,88 @@ pub fn ensure_display() -> Result<String> {
     if !cfg!(target_os = "linux") {
         return Ok(String::new());
     }
-    let display = ":99";
-    let socket = Path::new("/tmp/.X11-unix/X99");
-    if socket_answers(socket) {
-        return Ok(display.to_string());
-    }
-    if socket.exists() {
-        step("removing the socket and lock of an Xvfb that is gone (:99)");
-        std::fs::remove_file(socket).with_context(|| format!("removing {}", socket.display()))?;
-        let lock = Path::new("/tmp/.X99-lock");
-        if lock.exists() {
-            std::fs::remove_file(lock).with_context(|| format!("removing {}", lock.display()))?;
+    let mut failures = Vec::new();
+    for number in 99..110 {
+        if display_answers(number) {
+            return Ok(format!(":{number}"));
+        }
+        match start_xvfb(number)? {
+            None => return Ok(format!(":{number}")),
+            Some(failure) => failures.push(format!(":{number}: {failure}")),
         }
     }
-    step("starting Xvfb on :99");
-    let log = util::cache_dir().join("xvfb.log");
+    bail!("no Xvfb could start:\n{}", failures.join("\n"))
+}
+
+/// Start an Xvfb on display `number` and wait until it answers. `Some(reason)` when it exited instead (e.g.
+/// another X server holds the number).
+fn start_xvfb(number: u32) -> Result<Option<String>> {
+    let socket = x_socket(number);
+    if socket.exists() {
+        step(&format!(
+            "removing the socket and lock of an X server that is gone (:{number})"
+        ));
+        std::fs::remove_file(&socket).with_context(|| format!("removing {}", socket.display()))?;
+        let lock = std::path::PathBuf::from(format!("/tmp/.X{number}-lock"));
+        if lock.exists() {
+            std::fs::remove_file(&lock).with_context(|| format!("removing {}", lock.display()))?;
+        }
+    }
+    step(&format!("starting Xvfb on :{number}"));
+    let log = util::cache_dir().join(format!("xvfb-{number}.log"));
     let mut xvfb = cmd("Xvfb")
-        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .args([
+            &format!(":{number}"),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
         .spawn_logged(&log)?;
     let started = Instant::now();
-    while !socket_answers(socket) {
+    while !display_answers(number) {
         if let Some(status) = xvfb.try_wait()? {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
-            bail!("Xvfb exited ({status}) before it answered:\n{tail}");
+            return Ok(Some(format!("Xvfb exited ({status}): {}", tail.trim())));
         }
         if started.elapsed() > Duration::from_secs(20) {
             bail!("Xvfb did not answer within 20 s; see {}", log.display());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Ok(display.to_string())
+    Ok(None)
 }
 
-/// The Unix socket of a local display such as `:0` or `:99.0`; `None` for a remote or unusual one.
-fn local_display_socket(display: &str) -> Option<std::path::PathBuf> {
-    let number = display.strip_prefix(':')?.split('.').next()?;
-    number.parse::<u32>().ok()?;
-    Some(Path::new("/tmp/.X11-unix").join(format!("X{number}")))
+/// The number of a local display such as `:0` or `:99.0`; `None` for a remote or unusual one.
+fn local_display_number(display: &str) -> Option<u32> {
+    display.strip_prefix(':')?.split('.').next()?.parse().ok()
 }
 
-/// Whether a Unix socket accepts a connection (an X server listening behind it).
-#[cfg(unix)]
-fn socket_answers(socket: &Path) -> bool {
-    std::os::unix::net::UnixStream::connect(socket).is_ok()
+/// The socket file of display `number`.
+fn x_socket(number: u32) -> std::path::PathBuf {
+    Path::new("/tmp/.X11-unix").join(format!("X{number}"))
 }
 
-#[cfg(not(unix))]
-fn socket_answers(_socket: &Path) -> bool {
+/// Whether an X server accepts connections for display `number`: on its socket file, or (Linux) on the abstract
+/// socket X clients try first.
+fn display_answers(number: u32) -> bool {
+    #[cfg(unix)]
+    {
+        if std::os::unix::net::UnixStream::connect(x_socket(number)).is_ok() {
+            return true;
+        }
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::net::{SocketAddr, UnixStream};
+        let name = format!("/tmp/.X11-unix/X{number}");
+        if let Ok(address) = SocketAddr::from_abstract_name(name.as_bytes())
+            && UnixStream::connect_addr(&address).is_ok()
+        {
+            return true;
+        }
+    }
     false
 }
