@@ -528,6 +528,10 @@ struct Terminal {
     /// Opening is under way.
     opening: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
+    /// Input not sent yet: one write is in flight at a time, so keys arrive in the order they were typed.
+    outbox: RwSignal<String>,
+    /// A write is in flight.
+    sending: RwSignal<bool>,
 }
 
 impl Terminal {
@@ -538,6 +542,8 @@ impl Terminal {
             session: RwSignal::new(None),
             opening: RwSignal::new(false),
             error: RwSignal::new(None),
+            outbox: RwSignal::new(String::new()),
+            sending: RwSignal::new(false),
         };
         // The session id outlives the page's signals, so leaving the page can still close it.
         let open_session = ArcRwSignal::new(None::<String>);
@@ -589,14 +595,36 @@ impl Terminal {
         });
     }
 
+    /// Send input to the shell, after whatever was typed before it.
     fn send(self, data: String) {
-        let Some(session) = self.session.get_untracked() else {
+        if self.session.get_untracked().is_none() {
+            return;
+        }
+        self.outbox.update(|pending| pending.push_str(&data));
+        if !self.sending.get_untracked() {
+            self.flush();
+        }
+    }
+
+    /// Write what is pending, then again for what was typed meanwhile, until nothing is left.
+    fn flush(self) {
+        let (Some(session), Some(data)) = (
+            self.session.try_get_untracked().flatten(),
+            self.outbox.try_update(std::mem::take),
+        ) else {
+            self.sending.try_set(false);
             return;
         };
+        if data.is_empty() {
+            self.sending.try_set(false);
+            return;
+        }
+        self.sending.try_set(true);
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<WriteTerminal>(&TerminalInput { session, data }).await {
                 self.error.try_set(Some(e));
             }
+            self.flush();
         });
     }
 
@@ -605,6 +633,7 @@ impl Terminal {
             return;
         };
         self.session.set(None);
+        self.outbox.set(String::new());
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<CloseTerminal>(&session).await {
                 self.error.try_set(Some(e));
