@@ -19,12 +19,13 @@ pub fn load<R: Runtime>(app: &AppHandle<R>, file: &std::path::Path) -> Result<Se
 /// Save `settings` and answer what was saved.
 pub fn save<R: Runtime>(
     app: &AppHandle<R>,
-    file: &std::path::Path,
+    core: &sbx_core::Core,
     settings: Settings,
 ) -> Result<Settings, ApiError> {
-    sbx_core::settings::validate(&settings)?;
+    core.check_settings(&settings)?;
+    let file = core.paths().settings();
     let store = app
-        .store(file)
+        .store(&file)
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let value = serde_json::to_value(&settings).map_err(|e| ApiError::internal(e.to_string()))?;
     store.set(KEY, value);

@@ -47,6 +47,21 @@ pub fn validate(settings: &Settings) -> Result<(), sbx_api::ApiError> {
     Ok(())
 }
 
+impl crate::Core {
+    /// Check `settings` before they are saved: every value in range, and the default preset one that exists.
+    pub fn check_settings(&self, settings: &Settings) -> Result<(), sbx_api::ApiError> {
+        validate(settings)?;
+        self.preset(settings.default_preset.trim())
+            .map(|_| ())
+            .map_err(|error| match error {
+                crate::Error::Api(sbx_api::ApiError::InvalidInput { message, .. }) => {
+                    sbx_api::ApiError::invalid("default_preset", &settings.default_preset, message)
+                }
+                other => sbx_api::ApiError::from(other),
+            })
+    }
+}
+
 /// Write `settings` under [`KEY`] into `file`, keeping other keys (used by the CLI and tests; the app uses the plugin).
 pub fn save(file: &Path, settings: &Settings) -> std::io::Result<()> {
     let mut root = std::fs::read(file)

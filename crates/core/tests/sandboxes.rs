@@ -628,3 +628,18 @@ async fn a_terminal_is_a_shell_of_the_size_asked_with_one_prompt() {
     let error = ApiError::from(env.core.write_terminal(&session, "x").await.unwrap_err());
     assert!(matches!(error, ApiError::NotFound { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn settings_name_a_preset_that_exists() {
+    let env = TestEnv::new().await;
+    let mut settings = sbx_api::Settings::default();
+    env.core.check_settings(&settings).unwrap();
+    settings.default_preset = "nope".into();
+    let error = env.core.check_settings(&settings).unwrap_err();
+    assert_eq!(error.field(), Some("default_preset"));
+    assert!(error.to_string().contains("coder"), "{error}");
+    settings.default_preset = "coder".into();
+    settings.default_auto_stop_minutes = 20000;
+    let error = env.core.check_settings(&settings).unwrap_err();
+    assert_eq!(error.field(), Some("default_auto_stop_minutes"));
+}

@@ -21,5 +21,5 @@ pub fn settings_save(
     state: State<'_, AppState>,
     params: Settings,
 ) -> Result<Settings, ApiError> {
-    crate::settings::save(&app, &state.core.paths().settings(), params)
+    crate::settings::save(&app, &state.core, params)
 }

@@ -112,6 +112,8 @@ async fn empty_states_keyboard_focus_badges_and_the_dark_theme() -> Result<()> {
         .await?;
     app.screenshot("settings").await?;
     app.select_value("Theme", "dark").await?;
+    // The default preset is picked from the presets there are.
+    app.select_value("Default preset", TEST_PRESET).await?;
     app.click_label("Save settings").await?;
     app.wait_for_text("Saved.", SOON).await?;
     let theme = app
@@ -123,6 +125,16 @@ async fn empty_states_keyboard_focus_badges_and_the_dark_theme() -> Result<()> {
     let background = app.computed_style("body", "background-color").await?;
     ensure!(background == "rgb(13, 17, 23)", "dark body: {background}");
     app.screenshot("settings-dark").await?;
+    // A new sandbox starts from it.
+    app.go_to("Sandboxes").await?;
+    app.click_label("Create Sandbox").await?;
+    sbx_e2e::wait_until("the default preset preselected", SOON, || async {
+        let shown = app.selected_option_text("Preset").await?;
+        Ok((shown == TEST_PRESET).then_some(()))
+    })
+    .await?;
+    app.click_label("Cancel").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
 
     app.go_to("Sandboxes").await?;
     app.wait_for_sandbox_status("green-box", "running", SOON)

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use sbx_api::{
     ApiError, Settings, Theme,
-    requests::{GetSettings, SaveSettings},
+    requests::{GetSettings, ListPresets, SaveSettings},
 };
 
 use crate::ipc;
@@ -41,6 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
     let theme = RwSignal::new(Theme::System);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
+    let presets = LocalResource::new(|| ipc::call::<ListPresets>(&()));
 
     leptos::task::spawn_local(async move {
         match ipc::call::<GetSettings>(&()).await {
@@ -111,8 +112,24 @@ pub fn SettingsPage() -> impl IntoView {
             <p class="hint">"New snapshots expire after this many days; empty keeps them forever."</p>
 
             <label for="default-preset">"Default preset"</label>
-            <input id="default-preset" aria-label="Default preset"
-                prop:value=move || preset.get() on:input=move |ev| preset.set(event_target_value(&ev)) />
+            <select id="default-preset" aria-label="Default preset"
+                on:change=move |ev| preset.set(event_target_value(&ev))>
+                {move || {
+                    let current = preset.get();
+                    let mut names = presets.get().and_then(Result::ok).unwrap_or_default();
+                    // The saved value stays pickable even if its preset is gone (saving then says why).
+                    if !current.is_empty() && !names.contains(&current) {
+                        names.insert(0, current.clone());
+                    }
+                    names
+                        .into_iter()
+                        .map(|name| {
+                            let selected = name == current;
+                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
 
             <label for="default-auto-stop">"Default auto-stop (minutes)"</label>
             <input id="default-auto-stop" aria-label="Default auto-stop (minutes)"
