@@ -81,7 +81,10 @@ impl Live {
                 }
             }
             UiEvent::TerminalOutput { session, data } => {
-                self.terminal.update(|lines| lines.push((session, data)));
+                self.terminal.update(|events| {
+                    events.push((session, data));
+                    forget_old_output(events);
+                });
             }
             UiEvent::TerminalClosed { session } => {
                 self.terminal
@@ -89,6 +92,20 @@ impl Live {
             }
         }
     }
+}
+
+/// How much terminal output is kept (all sessions together): the screen is drawn again from it at each event.
+const TERMINAL_KEPT_BYTES: usize = 256 * 1024;
+
+/// Drop the oldest terminal output beyond [`TERMINAL_KEPT_BYTES`]; the newest event always stays.
+fn forget_old_output(events: &mut Vec<(String, String)>) {
+    let mut total: usize = events.iter().map(|(_, text)| text.len()).sum();
+    let mut drop = 0;
+    while total > TERMINAL_KEPT_BYTES && drop + 1 < events.len() {
+        total -= events[drop].1.len();
+        drop += 1;
+    }
+    events.drain(..drop);
 }
 
 /// The live signals of the app.

@@ -162,6 +162,27 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     })
     .await?;
     app.screenshot("sandbox-terminal").await?;
+    // A lot of output: the screen keeps up, and keeps only the newest part (the start scrolled away for good).
+    screen_element
+        .send_keys(&format!(
+            "seq 1 60000; echo seq-done{}",
+            char::from(Key::Enter)
+        ))
+        .await?;
+    let screen = sbx_e2e::wait_until("the end of the long output", SOON, || async {
+        let screen = app
+            .text_of(&attr_css("aria-label", "Terminal"))
+            .await?
+            .unwrap_or_default();
+        Ok(screen.contains("\nseq-done").then_some(screen))
+    })
+    .await?;
+    ensure!(
+        screen.contains("\n60000\n") && !screen.contains("BusyBox v"),
+        "the newest output only: {} bytes, starting {:?}",
+        screen.len(),
+        screen.chars().take(80).collect::<String>()
+    );
     app.click_label("Close terminal").await?;
     app.wait_for_text("No terminal open", SOON).await?;
 
