@@ -19,6 +19,33 @@ struct Cli {
 }
 
 impl Cli {
+    /// A running sandbox of the test image, without a repository or setup.
+    fn plain_sandbox(&self, name: &str) {
+        self.ok(&[
+            "sandbox",
+            "create",
+            "--name",
+            name,
+            "--image",
+            &image(),
+            "--no-git",
+            "--no-setup",
+        ]);
+    }
+
+    /// Write `mib` MiB to `/root/big` in the sandbox, so capturing it takes a while.
+    fn fill(&self, sandbox: &str, mib: u32) {
+        self.ok(&[
+            "sandbox",
+            "exec",
+            sandbox,
+            "--",
+            "sh",
+            "-c",
+            &format!("dd if=/dev/zero of=/root/big bs=1M count={mib} 2>/dev/null"),
+        ]);
+    }
+
     fn new() -> Cli {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
@@ -176,26 +203,9 @@ async fn sandbox_commands_end_to_end() {
 async fn twenty_snapshot_requests_from_twenty_processes_accept_exactly_one() {
     let cli = Cli::new();
     let box_name = name("race");
-    cli.ok(&[
-        "sandbox",
-        "create",
-        "--name",
-        &box_name,
-        "--image",
-        &image(),
-        "--no-git",
-        "--no-setup",
-    ]);
+    cli.plain_sandbox(&box_name);
     // A capture that takes a few seconds.
-    cli.ok(&[
-        "sandbox",
-        "exec",
-        &box_name,
-        "--",
-        "sh",
-        "-c",
-        "dd if=/dev/zero of=/root/big bs=1M count=200 2>/dev/null",
-    ]);
+    cli.fill(&box_name, 200);
     let children: Vec<_> = (0..20)
         .map(|i| {
             cli.command(&[
@@ -233,25 +243,8 @@ async fn twenty_snapshot_requests_from_twenty_processes_accept_exactly_one() {
 async fn a_process_killed_mid_capture_leaves_no_half_made_image() {
     let cli = Cli::new();
     let box_name = name("killcap");
-    cli.ok(&[
-        "sandbox",
-        "create",
-        "--name",
-        &box_name,
-        "--image",
-        &image(),
-        "--no-git",
-        "--no-setup",
-    ]);
-    cli.ok(&[
-        "sandbox",
-        "exec",
-        &box_name,
-        "--",
-        "sh",
-        "-c",
-        "dd if=/dev/zero of=/root/big bs=1M count=300 2>/dev/null",
-    ]);
+    cli.plain_sandbox(&box_name);
+    cli.fill(&box_name, 300);
     let core = cli.core().await;
     let container = core
         .get_sandbox(&box_name)

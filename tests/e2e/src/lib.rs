@@ -530,10 +530,22 @@ impl App {
         status: &str,
         timeout: Duration,
     ) -> Result<()> {
+        self.wait_for_badge("sandbox", name, status, timeout).await
+    }
+
+    /// Wait until the row whose `data-<kind>` is `name` shows the badge `status`.
+    async fn wait_for_badge(
+        &self,
+        kind: &str,
+        name: &str,
+        status: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        let badge = format!("{} .badge", attr_css(&format!("data-{kind}"), name));
         wait_for_shown(
-            &format!("sandbox {name} listed as {status}"),
+            &format!("{kind} {name} listed as {status}"),
             timeout,
-            || self.sandbox_row_status(name),
+            || self.text_of(&badge),
             |shown| shown.trim() == status,
         )
         .await
@@ -553,14 +565,7 @@ impl App {
         status: &str,
         timeout: Duration,
     ) -> Result<()> {
-        wait_for_shown(
-            &format!("snapshot {name} listed as {status}"),
-            timeout,
-            || self.snapshot_row_status(name),
-            |shown| shown.trim() == status,
-        )
-        .await
-        .map(drop)
+        self.wait_for_badge("snapshot", name, status, timeout).await
     }
 
     /// Open the detail page of the sandbox `name` by clicking its row in the Sandboxes table.
