@@ -693,19 +693,39 @@ fn session_ended(events: &[(String, String)], session: &str) -> bool {
 fn TerminalSection(terminal: Terminal) -> impl IntoView {
     let live = use_live();
     let line = RwSignal::new(String::new());
-    let output = Memo::new(move |_| {
-        let session = terminal.session.get()?;
-        let raw: String = live.terminal.with(|events| {
+    // The screen is drawn at most once per animation frame: a burst of output events costs one render.
+    let output = RwSignal::new(None::<sbx_term::Rendered>);
+    let frame_pending = StoredValue::new(false);
+    let draw = move || {
+        // The page may be gone by the next frame.
+        if frame_pending.try_set_value(false).is_some() {
+            return;
+        }
+        let Some(session) = terminal.session.try_get_untracked().flatten() else {
+            output.try_set(None);
+            return;
+        };
+        let raw: Option<String> = live.terminal.try_with_untracked(|events| {
             events
                 .iter()
                 .filter(|(s, _)| *s == session)
                 .map(|(_, text)| text.as_str())
                 .collect()
         });
-        Some(sbx_term::render_with_cursor(
-            &raw,
-            usize::from(TERMINAL_ROWS),
-        ))
+        if let Some(raw) = raw {
+            output.try_set(Some(sbx_term::render_with_cursor(
+                &raw,
+                usize::from(TERMINAL_ROWS),
+            )));
+        }
+    };
+    Effect::new(move |_| {
+        live.terminal.track();
+        terminal.session.track();
+        if !frame_pending.get_value() {
+            frame_pending.set_value(true);
+            request_animation_frame(draw);
+        }
     });
     let screen = NodeRef::<html::Pre>::new();
     Effect::new(move |_| {
