@@ -44,3 +44,15 @@ pub fn base(instance: &str, kind: &str) -> HashMap<String, String> {
 pub fn filter(key: &str, value: &str) -> String {
     format!("{key}={value}")
 }
+
+/// The `filters` of an engine list call that match objects carrying every one of `labels` (`key=value`).
+pub fn filters(labels: &[String]) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_string(), labels.to_vec())])
+}
+
+/// List filters for the objects of data dir `instance` that also carry each `(key, value)` of `more`.
+pub fn instance_filters(instance: &str, more: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+    let mut labels = vec![filter(INSTANCE, instance)];
+    labels.extend(more.iter().map(|(key, value)| filter(key, value)));
+    filters(&labels)
+}

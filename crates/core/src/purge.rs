@@ -6,19 +6,14 @@ use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
     RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
-use std::collections::HashMap;
 
 use crate::{Core, Result, labels};
-
-fn label_filters(filters: &[String]) -> HashMap<String, Vec<String>> {
-    HashMap::from([("label".to_string(), filters.to_vec())])
-}
 
 /// Remove (unpausing first) every container matching all `filters` (`key=value` labels). Returns how many.
 pub async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
     let options = ListContainersOptionsBuilder::default()
         .all(true)
-        .filters(&label_filters(filters))
+        .filters(&labels::filters(filters))
         .build();
     let mut removed = 0;
     for container in docker
@@ -45,7 +40,7 @@ pub async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
 /// Remove every volume matching all `filters`. Returns how many.
 pub async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
     let options = ListVolumesOptionsBuilder::default()
-        .filters(&label_filters(filters))
+        .filters(&labels::filters(filters))
         .build();
     let mut removed = 0;
     let volumes = docker
@@ -72,7 +67,7 @@ pub async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
 pub async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
     let options = ListImagesOptionsBuilder::default()
         .all(true)
-        .filters(&label_filters(filters))
+        .filters(&labels::filters(filters))
         .build();
     let mut images = docker.list_images(Some(options)).await.unwrap_or_default();
     images.sort_by_key(|image| std::cmp::Reverse(image.created));
@@ -103,7 +98,7 @@ pub async fn labelled(
     docker: &Docker,
     instance: &str,
 ) -> Result<(Vec<String>, Vec<String>, Vec<String>), bollard::errors::Error> {
-    let filters = label_filters(&[labels::filter(labels::INSTANCE, instance)]);
+    let filters = labels::instance_filters(instance, &[]);
     let containers = docker
         .list_containers(Some(
             ListContainersOptionsBuilder::default()

@@ -2,7 +2,7 @@
 //! mid-way (jobs without a live owner), and rebuilding records from labels when the database was lost (E2).
 
 use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
@@ -113,13 +113,10 @@ impl Core {
     /// or is from another machine).
     pub async fn rebuild_sandboxes(&self) -> Result<usize> {
         let docker = self.engine().client().await?;
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::KIND, labels::KIND_SANDBOX),
-            ],
-        )]);
+        let filters = labels::instance_filters(
+            self.paths().instance(),
+            &[(labels::KIND, labels::KIND_SANDBOX)],
+        );
         let containers = docker
             .list_containers(Some(
                 ListContainersOptionsBuilder::default()
@@ -177,10 +174,7 @@ impl Core {
     /// an interrupted preset build left (its steps carry the preset's labels) when no job runs at all.
     async fn remove_stray_helpers(&self) -> Result<()> {
         let docker = self.engine().client().await?;
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![labels::filter(labels::INSTANCE, self.paths().instance())],
-        )]);
+        let filters = labels::instance_filters(self.paths().instance(), &[]);
         let (running_jobs,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
                 .fetch_one(self.store().pool())

@@ -3,7 +3,6 @@
 
 use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder};
 use sbx_api::{ApiError, Volume};
-use std::collections::HashMap;
 
 use crate::{Core, Result, labels};
 
@@ -11,13 +10,10 @@ impl Core {
     /// The git volumes of this data dir, with the sandboxes that mount them now.
     pub async fn list_volumes(&self) -> Result<Vec<Volume>> {
         let docker = self.engine().client().await?;
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::KIND, labels::KIND_GIT_VOLUME),
-            ],
-        )]);
+        let filters = labels::instance_filters(
+            self.paths().instance(),
+            &[(labels::KIND, labels::KIND_GIT_VOLUME)],
+        );
         let list = docker
             .list_volumes(Some(
                 ListVolumesOptionsBuilder::default()

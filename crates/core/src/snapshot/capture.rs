@@ -558,13 +558,7 @@ impl Core {
         let Ok(docker) = self.engine().client().await else {
             return;
         };
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::JOB, job_id),
-            ],
-        )]);
+        let filters = labels::instance_filters(self.paths().instance(), &[(labels::JOB, job_id)]);
         if let Ok(list) = docker
             .list_containers(Some(
                 bollard::query_parameters::ListContainersOptionsBuilder::default()
@@ -591,13 +585,8 @@ impl Core {
                 }
             }
         }
-        let image_filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::ID, snapshot_id),
-            ],
-        )]);
+        let image_filters =
+            labels::instance_filters(self.paths().instance(), &[(labels::ID, snapshot_id)]);
         if let Ok(images) = docker
             .list_images(Some(
                 bollard::query_parameters::ListImagesOptionsBuilder::default()

@@ -12,7 +12,6 @@ use sbx_api::{
     ApiError, CreateSnapshotRequest, ListSnapshotsRequest, Snapshot, SnapshotMode, SnapshotPage,
     SnapshotStatus, UiEvent,
 };
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -531,13 +530,10 @@ impl Core {
         }
 
         let docker = self.engine().client().await?;
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                labels::filter(labels::INSTANCE, self.paths().instance()),
-                labels::filter(labels::KIND, labels::KIND_SNAPSHOT),
-            ],
-        )]);
+        let filters = labels::instance_filters(
+            self.paths().instance(),
+            &[(labels::KIND, labels::KIND_SNAPSHOT)],
+        );
         let images = docker
             .list_images(Some(
                 ListImagesOptionsBuilder::default()
