@@ -358,22 +358,19 @@ impl Core {
         // snapshot, in another data dir on this engine), it stays as it is; otherwise the tag is ours to remove.
         let preexisting = docker.inspect_image(&manifest.image).await.is_ok();
         let job = self.begin_job("import", &name).await?;
-        match self
+        let result = self
             .load_import(&job, &image_tar, &manifest, preexisting)
-            .await
-        {
+            .await;
+        if !preexisting {
+            self.remove_image_tag(&manifest.image).await;
+        }
+        match result {
             Ok(snapshot) => {
-                if !preexisting {
-                    self.remove_image_tag(&manifest.image).await;
-                }
                 job.succeed().await?;
                 self.emit(UiEvent::SnapshotsChanged);
                 Ok(snapshot)
             }
             Err(error) => {
-                if !preexisting {
-                    self.remove_image_tag(&manifest.image).await;
-                }
                 job.fail(&error.to_string()).await?;
                 Err(error)
             }
@@ -402,25 +399,15 @@ impl Core {
             bollard::body_full(bytes.into()),
             None,
         );
-        let mut loaded: Result<()> = Ok(());
         while let Some(item) = stream.next().await {
-            match item {
-                Err(e) => {
-                    loaded = Err(self.engine().fail(e));
-                    break;
-                }
-                Ok(info) => {
-                    if let Some(detail) = info.error_detail {
-                        loaded = Err(Error::Other(format!(
-                            "loading the image failed: {}",
-                            detail.message.unwrap_or_default()
-                        )));
-                        break;
-                    }
-                }
+            let info = item.map_err(|e| self.engine().fail(e))?;
+            if let Some(detail) = info.error_detail {
+                return Err(Error::Other(format!(
+                    "loading the image failed: {}",
+                    detail.message.unwrap_or_default()
+                )));
             }
         }
-        loaded?;
         // Relabel for this data dir: a commit of an unchanged container of the loaded image.
         let id = uuid::Uuid::new_v4().to_string();
         let image_repo = format!("sandbox-desktop/snapshot-{name}");
@@ -438,7 +425,7 @@ impl Core {
             labels::RECORD.into(),
             serde_json::json!({ "snapshot": snapshot, "spec": manifest.spec }).to_string(),
         );
-        let helper = self.create_helper(&manifest.image, "import", None).await?;
+        let helper = self.create_helper(&manifest.image, &job.id, None).await?;
         let committed = docker
             .commit_container(
                 CommitContainerOptionsBuilder::default()
