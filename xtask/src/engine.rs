@@ -58,7 +58,6 @@ pub fn ensure_engine() -> Result<()> {
         }
     }
     let log = util::cache_dir().join("dockerd.log");
-    std::fs::create_dir_all(util::cache_dir())?;
     cmd("dockerd").spawn_logged(&log)?;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {

@@ -17,10 +17,7 @@ pub fn cache_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(|| root().join(".cache"));
-    let dir = base.join("sandbox-desktop-xtask");
-    // Callers write logs and downloads here; on a fresh machine nothing has made it yet.
-    let _ = std::fs::create_dir_all(&dir);
-    dir
+    base.join("sandbox-desktop-xtask")
 }
 
 /// Print a step heading.
@@ -143,7 +140,7 @@ impl Cmd {
             .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// Start in the background, detached from our terminal, output to `log`.
+    /// Start in the background, detached from our terminal, output to `log` (its folder is made if missing).
     pub fn spawn_logged(&mut self, log: &Path) -> Result<std::process::Child> {
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir)
