@@ -7,6 +7,8 @@ use sbx_api::{ApiError, Progress};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
+use crate::widgets::ErrorLine;
+
 /// CPUs a sandbox may have (S1).
 pub(crate) const CPUS_RANGE: (u32, u32) = (1, 32);
 /// Memory a sandbox may have, in MiB (S1).
@@ -321,23 +323,6 @@ pub(crate) fn memory_value(memory: FieldState) -> Option<u32> {
     .flatten()
 }
 
-/// The error of the last attempt, as an alert; nothing while there is none.
-#[component]
-pub(crate) fn ErrorAlert(
-    /// The error the shell gave.
-    error: RwSignal<Option<ApiError>>,
-) -> impl IntoView {
-    move || {
-        error.get().map(|failure| {
-            view! {
-                <p class="error" role="alert">
-                    {failure.to_string()}
-                </p>
-            }
-        })
-    }
-}
-
 /// The foot of a dialog's form: the error of the last attempt, why the submit button is disabled, Cancel, and
 /// the submit button (with a spinner while `busy`).
 #[component]
@@ -357,7 +342,7 @@ pub(crate) fn DialogActions(
     busy: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <ErrorAlert error=error />
+        <ErrorLine error=error />
         <div class="actions">
             {move || {
                 blocked_reason

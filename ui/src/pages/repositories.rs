@@ -7,9 +7,9 @@ use sbx_api::{
     requests::{ListRepositories, ListSnapshots, SetRepoDefault},
 };
 
-use crate::dialog::ErrorAlert;
 use crate::ipc;
 use crate::live::use_live;
+use crate::widgets::ErrorLine;
 
 /// How many snapshots the default-snapshot choices list (the shell's largest page).
 const CHOICES_LIMIT: u32 = 1000;
@@ -285,7 +285,7 @@ fn RepositoryRow(
                 >
                     "Clear"
                 </button>
-                <ErrorAlert error=error />
+                <ErrorLine error=error />
             </td>
         </tr>
     }

@@ -529,9 +529,9 @@ struct Terminal {
     opening: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
     /// Input not sent yet: one write is in flight at a time, so keys arrive in the order they were typed.
-    outbox: RwSignal<String>,
+    outbox: StoredValue<String>,
     /// A write is in flight.
-    sending: RwSignal<bool>,
+    sending: StoredValue<bool>,
 }
 
 impl Terminal {
@@ -542,8 +542,8 @@ impl Terminal {
             session: RwSignal::new(None),
             opening: RwSignal::new(false),
             error: RwSignal::new(None),
-            outbox: RwSignal::new(String::new()),
-            sending: RwSignal::new(false),
+            outbox: StoredValue::new(String::new()),
+            sending: StoredValue::new(false),
         };
         // The session id outlives the page's signals, so leaving the page can still close it.
         let open_session = ArcRwSignal::new(None::<String>);
@@ -600,8 +600,8 @@ impl Terminal {
         if self.session.get_untracked().is_none() {
             return;
         }
-        self.outbox.update(|pending| pending.push_str(&data));
-        if !self.sending.get_untracked() {
+        self.outbox.update_value(|pending| pending.push_str(&data));
+        if !self.sending.get_value() {
             self.flush();
         }
     }
@@ -610,16 +610,16 @@ impl Terminal {
     fn flush(self) {
         let (Some(session), Some(data)) = (
             self.session.try_get_untracked().flatten(),
-            self.outbox.try_update(std::mem::take),
+            self.outbox.try_update_value(std::mem::take),
         ) else {
-            self.sending.try_set(false);
+            self.sending.set_value(false);
             return;
         };
         if data.is_empty() {
-            self.sending.try_set(false);
+            self.sending.set_value(false);
             return;
         }
-        self.sending.try_set(true);
+        self.sending.set_value(true);
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<WriteTerminal>(&TerminalInput { session, data }).await {
                 self.error.try_set(Some(e));
@@ -633,7 +633,7 @@ impl Terminal {
             return;
         };
         self.session.set(None);
-        self.outbox.set(String::new());
+        self.outbox.set_value(String::new());
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<CloseTerminal>(&session).await {
                 self.error.try_set(Some(e));

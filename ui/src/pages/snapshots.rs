@@ -12,12 +12,13 @@ use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
 use crate::dialog::{
-    DialogActions, ErrorAlert, FieldState, Modal, TextField, blocked_reason, cpus_problem,
-    cpus_value, focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem,
-    optional_text, progress_bar,
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
+    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    progress_bar,
 };
 use crate::ipc;
 use crate::live::use_live;
+use crate::widgets::ErrorLine;
 
 /// Snapshots per page.
 const PAGE_SIZE: u32 = 50;
@@ -612,7 +613,7 @@ fn DeleteDialog(
                 "Delete snapshot " <strong>{snapshot}</strong>
                 "? This cannot be undone. Sandboxes restored from it keep running."
             </p>
-            <ErrorAlert error=error />
+            <ErrorLine error=error />
             <div class="actions">
                 <button type="button" node_ref=cancel_button aria-label="Cancel" on:click=move |_| close.run(())>
                     "Cancel"
