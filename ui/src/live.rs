@@ -20,6 +20,9 @@ pub struct Live {
     pub snapshots: RwSignal<u64>,
     /// Progress of running jobs, by job id.
     pub progress: RwSignal<BTreeMap<String, Progress>>,
+    /// Jobs that failed to make a sandbox, oldest first, until dismissed: their sandbox is gone, so nothing
+    /// else would show why.
+    pub failed: RwSignal<Vec<Progress>>,
     /// Terminal output events, newest last: (session, text).
     pub terminal: RwSignal<Vec<(String, String)>>,
 }
@@ -33,6 +36,7 @@ impl Live {
             sandboxes: RwSignal::new(0),
             snapshots: RwSignal::new(0),
             progress: RwSignal::new(BTreeMap::new()),
+            failed: RwSignal::new(Vec::new()),
             terminal: RwSignal::new(Vec::new()),
         };
         ipc::listen(move |event| live.apply(event));
@@ -72,9 +76,12 @@ impl Live {
                     if done {
                         map.remove(&progress.job_id);
                     } else {
-                        map.insert(progress.job_id.clone(), progress);
+                        map.insert(progress.job_id.clone(), progress.clone());
                     }
                 });
+                if done && progress.error.is_some() && makes_sandbox(&progress.kind) {
+                    self.failed.update(|failed| failed.push(progress));
+                }
                 if done {
                     self.sandboxes.update(|n| *n += 1);
                     self.snapshots.update(|n| *n += 1);
@@ -92,6 +99,14 @@ impl Live {
             }
         }
     }
+}
+
+/// Kinds of long work that make a new sandbox (whose row may not be listed yet, or never will be if it fails).
+pub const SANDBOX_MAKING_JOBS: [&str; 3] = ["create", "restore", "clone"];
+
+/// Whether a job of this kind makes a new sandbox.
+pub fn makes_sandbox(kind: &str) -> bool {
+    SANDBOX_MAKING_JOBS.contains(&kind)
 }
 
 /// How much terminal output is kept (all sessions together): the screen is drawn again from it at each event.

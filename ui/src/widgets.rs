@@ -118,6 +118,26 @@ pub fn JobProgress(progress: Progress) -> impl IntoView {
     }
 }
 
+/// A job that failed to make a sandbox: what and why, until the user dismisses it.
+#[component]
+pub fn FailedJob(progress: Progress) -> impl IntoView {
+    let live = use_live();
+    let job_id = progress.job_id.clone();
+    let dismiss = move |_| {
+        live.failed
+            .update(|failed| failed.retain(|p| p.job_id != job_id));
+    };
+    let headline = format!("{} {} failed", job_verb(&progress.kind), progress.target);
+    let reason = progress.error.clone().unwrap_or_default();
+    view! {
+        <div class="progress-line error" role="alert" data-failed-job=progress.job_id.clone()>
+            <span class="progress-headline">{headline}</span>
+            <span class="failure-reason">{reason}</span>
+            <button class="link" aria-label=format!("Dismiss the failure of {}", progress.target) on:click=dismiss>"Dismiss"</button>
+        </div>
+    }
+}
+
 /// Progress lines of every running job whose target is `target` (a sandbox name), live.
 #[component]
 pub fn TargetProgress(#[prop(into)] target: Signal<String>) -> impl IntoView {

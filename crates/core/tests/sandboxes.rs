@@ -463,6 +463,39 @@ async fn every_bad_input_is_a_clear_error_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn a_name_held_in_the_engine_by_another_data_dir_is_refused_before_anything_is_made() {
+    let first = TestEnv::new().await;
+    let second = TestEnv::new().await;
+    let name = unique("held");
+    first.create(first.request(&name)).await;
+
+    // The second data dir has no such sandbox, but the engine container name is taken: refused at once, on the
+    // name, before the clone or the volume.
+    let repo = second.git_repo("held-repo", &[("a", "a")]);
+    let mut request = second.request(&name);
+    request.git = GitChoice::Source(repo.display().to_string());
+    let error = ApiError::from(second.core.create_sandbox(&request).await.unwrap_err());
+    match &error {
+        ApiError::InvalidInput { field, message, .. } => {
+            assert_eq!(field, "name", "{error}");
+            assert!(message.contains(&format!("sbx-{name}")), "{error}");
+        }
+        other => panic!("expected invalid input on name, got {other:?}"),
+    }
+    assert_eq!(
+        second.engine_objects().await,
+        (vec![], vec![], vec![]),
+        "nothing is made"
+    );
+    assert!(second.core.list_sandboxes().await.unwrap().is_empty());
+
+    // Once the other data dir lets the name go, it is free.
+    first.core.delete_sandbox(&name, true).await.unwrap();
+    let made = second.create(second.request(&name)).await;
+    assert_eq!(made.name, name);
+}
+
+#[tokio::test]
 async fn a_missing_preset_is_built_on_first_use_with_progress() {
     let env = TestEnv::new().await;
     let preset_dir = env.core.paths().presets_dir().join("tiny");

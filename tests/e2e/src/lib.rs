@@ -542,14 +542,14 @@ impl App {
         timeout: Duration,
     ) -> Result<()> {
         let badge = format!("{} .badge", attr_css(&format!("data-{kind}"), name));
-        wait_for_shown(
+        let waited = wait_for_shown(
             &format!("{kind} {name} listed as {status}"),
             timeout,
             || self.text_of(&badge),
             |shown| shown.trim() == status,
         )
-        .await
-        .map(drop)
+        .await;
+        self.with_page_text(waited).await
     }
 
     /// The status badge of the snapshot `name` in the Snapshots table, if its row is there.
@@ -580,6 +580,18 @@ impl App {
         Ok(())
     }
 
+    /// A failed wait gets the page's whole text as context: what else it says (a failed job, an alert) is what
+    /// explains a state that never came.
+    async fn with_page_text<T>(&self, waited: Result<T>) -> Result<()> {
+        match waited {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let page = self.body_text().await.unwrap_or_default();
+                Err(error.context(format!("the page shows:\n{page}")))
+            }
+        }
+    }
+
     /// The status badge in a sandbox detail page's header.
     pub async fn detail_status(&self) -> Result<Option<String>> {
         self.text_of(".detail-head .badge").await
@@ -587,14 +599,14 @@ impl App {
 
     /// Wait until the sandbox detail page's header shows the badge `status`.
     pub async fn wait_for_detail_status(&self, status: &str, timeout: Duration) -> Result<()> {
-        wait_for_shown(
+        let waited = wait_for_shown(
             &format!("the detail page showing {status}"),
             timeout,
             || self.detail_status(),
             |shown| shown.trim() == status,
         )
-        .await
-        .map(drop)
+        .await;
+        self.with_page_text(waited).await
     }
 
     /// On a sandbox detail page: type `command` into "Run a command", press Run, and wait until the command output
@@ -682,17 +694,95 @@ pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> V
     problems
 }
 
-/// Removes the engine objects of a data dir when dropped — also when the test failed or panicked.
+/// Removes the engine objects of a data dir when dropped — also when the test failed or panicked. A test process
+/// killed outright runs no Drop: each clean-up is therefore written down first (`target/e2e-logs/unfinished/`,
+/// with the test process's pid) and crossed out when done, and the next test finishes what a dead process left.
 pub struct EngineCleanup {
     instance: String,
     repositories: Vec<String>,
 }
 
+/// Where unfinished clean-ups are written down: one file per instance, the pid on its first line, then the image
+/// repositories to remove.
+fn unfinished_dir() -> PathBuf {
+    workspace_root().join("target/e2e-logs/unfinished")
+}
+
+/// Whether the process `pid` still runs (where that cannot be told, assume it does).
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+/// Run `remove_engine_objects` on a thread and runtime of its own (callers may be inside a runtime, or
+/// unwinding) and answer what is left.
+fn remove_on_own_thread(instance: String, repositories: Vec<String>) -> Vec<String> {
+    let worker = std::thread::spawn(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(remove_engine_objects(&instance, &repositories)),
+            Err(error) => vec![format!("no runtime for the clean-up: {error}")],
+        }
+    });
+    worker
+        .join()
+        .unwrap_or_else(|_| vec!["the clean-up panicked".to_string()])
+}
+
+/// Finish the clean-ups written down by test processes that are gone (killed before their Drop ran).
+fn finish_unfinished_cleanups() {
+    let Ok(entries) = std::fs::read_dir(unfinished_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let (Some(instance), Ok(text)) = (
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string),
+            std::fs::read_to_string(&path),
+        ) else {
+            continue;
+        };
+        let mut lines = text.lines();
+        let pid = lines.next().and_then(|l| l.trim().parse::<u32>().ok());
+        if pid.is_some_and(process_alive) {
+            continue;
+        }
+        let repositories = lines.map(str::to_string).collect();
+        let problems = remove_on_own_thread(instance.clone(), repositories);
+        if problems.is_empty() {
+            let _ = std::fs::remove_file(&path);
+        } else {
+            for problem in problems {
+                eprintln!("e2e clean-up left by an earlier run, instance {instance}: {problem}");
+            }
+        }
+    }
+}
+
 impl EngineCleanup {
-    /// Clean up after the data dir whose instance is `instance`, and the images named `repositories`.
+    /// Clean up after the data dir whose instance is `instance`, and the images named `repositories`. First
+    /// finishes what killed test runs left behind (their sandboxes would hold the names this test uses).
     pub fn new(instance: impl Into<String>, repositories: Vec<String>) -> EngineCleanup {
+        finish_unfinished_cleanups();
+        let instance = instance.into();
+        let note = std::iter::once(std::process::id().to_string())
+            .chain(repositories.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Err(error) = std::fs::create_dir_all(unfinished_dir())
+            .and_then(|()| std::fs::write(unfinished_dir().join(&instance), note))
+        {
+            eprintln!("e2e clean-up of instance {instance} not written down: {error}");
+        }
         EngineCleanup {
-            instance: instance.into(),
+            instance,
             repositories,
         }
     }
@@ -700,28 +790,12 @@ impl EngineCleanup {
 
 impl Drop for EngineCleanup {
     fn drop(&mut self) {
-        let instance = self.instance.clone();
-        let repositories = self.repositories.clone();
-        // Its own thread and runtime: Drop may run inside the test's runtime, or while it unwinds.
-        let worker =
-            std::thread::spawn(move || {
-                match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => {
-                        runtime.block_on(remove_engine_objects(&instance, &repositories))
-                    }
-                    Err(error) => vec![format!("no runtime for the clean-up: {error}")],
-                }
-            });
-        match worker.join() {
-            Ok(problems) => {
-                for problem in problems {
-                    eprintln!("e2e clean-up of instance {}: {problem}", self.instance);
-                }
-            }
-            Err(_) => eprintln!("e2e clean-up of instance {} panicked", self.instance),
+        let problems = remove_on_own_thread(self.instance.clone(), self.repositories.clone());
+        if problems.is_empty() {
+            let _ = std::fs::remove_file(unfinished_dir().join(&self.instance));
+        }
+        for problem in problems {
+            eprintln!("e2e clean-up of instance {}: {problem}", self.instance);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end: sandboxes made, used and removed through the real window against the real engine — the Create
 //! Sandbox dialog with a setup script and a port, the live table, the detail page's command runner, Stop and
-//! Delete; a failing setup script; and the dialog's validation as the user types.
+//! Delete; a failing setup script; a create that fails after the dialog closed; and the dialog's validation as the
+//! user types.
 
 use anyhow::{Context, Result, ensure};
 use sbx_e2e::{TEST_PRESET, TestApp, attr_css, free_port};
@@ -256,6 +257,58 @@ async fn a_failing_setup_script_shows_setup_failed_and_its_output() -> Result<()
     app.screenshot("setup-failed").await?;
     app.finish().await?;
     eprintln!("setup-failed took {:?}", started.elapsed());
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, a display and tauri-driver: run through `cargo xtask test`"]
+async fn a_create_that_fails_after_the_dialog_closed_says_why_until_dismissed() -> Result<()> {
+    let app = TestApp::launch().await?;
+    // A preset whose image cannot be built: the dialog accepts it, the build (in the background) fails.
+    let preset = app.home.path().join("presets").join("broken");
+    std::fs::create_dir_all(&preset)?;
+    std::fs::write(
+        preset.join("Dockerfile"),
+        format!(
+            "FROM {}\nRUN echo preset-went-wrong; exit 3\n",
+            sbx_e2e::test_image()
+        ),
+    )?;
+    app.wait_for_text("No sandboxes yet", SOON).await?;
+    open_create_dialog(&app).await?;
+    app.fill_label("Name", "bad-preset").await?;
+    app.select_value("Preset", "broken").await?;
+    app.click_label("Create").await?;
+    app.wait_for_no_css("[role=dialog]", SOON).await?;
+
+    // The sandbox is undone, and the page says what failed and why.
+    app.wait_for_css_text("[data-failed-job]", "Creating bad-preset failed", READY)
+        .await?;
+    app.wait_for_css_text(
+        "[data-failed-job] .failure-reason",
+        "invalid preset 'broken': building its image failed",
+        SOON,
+    )
+    .await
+    .context("the reason is shown")?;
+    ensure!(
+        app.sandbox_row_status("bad-preset").await?.is_none(),
+        "no row for the undone sandbox"
+    );
+    let (containers, volumes, _) = app.engine_objects().await?;
+    ensure!(
+        containers.is_empty() && volumes.is_empty(),
+        "nothing left in the engine: {containers:?} {volumes:?}"
+    );
+    app.screenshot("create-failed").await?;
+
+    // It stays (also across pages) until dismissed.
+    app.go_to("Snapshots").await?;
+    app.go_to("Sandboxes").await?;
+    app.wait_for_css("[data-failed-job]", SOON).await?;
+    app.click_label("Dismiss the failure of bad-preset").await?;
+    app.wait_for_no_css("[data-failed-job]", SOON).await?;
+    app.finish().await?;
     Ok(())
 }
 

@@ -7,12 +7,9 @@ use sbx_api::{ApiError, PortBinding, Sandbox, SandboxState, requests::ListSandbo
 
 use crate::app::use_sandbox_nav;
 use crate::ipc;
-use crate::live::use_live;
+use crate::live::{makes_sandbox, use_live};
 use crate::pages::create_dialog::CreateSandboxDialog;
-use crate::widgets::{Badge, JobProgress, TargetProgress, format_time};
-
-/// Kinds of long work that make a new sandbox (whose row may not be listed yet).
-const SANDBOX_MAKING_JOBS: [&str; 3] = ["create", "restore", "clone"];
+use crate::widgets::{Badge, FailedJob, JobProgress, TargetProgress, format_time};
 
 /// What the table area shows.
 #[derive(Clone, PartialEq)]
@@ -114,7 +111,7 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
         let listed = names.get();
         live.progress.with(|map| {
             map.values()
-                .filter(|p| SANDBOX_MAKING_JOBS.contains(&p.kind.as_str()))
+                .filter(|p| makes_sandbox(&p.kind))
                 .filter(|p| !listed.contains(&p.target))
                 .cloned()
                 .collect::<Vec<_>>()
@@ -126,6 +123,11 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
                 each=move || jobs.get()
                 key=|p| (p.job_id.clone(), p.stage.clone(), p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
                 children=|p| view! { <JobProgress progress=p /> }
+            />
+            <For
+                each=move || live.failed.get()
+                key=|p| p.job_id.clone()
+                children=|p| view! { <FailedJob progress=p /> }
             />
         </div>
     }

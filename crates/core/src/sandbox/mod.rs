@@ -193,15 +193,45 @@ impl Core {
                 )
                 .into());
             }
+            if self.container_name_taken(name).await {
+                return Err(ApiError::invalid(
+                    "name",
+                    name,
+                    format!(
+                        "the engine already has a container named {} that is not a sandbox of this app's data \
+                         (made by another data dir, or by hand); remove it or pick another name",
+                        spec::container_name(name)
+                    ),
+                )
+                .into());
+            }
             return Ok(name.to_string());
         }
         for _ in 0..64 {
             let candidate = crate::validate::generate_name(uuid::Uuid::new_v4().as_u64_pair().0);
-            if self.sandbox_record(&candidate).await.is_err() {
+            if self.sandbox_record(&candidate).await.is_err()
+                && !self.container_name_taken(&candidate).await
+            {
                 return Ok(candidate);
             }
         }
         Err(Error::Other("could not find an unused sandbox name".into()))
+    }
+
+    /// Whether the engine has a container with the engine name of sandbox `name` (a sandbox of another data dir,
+    /// or a container made by hand): creating would fail on it after the clone. An engine that does not answer
+    /// takes nothing; the create then fails on the engine itself.
+    async fn container_name_taken(&self, name: &str) -> bool {
+        let Ok(docker) = self.engine().client().await else {
+            return false;
+        };
+        docker
+            .inspect_container(
+                &spec::container_name(name),
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .is_ok()
     }
 
     /// A stopped container of `image` (entrypoint `/bin/sh`, never started) used to move files in or out of it,
