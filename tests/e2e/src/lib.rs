@@ -695,17 +695,18 @@ pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> V
 }
 
 /// Removes the engine objects of a data dir when dropped — also when the test failed or panicked. A test process
-/// killed outright runs no Drop: each clean-up is therefore written down first (`target/e2e-logs/unfinished/`,
-/// with the test process's pid) and crossed out when done, and the next test finishes what a dead process left.
+/// killed outright runs no Drop: each clean-up is therefore written down first (see [`unfinished_dir`], with the
+/// test process's pid) and crossed out when done, and the next test finishes what a dead process left.
 pub struct EngineCleanup {
     instance: String,
     repositories: Vec<String>,
 }
 
 /// Where unfinished clean-ups are written down: one file per instance, the pid on its first line, then the image
-/// repositories to remove.
+/// repositories to remove. In the machine's temporary folder, not under `target/`: a run killed in one clone of
+/// the repository is cleaned up by the next run in any other clone (they share the engine).
 fn unfinished_dir() -> PathBuf {
-    workspace_root().join("target/e2e-logs/unfinished")
+    std::env::temp_dir().join("sandbox-desktop-e2e-unfinished")
 }
 
 /// Whether the process `pid` still runs (where that cannot be told, assume it does).

@@ -183,6 +183,30 @@ pub fn SnapshotsPage() -> impl IntoView {
                                 {bar}
                             }
                         });
+                    let failed = live.failed.with(|failed| {
+                        failed
+                            .iter()
+                            .rev()
+                            .find(|p| p.kind == "restore" && p.target == sandbox)
+                            .cloned()
+                    });
+                    if let Some(failed) = failed {
+                        // The restore's work failed and its sandbox was undone: say why, offer nothing to open.
+                        let job_id = failed.job_id.clone();
+                        let dismiss = move |_| {
+                            restoring_into.set(None);
+                            live.failed.update(|failed| failed.retain(|p| p.job_id != job_id));
+                        };
+                        return view! {
+                            <p class="notice error" role="alert">
+                                "Restoring into " <strong>{sandbox.clone()}</strong> " failed: "
+                                <span class="failure-reason">{failed.error.clone().unwrap_or_default()}</span>
+                                " "
+                                <button class="small" aria-label="Dismiss" on:click=dismiss>"Dismiss"</button>
+                            </p>
+                        }
+                            .into_any();
+                    }
                     match stage {
                         Some(stage) => {
                             view! {
