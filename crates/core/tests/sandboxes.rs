@@ -363,12 +363,14 @@ async fn every_bad_input_is_a_clear_error_and_creates_nothing() {
     );
     let not_repo = env.dir.path().join("plain");
     std::fs::create_dir_all(&not_repo).unwrap();
+    // One more CPU than the engine has: within 1-32 on a machine of up to 31 CPUs, refused as more than it has.
+    let too_many_cpus = env.engine_cpus().await + 1;
 
     type Case = (
         &'static str,
         Box<dyn Fn(&mut sbx_api::CreateSandboxRequest)>,
     );
-    let cases: Vec<Case> = vec![
+    let mut cases: Vec<Case> = vec![
         ("name", Box::new(|r| r.name = Some("Bad_Name".into()))),
         ("name", Box::new(|r| r.name = Some("a".repeat(41)))),
         ("name", {
@@ -422,6 +424,9 @@ async fn every_bad_input_is_a_clear_error_and_creates_nothing() {
             Box::new(move |r| r.git = GitChoice::Source(p.clone()))
         }),
     ];
+    if too_many_cpus <= 32 {
+        cases.push(("cpus", Box::new(move |r| r.cpus = Some(too_many_cpus))));
+    }
     let before = env.engine_objects().await;
     for (field, change) in cases {
         let mut request = env.request(&unique("bad"));

@@ -546,6 +546,34 @@ async fn clone_makes_a_snapshot_and_a_new_sandbox_with_overrides() {
     let env = TestEnv::new().await;
     let base = unique("src");
     configured_sandbox(&env, &base).await;
+
+    // More CPUs than the engine has: refused on the field before the intermediate snapshot is taken.
+    let too_many = env.engine_cpus().await + 1;
+    if too_many <= 32 {
+        let error = ApiError::from(
+            env.core
+                .clone_sandbox(&CloneSandboxRequest {
+                    sandbox: base.clone(),
+                    name: Some(format!("{base}-big")),
+                    snapshot_name: Some(format!("{base}-big-snap")),
+                    cpus: Some(too_many),
+                    memory_mib: None,
+                    image: None,
+                    wait_for_ready: true,
+                })
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(error.field(), Some("cpus"), "{error}");
+        assert!(error.to_string().contains("CPU"), "{error}");
+        assert!(
+            env.core
+                .get_snapshot(&format!("{base}-big-snap"))
+                .await
+                .is_err()
+        );
+    }
+
     let result = env
         .core
         .clone_sandbox(&CloneSandboxRequest {
@@ -567,6 +595,18 @@ async fn clone_makes_a_snapshot_and_a_new_sandbox_with_overrides() {
     );
     assert_eq!(result.snapshot.name, format!("{base}-snap"));
     assert_eq!(result.snapshot.source_sandbox_name, base);
+    if too_many <= 32 {
+        let error = ApiError::from(
+            env.core
+                .restore_snapshot(&RestoreSnapshotRequest {
+                    cpus: Some(too_many),
+                    ..restore(&result.snapshot.name, &format!("{base}-big"))
+                })
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(error.field(), Some("cpus"), "{error}");
+    }
     assert_eq!(
         env.core.get_sandbox(&base).await.unwrap().state,
         SandboxState::Running

@@ -446,6 +446,7 @@ impl Core {
             validate::memory_mib(memory)?;
         }
         let cpus = request.cpus.or(base.as_ref().and_then(|b| b.cpus));
+        self.check_cpus_fit(cpus).await?;
         let memory_mib = request
             .memory_mib
             .or(base.as_ref().and_then(|b| b.memory_mib));

@@ -234,6 +234,30 @@ impl Core {
             .is_ok()
     }
 
+    /// Refuse a CPU limit above the CPUs the engine has (the engine would refuse the container only after the clone
+    /// and the volume). An engine that does not answer lets it pass; the create then fails on the engine itself.
+    pub(crate) async fn check_cpus_fit(&self, cpus: Option<u32>) -> Result<()> {
+        let Some(cpus) = cpus else {
+            return Ok(());
+        };
+        let Ok(docker) = self.engine().client().await else {
+            return Ok(());
+        };
+        let available = docker.info().await.ok().and_then(|info| info.ncpu);
+        match available {
+            Some(available) if i64::from(cpus) > available => Err(ApiError::invalid(
+                "cpus",
+                cpus.to_string(),
+                format!(
+                    "the Docker engine has {available} CPU{}",
+                    if available == 1 { "" } else { "s" }
+                ),
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     /// A stopped container of `image` (entrypoint `/bin/sh`, never started) used to move files in or out of it,
     /// labelled as a helper of `job_id` (and of snapshot `snapshot_id`) so recovery removes it if the job dies.
     pub(crate) async fn create_helper(

@@ -87,6 +87,8 @@ impl Core {
         spec.from_snapshot = Some(snapshot.name.clone());
         spec.template = snapshot.source_template.clone();
         spec.cpus = cpus.or(spec.cpus);
+        // Also a limit inherited from the snapshot (taken, or imported, from a bigger machine).
+        self.check_cpus_fit(spec.cpus).await?;
         spec.memory_mib = memory_mib.or(spec.memory_mib);
         if no_setup {
             spec.setup_skipped = true;
@@ -158,6 +160,7 @@ impl Core {
         if let Some(cpus) = request.cpus {
             validate::cpus(cpus)?;
         }
+        self.check_cpus_fit(request.cpus).await?;
         if let Some(memory) = request.memory_mib {
             validate::memory_mib(memory)?;
         }

@@ -80,6 +80,20 @@ impl TestEnv {
         (out.exit_code, out.stdout, out.stderr)
     }
 
+    /// How many CPUs the engine has.
+    pub async fn engine_cpus(&self) -> u32 {
+        let info = self
+            .core
+            .engine()
+            .client()
+            .await
+            .unwrap()
+            .info()
+            .await
+            .unwrap();
+        u32::try_from(info.ncpu.unwrap()).unwrap()
+    }
+
     /// Engine objects (containers, volumes, images) labelled with this data dir's instance.
     pub async fn engine_objects(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
         engine_objects(self.core.paths().instance()).await
