@@ -76,6 +76,88 @@ async fn open_session(binary: &Path, port: u16) -> Result<Client> {
     }
 }
 
+/// Start tauri-driver on fresh ports and open the app's window through it, on data dir `home`, until the page
+/// has rendered its sidebar. On failure nothing is left running, and the error ends with what the page showed and
+/// the end of the driver's log.
+async fn start_window(
+    binary: &Path,
+    env: &[(String, String)],
+    home: &Path,
+) -> Result<(Client, Child)> {
+    // tauri-driver, WebKitWebDriver and the app write here; a failed start shows its end.
+    let log_path = driver_log();
+    if let Some(dir) = log_path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    // Both listeners open at once, so the two ports differ.
+    let (driver_port, native_port) = {
+        let first = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let second = std::net::TcpListener::bind("127.0.0.1:0")?;
+        (first.local_addr()?.port(), second.local_addr()?.port())
+    };
+    // Fresh ports for tauri-driver and its WebKitWebDriver at each launch: a driver left behind by an earlier
+    // run (or another program on the usual 4444) cannot answer in its place.
+    let mut command = Command::new("tauri-driver");
+    command
+        .args([
+            "--port",
+            &driver_port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("SANDBOX_DESKTOP_HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log.try_clone()?))
+        .stderr(Stdio::from(log));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut driver = command
+        .spawn()
+        .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
+    let started = match open_session(binary, driver_port).await {
+        Ok(client) => {
+            let rendered = client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .every(Duration::from_millis(100))
+                .for_element(Locator::Css("nav.sidebar"))
+                .await;
+            match rendered {
+                Ok(_) => Ok(client),
+                Err(error) => {
+                    let url = client.current_url().await.map(|u| u.to_string());
+                    let source = client.source().await.unwrap_or_default();
+                    let source: String = source.chars().take(2000).collect();
+                    let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
+                    Err(anyhow!(error).context(format!(
+                        "the app window did not render its sidebar within 30s; the page is {url:?}:\n{source}"
+                    )))
+                }
+            }
+        }
+        Err(error) => Err(error),
+    };
+    match started {
+        Ok(client) => Ok((client, driver)),
+        Err(error) => {
+            // Nothing may outlive a failed start: a driver left on its port fails every later test.
+            stop_driver(&mut driver);
+            stop_app(home);
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            Err(error.context(format!(
+                "the end of {} (tauri-driver, WebKitWebDriver and the app):\n{}",
+                log_path.display(),
+                tail.join("\n")
+            )))
+        }
+    }
+}
+
 /// Where screenshots go (`target/e2e-screenshots`).
 pub fn screenshot_dir() -> PathBuf {
     workspace_root().join("target/e2e-screenshots")
@@ -105,8 +187,10 @@ impl App {
         App::launch_with(Launch::default()).await
     }
 
-    /// Launch the app as `launch` says.
+    /// Launch the app as `launch` says. A window that does not come up is started once more (the first failure is
+    /// printed in full, so it stays visible in the test output).
     pub async fn launch_with(launch: Launch) -> Result<App> {
+        const ATTEMPTS: u32 = 2;
         let binary = app_binary();
         if !binary.is_file() {
             bail!(
@@ -118,63 +202,24 @@ impl App {
             Some(home) => home,
             None => tempfile::tempdir()?,
         };
-        // tauri-driver, WebKitWebDriver and the app write here; a failed start shows its end.
-        let log_path = driver_log();
-        if let Some(dir) = log_path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let log = std::fs::File::create(&log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
-        // Both listeners open at once, so the two ports differ.
-        let (driver_port, native_port) = {
-            let first = std::net::TcpListener::bind("127.0.0.1:0")?;
-            let second = std::net::TcpListener::bind("127.0.0.1:0")?;
-            (first.local_addr()?.port(), second.local_addr()?.port())
-        };
-        // Fresh ports for tauri-driver and its WebKitWebDriver at each launch: a driver left behind by an earlier
-        // run (or another program on the usual 4444) cannot answer in its place.
-        let mut command = Command::new("tauri-driver");
-        command
-            .args([
-                "--port",
-                &driver_port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("SANDBOX_DESKTOP_HOME", home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log.try_clone()?))
-            .stderr(Stdio::from(log));
-        for (key, value) in &launch.env {
-            command.env(key, value);
-        }
-        let mut driver = command
-            .spawn()
-            .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
-        match open_session(&binary, driver_port).await {
-            Ok(client) => {
-                let app = App {
-                    client,
-                    driver,
-                    home,
-                };
-                app.wait_for_css("nav.sidebar", Duration::from_secs(30))
-                    .await
-                    .context("the app window did not render its sidebar")?;
-                Ok(app)
-            }
-            Err(error) => {
-                // Nothing may outlive a failed start: a driver left on its port fails every later test.
-                stop_driver(&mut driver);
-                stop_app(home.path());
-                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(40).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                Err(error.context(format!(
-                    "the end of {} (tauri-driver, WebKitWebDriver and the app):\n{}",
-                    log_path.display(),
-                    tail.join("\n")
-                )))
+        let mut attempt = 1;
+        loop {
+            match start_window(&binary, &launch.env, home.path()).await {
+                Ok((client, driver)) => {
+                    return Ok(App {
+                        client,
+                        driver,
+                        home,
+                    });
+                }
+                Err(error) if attempt < ATTEMPTS => {
+                    eprintln!(
+                        "e2e: the app window did not come up (attempt {attempt} of {ATTEMPTS}); starting it again. \
+                         Why:\n{error:?}"
+                    );
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
             }
         }
     }
