@@ -4,9 +4,11 @@
 //! The UI shows logs, command output and its terminal as plain text. Simply deleting control characters is not
 //! enough: a shell that redraws its prompt after `\r` (busybox ash does, after asking for the cursor position), or
 //! a progress bar that rewrites its line, would show every version of the line one after another. [`render`]
-//! keeps a small model of the lines and the cursor instead, enough for shells and line-oriented programs; it
-//! does not emulate full-screen programs. [`key_input`] is the other direction: what a key pressed in the
-//! terminal sends to the program, as xterm sends it.
+//! keeps a small model of the lines and the cursor instead, enough for shells and line-oriented programs.
+//! [`render_terminal`] adds xterm's alternate screen, a fixed grid of rows and columns with scrolling regions and
+//! line and character insertion, which full-screen programs (`vi`, `less`, `top`) draw on; leaving it brings the
+//! lines back as they were. [`key_input`] is the other direction: what a key pressed in the terminal sends to
+//! the program, as xterm sends it.
 
 /// What a terminal shows: its lines joined with `\n`, and where the cursor is in them (line, column).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,64 +29,393 @@ pub fn render(raw: &str, screen_rows: usize) -> String {
 
 /// Like [`render`], with the cursor's position.
 pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
-    let mut screen = Screen::new(screen_rows.max(1));
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                Some('[') => {
-                    let mut params = String::new();
-                    let mut last = None;
-                    for d in chars.by_ref() {
-                        if ('@'..='~').contains(&d) {
-                            last = Some(d);
-                            break;
-                        }
-                        params.push(d);
-                    }
-                    if let Some(command) = last {
-                        screen.csi(&params, command);
-                    }
-                }
-                Some(']') => {
-                    // OSC (e.g. a window title): up to BEL or ESC \.
-                    while let Some(d) = chars.next() {
-                        if d == '\u{7}' {
-                            break;
-                        }
-                        if d == '\u{1b}' {
-                            if chars.peek() == Some(&'\\') {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                // Charset selection: one more character.
-                Some('(' | ')' | '*' | '+') => {
-                    chars.next();
-                }
-                Some('7') => screen.save(),
-                Some('8') => screen.restore(),
-                _ => {}
-            },
-            '\r' => screen.col = 0,
-            '\n' => screen.newline(),
-            '\u{8}' => screen.col = screen.col.saturating_sub(1),
-            '\t' => {
-                let next = (screen.col / 8 + 1) * 8;
-                while screen.col < next {
-                    screen.put(' ');
-                }
-            }
-            c if c.is_control() => {}
-            c => screen.put(c),
+    let mut terminal = Terminal::new(screen_rows, None);
+    terminal.feed(raw);
+    terminal.rendered()
+}
+
+/// What a terminal of `rows` × `cols` shows after `raw`: like [`render_with_cursor`], and while a program is on
+/// the alternate screen (`ESC [ ? 1049 h` until `ESC [ ? 1049 l`), that screen's `rows` lines instead.
+pub fn render_terminal(raw: &str, rows: usize, cols: usize) -> Rendered {
+    let mut terminal = Terminal::new(rows, Some(cols.max(1)));
+    terminal.feed(raw);
+    terminal.rendered()
+}
+
+/// The main screen (lines that grow, see [`Screen`]) and, while a program uses it, the alternate screen.
+struct Terminal {
+    main: Screen,
+    /// The alternate screen's width; `None`: no alternate screen (logs).
+    cols: Option<usize>,
+    alt: Option<Grid>,
+}
+
+impl Terminal {
+    fn new(rows: usize, cols: Option<usize>) -> Terminal {
+        Terminal {
+            main: Screen::new(rows.max(1)),
+            cols,
+            alt: None,
         }
     }
-    Rendered {
-        text: screen.text(),
-        cursor_line: screen.row,
-        cursor_col: screen.col,
+
+    fn feed(&mut self, raw: &str) {
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\u{1b}' => match chars.next() {
+                    Some('[') => {
+                        let mut params = String::new();
+                        let mut last = None;
+                        for d in chars.by_ref() {
+                            if ('@'..='~').contains(&d) {
+                                last = Some(d);
+                                break;
+                            }
+                            params.push(d);
+                        }
+                        if let Some(command) = last {
+                            self.csi(&params, command);
+                        }
+                    }
+                    Some(']') => {
+                        // OSC (e.g. a window title): up to BEL or ESC \.
+                        while let Some(d) = chars.next() {
+                            if d == '\u{7}' {
+                                break;
+                            }
+                            if d == '\u{1b}' {
+                                if chars.peek() == Some(&'\\') {
+                                    chars.next();
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    // Charset selection: one more character.
+                    Some('(' | ')' | '*' | '+') => {
+                        chars.next();
+                    }
+                    Some(other) => self.escape(other),
+                    None => {}
+                },
+                c => match &mut self.alt {
+                    Some(grid) => grid.input(c),
+                    None => self.main.input(c),
+                },
+            }
+        }
+    }
+
+    fn escape(&mut self, c: char) {
+        match (&mut self.alt, c) {
+            (Some(grid), _) => grid.escape(c),
+            (None, '7') => self.main.save(),
+            (None, '8') => self.main.restore(),
+            _ => {}
+        }
+    }
+
+    fn csi(&mut self, params: &str, command: char) {
+        if let (Some(cols), Some(modes)) = (self.cols, params.strip_prefix('?')) {
+            let alternate = modes
+                .split(';')
+                .any(|m| matches!(m, "1049" | "1047" | "47"));
+            match command {
+                'h' if alternate => {
+                    let rows = self.main.rows;
+                    self.alt = Some(Grid::new(rows, cols));
+                    return;
+                }
+                'l' if alternate => {
+                    self.alt = None;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        match &mut self.alt {
+            Some(grid) => grid.csi(params, command),
+            None => self.main.csi(params, command),
+        }
+    }
+
+    fn rendered(&self) -> Rendered {
+        match &self.alt {
+            Some(grid) => grid.rendered(),
+            None => Rendered {
+                text: self.main.text(),
+                cursor_line: self.main.row,
+                cursor_col: self.main.col,
+            },
+        }
+    }
+}
+
+/// The parameters of a control sequence: its numbers (a missing one is 0), the first, and the first as a count
+/// (at least 1).
+struct Params {
+    numbers: Vec<usize>,
+    first: usize,
+    count: usize,
+}
+
+/// The parameters of a control sequence that may change text; `None` for private sequences (`ESC [ ? 25 h`,
+/// ...) and their like, which change modes, colours or ask questions.
+fn text_params(params: &str) -> Option<Params> {
+    if params.starts_with(['?', '>', '=']) {
+        return None;
+    }
+    let numbers: Vec<usize> = params
+        .split(';')
+        .map(|p| p.parse::<usize>().unwrap_or(0))
+        .collect();
+    let first = numbers.first().copied().unwrap_or(0);
+    Some(Params {
+        numbers,
+        first,
+        count: first.max(1),
+    })
+}
+
+/// The alternate screen: `rows` lines of `cols` cells, a cursor, and a scrolling region.
+struct Grid {
+    cells: Vec<Vec<char>>,
+    rows: usize,
+    cols: usize,
+    row: usize,
+    col: usize,
+    /// The scrolling region, first and last line (inclusive).
+    top: usize,
+    bottom: usize,
+    saved: (usize, usize),
+    /// The last column was written: the next character goes to the start of the next line.
+    wrap_pending: bool,
+}
+
+impl Grid {
+    fn new(rows: usize, cols: usize) -> Grid {
+        Grid {
+            cells: vec![vec![' '; cols]; rows],
+            rows,
+            cols,
+            row: 0,
+            col: 0,
+            top: 0,
+            bottom: rows - 1,
+            saved: (0, 0),
+            wrap_pending: false,
+        }
+    }
+
+    fn input(&mut self, c: char) {
+        match c {
+            '\r' => {
+                self.col = 0;
+                self.wrap_pending = false;
+            }
+            '\n' | '\u{b}' | '\u{c}' => self.linefeed(),
+            '\u{8}' => {
+                self.col = self.col.saturating_sub(1);
+                self.wrap_pending = false;
+            }
+            '\t' => self.col = ((self.col / 8 + 1) * 8).min(self.cols - 1),
+            c if c.is_control() => {}
+            c => self.put(c),
+        }
+    }
+
+    fn put(&mut self, c: char) {
+        if self.wrap_pending {
+            self.col = 0;
+            self.linefeed();
+        }
+        self.cells[self.row][self.col] = c;
+        if self.col + 1 < self.cols {
+            self.col += 1;
+        } else {
+            self.wrap_pending = true;
+        }
+    }
+
+    /// Down one line; at the bottom of the scrolling region, the region scrolls up.
+    fn linefeed(&mut self) {
+        self.wrap_pending = false;
+        if self.row == self.bottom {
+            self.scroll_up(1);
+        } else if self.row + 1 < self.rows {
+            self.row += 1;
+        }
+    }
+
+    /// Up one line; at the top of the scrolling region, the region scrolls down.
+    fn reverse_linefeed(&mut self) {
+        self.wrap_pending = false;
+        if self.row == self.top {
+            self.scroll_down(1);
+        } else {
+            self.row = self.row.saturating_sub(1);
+        }
+    }
+
+    fn blank(&self) -> Vec<char> {
+        vec![' '; self.cols]
+    }
+
+    /// The lines of the scrolling region move up `n`; blank lines come in at its bottom.
+    fn scroll_up(&mut self, n: usize) {
+        for _ in 0..n.min(self.bottom + 1 - self.top) {
+            self.cells.remove(self.top);
+            self.cells.insert(self.bottom, self.blank());
+        }
+    }
+
+    /// The lines of the scrolling region move down `n`; blank lines come in at its top.
+    fn scroll_down(&mut self, n: usize) {
+        for _ in 0..n.min(self.bottom + 1 - self.top) {
+            self.cells.remove(self.bottom);
+            self.cells.insert(self.top, self.blank());
+        }
+    }
+
+    fn escape(&mut self, c: char) {
+        match c {
+            '7' => self.saved = (self.row, self.col),
+            '8' => {
+                (self.row, self.col) = self.saved;
+                self.wrap_pending = false;
+            }
+            'D' => self.linefeed(),
+            'E' => {
+                self.col = 0;
+                self.linefeed();
+            }
+            'M' => self.reverse_linefeed(),
+            'c' => *self = Grid::new(self.rows, self.cols),
+            _ => {}
+        }
+    }
+
+    fn csi(&mut self, params: &str, command: char) {
+        let Some(Params {
+            numbers,
+            first,
+            count,
+        }) = text_params(params)
+        else {
+            return;
+        };
+        let last_row = self.rows - 1;
+        let last_col = self.cols - 1;
+        self.wrap_pending = false;
+        match command {
+            'A' => self.row = self.row.saturating_sub(count),
+            'B' | 'e' => self.row = (self.row + count).min(last_row),
+            'C' | 'a' => self.col = (self.col + count).min(last_col),
+            'D' => self.col = self.col.saturating_sub(count),
+            'E' => {
+                self.row = (self.row + count).min(last_row);
+                self.col = 0;
+            }
+            'F' => {
+                self.row = self.row.saturating_sub(count);
+                self.col = 0;
+            }
+            'G' | '`' => self.col = (count - 1).min(last_col),
+            'd' => self.row = (count - 1).min(last_row),
+            'H' | 'f' => {
+                self.row = (count - 1).min(last_row);
+                self.col = (numbers.get(1).copied().unwrap_or(0).max(1) - 1).min(last_col);
+            }
+            'J' => {
+                let (row, col) = (self.row, self.col);
+                let lines = match first {
+                    0 => {
+                        self.cells[row][col..].fill(' ');
+                        row + 1..self.rows
+                    }
+                    1 => {
+                        self.cells[row][..=col].fill(' ');
+                        0..row
+                    }
+                    _ => 0..self.rows,
+                };
+                for line in lines {
+                    self.cells[line].fill(' ');
+                }
+            }
+            'K' => {
+                let (row, col) = (self.row, self.col);
+                match first {
+                    0 => self.cells[row][col..].fill(' '),
+                    1 => self.cells[row][..=col].fill(' '),
+                    _ => self.cells[row].fill(' '),
+                }
+            }
+            'L' | 'M' if (self.top..=self.bottom).contains(&self.row) => {
+                // Lines inserted or deleted at the cursor's line, within the scrolling region.
+                let top = self.top;
+                self.top = self.row;
+                if command == 'L' {
+                    self.scroll_down(count);
+                } else {
+                    self.scroll_up(count);
+                }
+                self.top = top;
+                self.col = 0;
+            }
+            '@' => {
+                let (row, col) = (self.row, self.col);
+                for _ in 0..count.min(self.cols - col) {
+                    self.cells[row].insert(col, ' ');
+                    self.cells[row].pop();
+                }
+            }
+            'P' => {
+                let (row, col) = (self.row, self.col);
+                for _ in 0..count.min(self.cols - col) {
+                    self.cells[row].remove(col);
+                    self.cells[row].push(' ');
+                }
+            }
+            'X' => {
+                let (row, col) = (self.row, self.col);
+                let end = (col + count).min(self.cols);
+                self.cells[row][col..end].fill(' ');
+            }
+            'S' => self.scroll_up(count),
+            'T' => self.scroll_down(count),
+            'r' => {
+                let top = first.max(1) - 1;
+                let bottom = numbers
+                    .get(1)
+                    .copied()
+                    .filter(|b| *b > 0)
+                    .unwrap_or(self.rows)
+                    .min(self.rows)
+                    - 1;
+                if top < bottom {
+                    (self.top, self.bottom) = (top, bottom);
+                    (self.row, self.col) = (0, 0);
+                }
+            }
+            's' => self.saved = (self.row, self.col),
+            'u' => (self.row, self.col) = self.saved,
+            _ => {}
+        }
+    }
+
+    fn rendered(&self) -> Rendered {
+        Rendered {
+            text: self
+                .cells
+                .iter()
+                .map(|line| line.iter().collect::<String>().trim_end().to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            cursor_line: self.row,
+            cursor_col: self.col,
+        }
     }
 }
 
@@ -158,6 +489,22 @@ impl Screen {
         &mut self.lines[self.row]
     }
 
+    fn input(&mut self, c: char) {
+        match c {
+            '\r' => self.col = 0,
+            '\n' => self.newline(),
+            '\u{8}' => self.col = self.col.saturating_sub(1),
+            '\t' => {
+                let next = (self.col / 8 + 1) * 8;
+                while self.col < next {
+                    self.put(' ');
+                }
+            }
+            c if c.is_control() => {}
+            c => self.put(c),
+        }
+    }
+
     fn put(&mut self, c: char) {
         let col = self.col;
         let line = self.line();
@@ -194,16 +541,14 @@ impl Screen {
 
     /// A control sequence `ESC [ params command`.
     fn csi(&mut self, params: &str, command: char) {
-        // Private sequences (`ESC [ ? 25 h`, ...) and their like change modes, not text.
-        if params.starts_with(['?', '>', '=']) {
+        let Some(Params {
+            numbers,
+            first,
+            count,
+        }) = text_params(params)
+        else {
             return;
-        }
-        let numbers: Vec<usize> = params
-            .split(';')
-            .map(|p| p.parse::<usize>().unwrap_or(0))
-            .collect();
-        let first = numbers.first().copied().unwrap_or(0);
-        let count = first.max(1);
+        };
         match command {
             'K' => {
                 let col = self.col;
@@ -375,5 +720,60 @@ mod tests {
     #[test]
     fn erase_below_removes_the_lines_under_the_cursor() {
         assert_eq!(shown("one\ntwo\nthree\u{1b}[2A\u{1b}[2G\u{1b}[J"), "o");
+    }
+
+    /// The alternate screen of a `rows` × `cols` terminal after `raw`, its lines trimmed.
+    fn grid(raw: &str, rows: usize, cols: usize) -> Rendered {
+        render_terminal(&format!("\u{1b}[?1049h{raw}"), rows, cols)
+    }
+
+    #[test]
+    fn a_full_screen_program_draws_on_the_alternate_screen_and_leaving_it_restores_the_lines() {
+        // What busybox vi wrote on a 5 × 20 terminal: clear, a tilde per empty line, the status line.
+        let vi = "\u{1b}[?1049h\u{1b}[999;999H\u{1b}[6n\u{1b}[H\u{1b}[J\u{1b}[2;1H~\u{1b}[3;1H~\u{1b}[4;1H~\
+                  \u{1b}[1;1H\u{1b}[5;1H\u{1b}[K- /tmp/x 1/1 100%\u{1b}[1;1H";
+        let before = "/ # echo hi\r\nhi\r\n/ # vi /tmp/x\r\n";
+        let on = render_terminal(&format!("{before}{vi}"), 5, 20);
+        assert_eq!(on.text, "\n~\n~\n~\n- /tmp/x 1/1 100%");
+        assert_eq!((on.cursor_line, on.cursor_col), (0, 0));
+        // Typing on it, then leaving: the shell's lines are back, with what comes next after them.
+        let off = render_terminal(&format!("{before}{vi}hello\u{1b}[?1049l/ # "), 5, 20);
+        assert_eq!(off.text, "/ # echo hi\nhi\n/ # vi /tmp/x\n/ # ");
+        assert_eq!((off.cursor_line, off.cursor_col), (3, 4));
+        // Logs have no alternate screen: the sequence is dropped, the text stays.
+        assert_eq!(render("a\u{1b}[?1049hb", 24), "ab");
+    }
+
+    #[test]
+    fn the_alternate_screen_wraps_at_its_width_and_scrolls_at_its_bottom() {
+        assert_eq!(grid("abcdefg", 3, 5).text, "abcde\nfg\n");
+        let scrolled = grid("1\r\n2\r\n3\r\n4", 3, 5);
+        assert_eq!(scrolled.text, "2\n3\n4");
+        assert_eq!((scrolled.cursor_line, scrolled.cursor_col), (2, 1));
+        // Only the scrolling region (lines 2-3) scrolls; line 1 and 4 stay.
+        let region = grid("top\u{1b}[4;1Hbot\u{1b}[2;3r\u{1b}[2;1Ha\r\nb\r\nc", 4, 5);
+        assert_eq!(region.text, "top\nb\nc\nbot");
+        // A reverse line feed at the top of the region scrolls it down.
+        let reverse = grid("\u{1b}[1;1Hx\u{1b}[2;1Hy\u{1b}[1;1H\u{1b}Mz", 3, 5);
+        assert_eq!(reverse.text, "z\nx\ny");
+    }
+
+    #[test]
+    fn lines_and_characters_are_inserted_deleted_and_erased_on_the_alternate_screen() {
+        let lines = "\u{1b}[1;1Ha\u{1b}[2;1Hb\u{1b}[3;1Hc";
+        assert_eq!(
+            grid(&format!("{lines}\u{1b}[2;1H\u{1b}[L"), 3, 5).text,
+            "a\n\nb"
+        );
+        assert_eq!(
+            grid(&format!("{lines}\u{1b}[1;1H\u{1b}[M"), 3, 5).text,
+            "b\nc\n"
+        );
+        assert_eq!(grid("abcde\u{1b}[1;2H\u{1b}[2P", 1, 5).text, "ade");
+        assert_eq!(grid("abcde\u{1b}[1;2H\u{1b}[@", 1, 5).text, "a bcd");
+        assert_eq!(grid("abcde\u{1b}[1;2H\u{1b}[3X", 1, 5).text, "a   e");
+        assert_eq!(grid("abcde\u{1b}[1;3H\u{1b}[K", 1, 5).text, "ab");
+        assert_eq!(grid("ab\r\ncd\u{1b}[1;2H\u{1b}[J", 2, 5).text, "a\n");
+        assert_eq!(grid("ab\u{1b}[2J", 2, 5).text, "\n");
     }
 }

@@ -21,6 +21,16 @@ async fn open_create_dialog(app: &TestApp) -> Result<()> {
     Ok(())
 }
 
+/// Wait until the terminal's screen shows what `wanted` accepts; answers the screen.
+async fn wait_for_screen(
+    app: &TestApp,
+    what: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let screen = attr_css("aria-label", "Terminal");
+    sbx_e2e::wait_for_shown(what, SOON, || app.text_of(&screen), wanted).await
+}
+
 /// GET `/` from 127.0.0.1:`port`; the whole answer.
 fn http_get(port: u16) -> Result<String> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
@@ -114,12 +124,8 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
         .await?;
     // The shell redraws each prompt over itself; the screen shows the first prompt once with the command on
     // it, the output, then the next prompt.
-    let screen = sbx_e2e::wait_until("the prompt after the command", SOON, || async {
-        let screen = app
-            .text_of(&attr_css("aria-label", "Terminal"))
-            .await?
-            .unwrap_or_default();
-        Ok((screen.matches("workspace #").count() >= 2).then_some(screen))
+    let screen = wait_for_screen(&app, "the prompt after the command", |screen| {
+        screen.matches("workspace #").count() >= 2
     })
     .await?;
     ensure!(
@@ -154,15 +160,50 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
             char::from(Key::Enter)
         ))
         .await?;
-    sbx_e2e::wait_until("the recalled line's output", SOON, || async {
-        let screen = app
-            .text_of(&attr_css("aria-label", "Terminal"))
-            .await?
-            .unwrap_or_default();
-        Ok((screen.matches("\nkey-6").count() == 2).then_some(()))
+    wait_for_screen(&app, "the recalled line's output", |screen| {
+        screen.matches("\nkey-6").count() == 2
     })
     .await?;
     app.screenshot("sandbox-terminal").await?;
+    // A full-screen program: vi draws on the alternate screen, and leaving it brings the shell's lines back.
+    screen_element
+        .send_keys(&format!("vi /tmp/notes.txt{}", char::from(Key::Enter)))
+        .await?;
+    wait_for_screen(&app, "vi on the whole screen", |screen| {
+        screen.lines().filter(|line| *line == "~").count() >= 20
+            && screen.contains("/tmp/notes.txt")
+            && !screen.contains("key-6")
+    })
+    .await?;
+    screen_element
+        .send_keys(&format!("ihello from vi{}", char::from(Key::Escape)))
+        .await?;
+    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "hello from vi", SOON)
+        .await?;
+    app.screenshot("sandbox-terminal-vi").await?;
+    // vi tells a lone Escape from the start of a key's sequence by a pause after it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    screen_element
+        .send_keys(&format!(":wq{}", char::from(Key::Enter)))
+        .await?;
+    let screen = wait_for_screen(&app, "the shell's lines back after vi", |screen| {
+        screen.contains("\nkey-6")
+    })
+    .await?;
+    ensure!(
+        !screen.lines().any(|line| line == "~"),
+        "nothing of vi's screen is left: {screen:?}"
+    );
+    screen_element
+        .send_keys(&format!("cat /tmp/notes.txt{}", char::from(Key::Enter)))
+        .await?;
+    app.wait_for_css_text(
+        &attr_css("aria-label", "Terminal"),
+        "\nhello from vi\n",
+        SOON,
+    )
+    .await
+    .context("vi saved the file")?;
     // A lot of output: the screen keeps up, and keeps only the newest part (the start scrolled away for good).
     screen_element
         .send_keys(&format!(
@@ -170,12 +211,8 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
             char::from(Key::Enter)
         ))
         .await?;
-    let screen = sbx_e2e::wait_until("the end of the long output", SOON, || async {
-        let screen = app
-            .text_of(&attr_css("aria-label", "Terminal"))
-            .await?
-            .unwrap_or_default();
-        Ok(screen.contains("\nseq-done").then_some(screen))
+    let screen = wait_for_screen(&app, "the end of the long output", |screen| {
+        screen.contains("\nseq-done")
     })
     .await?;
     ensure!(

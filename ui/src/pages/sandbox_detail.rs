@@ -713,9 +713,10 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
                 .collect()
         });
         if let Some(raw) = raw {
-            output.try_set(Some(sbx_term::render_with_cursor(
+            output.try_set(Some(sbx_term::render_terminal(
                 &raw,
                 usize::from(TERMINAL_ROWS),
+                usize::from(TERMINAL_COLS),
             )));
         }
     };
