@@ -19,6 +19,9 @@ pub struct Rendered {
     pub cursor_line: usize,
     /// The cursor's column, in characters (it may be past the end of its line).
     pub cursor_col: usize,
+    /// The program asked for application cursor keys (`ESC [ ? 1 h`): arrows, Home and End are to be sent as
+    /// `ESC O x` (see [`application_keys`]).
+    pub application_cursor_keys: bool,
 }
 
 /// The text `raw` shows on a terminal, as lines joined with `\n`. `screen_rows` is the height of the screen, for
@@ -48,6 +51,7 @@ struct Terminal {
     /// The alternate screen's width; `None`: no alternate screen (logs).
     cols: Option<usize>,
     alt: Option<Grid>,
+    application_cursor_keys: bool,
 }
 
 impl Terminal {
@@ -56,6 +60,7 @@ impl Terminal {
             main: Screen::new(rows.max(1)),
             cols,
             alt: None,
+            application_cursor_keys: false,
         }
     }
 
@@ -117,6 +122,11 @@ impl Terminal {
     }
 
     fn csi(&mut self, params: &str, command: char) {
+        if let (Some(modes), 'h' | 'l') = (params.strip_prefix('?'), command)
+            && modes.split(';').any(|m| m == "1")
+        {
+            self.application_cursor_keys = command == 'h';
+        }
         if let (Some(cols), Some(modes)) = (self.cols, params.strip_prefix('?')) {
             let alternate = modes
                 .split(';')
@@ -141,13 +151,15 @@ impl Terminal {
     }
 
     fn rendered(&self) -> Rendered {
-        match &self.alt {
-            Some(grid) => grid.rendered(),
-            None => Rendered {
-                text: self.main.text(),
-                cursor_line: self.main.row,
-                cursor_col: self.main.col,
-            },
+        let (text, cursor_line, cursor_col) = match &self.alt {
+            Some(grid) => grid.shown(),
+            None => (self.main.text(), self.main.row, self.main.col),
+        };
+        Rendered {
+            text,
+            cursor_line,
+            cursor_col,
+            application_cursor_keys: self.application_cursor_keys,
         }
     }
 }
@@ -405,17 +417,15 @@ impl Grid {
         }
     }
 
-    fn rendered(&self) -> Rendered {
-        Rendered {
-            text: self
-                .cells
-                .iter()
-                .map(|line| line.iter().collect::<String>().trim_end().to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            cursor_line: self.row,
-            cursor_col: self.col,
-        }
+    /// Its lines (trailing blanks trimmed) joined with `\n`, and the cursor's line and column.
+    fn shown(&self) -> (String, usize, usize) {
+        let text = self
+            .cells
+            .iter()
+            .map(|line| line.iter().collect::<String>().trim_end().to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (text, self.row, self.col)
     }
 }
 
@@ -460,6 +470,15 @@ pub fn key_input(key: &str, ctrl: bool, alt: bool) -> Option<String> {
         c.to_string()
     };
     Some(if alt { format!("\u{1b}{base}") } else { base })
+}
+
+/// What [`key_input`] answered for a key, as sent in application cursor key mode: the arrows, Home and End as
+/// `ESC O x` instead of `ESC [ x` (what `vi`, `less` and readline ask for with `ESC [ ? 1 h`).
+pub fn application_keys(input: String) -> String {
+    match input.strip_prefix("\u{1b}[") {
+        Some(last @ ("A" | "B" | "C" | "D" | "H" | "F")) => format!("\u{1b}O{last}"),
+        _ => input,
+    }
 }
 
 /// Lines written so far and the cursor.
@@ -775,5 +794,16 @@ mod tests {
         assert_eq!(grid("abcde\u{1b}[1;3H\u{1b}[K", 1, 5).text, "ab");
         assert_eq!(grid("ab\r\ncd\u{1b}[1;2H\u{1b}[J", 2, 5).text, "a\n");
         assert_eq!(grid("ab\u{1b}[2J", 2, 5).text, "\n");
+    }
+
+    #[test]
+    fn application_cursor_keys_are_followed() {
+        assert!(render_terminal("\u{1b}[?1h", 3, 5).application_cursor_keys);
+        assert!(!render_terminal("\u{1b}[?1h\u{1b}[?1l", 3, 5).application_cursor_keys);
+        assert!(!render_terminal("\u{1b}[?25h", 3, 5).application_cursor_keys);
+        assert_eq!(application_keys("\u{1b}[A".into()), "\u{1b}OA");
+        assert_eq!(application_keys("\u{1b}[H".into()), "\u{1b}OH");
+        assert_eq!(application_keys("\u{1b}[3~".into()), "\u{1b}[3~");
+        assert_eq!(application_keys("a".into()), "a");
     }
 }

@@ -748,7 +748,16 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
         }
         if let Some(input) = sbx_term::key_input(&key, ev.ctrl_key(), ev.alt_key()) {
             ev.prevent_default();
-            terminal.send(input);
+            let application = output.with_untracked(|shown| {
+                shown
+                    .as_ref()
+                    .is_some_and(|shown| shown.application_cursor_keys)
+            });
+            terminal.send(if application {
+                sbx_term::application_keys(input)
+            } else {
+                input
+            });
         }
     };
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
