@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use sbx_api::{EngineStatus, Progress, UiEvent, requests::GetEngineStatus};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ipc;
 
@@ -23,8 +23,30 @@ pub struct Live {
     /// Jobs that failed to make a sandbox, oldest first, until dismissed: their sandbox is gone, so nothing
     /// else would show why.
     pub failed: RwSignal<Vec<Progress>>,
-    /// Terminal output events, newest last: (session, text).
-    pub terminal: RwSignal<Vec<(String, String)>>,
+    /// The screens of open terminal sessions, by session id, fed as their output arrives.
+    pub terminals: RwSignal<HashMap<String, TerminalScreen>>,
+}
+
+/// Terminal size asked for when opening a terminal (and the size of its screen here).
+pub const TERMINAL_COLS: u16 = 120;
+pub const TERMINAL_ROWS: u16 = 30;
+
+/// One terminal session's screen, and whether the session ended.
+pub struct TerminalScreen {
+    pub terminal: sbx_term::Terminal,
+    pub closed: bool,
+}
+
+impl TerminalScreen {
+    fn new() -> TerminalScreen {
+        TerminalScreen {
+            terminal: sbx_term::Terminal::new(
+                usize::from(TERMINAL_ROWS),
+                usize::from(TERMINAL_COLS),
+            ),
+            closed: false,
+        }
+    }
 }
 
 impl Live {
@@ -37,7 +59,7 @@ impl Live {
             snapshots: RwSignal::new(0),
             progress: RwSignal::new(BTreeMap::new()),
             failed: RwSignal::new(Vec::new()),
-            terminal: RwSignal::new(Vec::new()),
+            terminals: RwSignal::new(HashMap::new()),
         };
         ipc::listen(move |event| live.apply(event));
         live.refresh_engine();
@@ -88,14 +110,23 @@ impl Live {
                 }
             }
             UiEvent::TerminalOutput { session, data } => {
-                self.terminal.update(|events| {
-                    events.push((session, data));
-                    forget_old_output(events);
+                self.terminals.update(|screens| {
+                    screens
+                        .entry(session)
+                        .or_insert_with(TerminalScreen::new)
+                        .terminal
+                        .feed(&data);
                 });
             }
             UiEvent::TerminalClosed { session } => {
-                self.terminal
-                    .update(|lines| lines.push((session, "\n[session closed]\n".to_string())));
+                self.terminals.update(|screens| {
+                    let screen = screens.entry(session).or_insert_with(TerminalScreen::new);
+                    // A program on the alternate screen when the shell ended leaves it.
+                    screen
+                        .terminal
+                        .feed("\u{1b}[?1049l\r\n[session closed]\r\n");
+                    screen.closed = true;
+                });
             }
         }
     }
@@ -107,20 +138,6 @@ pub const SANDBOX_MAKING_JOBS: [&str; 3] = ["create", "restore", "clone"];
 /// Whether a job of this kind makes a new sandbox.
 pub fn makes_sandbox(kind: &str) -> bool {
     SANDBOX_MAKING_JOBS.contains(&kind)
-}
-
-/// How much terminal output is kept (all sessions together): the screen is drawn again from it at each event.
-const TERMINAL_KEPT_BYTES: usize = 256 * 1024;
-
-/// Drop the oldest terminal output beyond [`TERMINAL_KEPT_BYTES`]; the newest event always stays.
-fn forget_old_output(events: &mut Vec<(String, String)>) {
-    let mut total: usize = events.iter().map(|(_, text)| text.len()).sum();
-    let mut drop = 0;
-    while total > TERMINAL_KEPT_BYTES && drop + 1 < events.len() {
-        total -= events[drop].1.len();
-        drop += 1;
-    }
-    events.drain(..drop);
 }
 
 /// The live signals of the app.

@@ -32,7 +32,7 @@ pub fn render(raw: &str, screen_rows: usize) -> String {
 
 /// Like [`render`], with the cursor's position.
 pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
-    let mut terminal = Terminal::new(screen_rows, None);
+    let mut terminal = Terminal::plain(screen_rows, None);
     terminal.feed(raw);
     terminal.rendered()
 }
@@ -40,31 +40,58 @@ pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
 /// What a terminal of `rows` × `cols` shows after `raw`: like [`render_with_cursor`], and while a program is on
 /// the alternate screen (`ESC [ ? 1049 h` until `ESC [ ? 1049 l`), that screen's `rows` lines instead.
 pub fn render_terminal(raw: &str, rows: usize, cols: usize) -> Rendered {
-    let mut terminal = Terminal::new(rows, Some(cols.max(1)));
+    let mut terminal = Terminal::new(rows, cols);
     terminal.feed(raw);
     terminal.rendered()
 }
 
-/// The main screen (lines that grow, see [`Screen`]) and, while a program uses it, the alternate screen.
-struct Terminal {
+/// How many lines a [`Terminal`]'s main screen keeps (what scrolled further up is forgotten).
+pub const KEPT_LINES: usize = 3000;
+
+/// A terminal fed as output arrives: the main screen (lines that grow, the newest [`KEPT_LINES`] kept) and, while
+/// a program uses it, the alternate screen. What [`render_terminal`] answers for all the output fed so far.
+pub struct Terminal {
     main: Screen,
     /// The alternate screen's width; `None`: no alternate screen (logs).
     cols: Option<usize>,
     alt: Option<Grid>,
     application_cursor_keys: bool,
+    /// The start of an escape sequence that the output fed so far ended in the middle of.
+    pending: String,
 }
 
 impl Terminal {
-    fn new(rows: usize, cols: Option<usize>) -> Terminal {
+    /// A terminal of `rows` × `cols`.
+    pub fn new(rows: usize, cols: usize) -> Terminal {
+        let mut terminal = Terminal::plain(rows, Some(cols.max(1)));
+        terminal.main.kept_lines = Some(KEPT_LINES);
+        terminal
+    }
+
+    /// A terminal without an alternate screen nor a line limit: logs.
+    fn plain(rows: usize, cols: Option<usize>) -> Terminal {
         Terminal {
             main: Screen::new(rows.max(1)),
             cols,
             alt: None,
             application_cursor_keys: false,
+            pending: String::new(),
         }
     }
 
-    fn feed(&mut self, raw: &str) {
+    /// Apply more output. An escape sequence cut between two pieces is applied once it is whole.
+    pub fn feed(&mut self, output: &str) {
+        let mut raw = std::mem::take(&mut self.pending);
+        raw.push_str(output);
+        let whole = whole_prefix_len(&raw);
+        // A sequence that never ends is text after all, not a reason to hold everything back.
+        if raw.len() - whole <= MAX_PENDING {
+            self.pending = raw.split_off(whole);
+        }
+        self.apply(&raw);
+    }
+
+    fn apply(&mut self, raw: &str) {
         let mut chars = raw.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
@@ -150,7 +177,8 @@ impl Terminal {
         }
     }
 
-    fn rendered(&self) -> Rendered {
+    /// What the terminal shows now.
+    pub fn rendered(&self) -> Rendered {
         let (text, cursor_line, cursor_col) = match &self.alt {
             Some(grid) => grid.shown(),
             None => (self.main.text(), self.main.row, self.main.col),
@@ -162,6 +190,26 @@ impl Terminal {
             application_cursor_keys: self.application_cursor_keys,
         }
     }
+}
+
+/// The longest piece of an unfinished escape sequence held back between two pieces of output.
+const MAX_PENDING: usize = 4096;
+
+/// How much of `raw` is whole: all of it, unless it ends in the middle of an escape sequence, which then starts at
+/// the answer.
+fn whole_prefix_len(raw: &str) -> usize {
+    let Some(start) = raw.rfind('\u{1b}') else {
+        return raw.len();
+    };
+    let mut rest = raw[start + 1..].chars();
+    let whole = match rest.next() {
+        None => false,
+        Some('[') => rest.any(|d| ('@'..='~').contains(&d)),
+        Some(']') => rest.any(|d| d == '\u{7}'),
+        Some('(' | ')' | '*' | '+') => rest.next().is_some(),
+        Some(_) => true,
+    };
+    if whole { raw.len() } else { start }
 }
 
 /// The parameters of a control sequence: its numbers (a missing one is 0), the first, and the first as a count
@@ -488,6 +536,8 @@ struct Screen {
     col: usize,
     rows: usize,
     saved: (usize, usize),
+    /// Forget the oldest lines beyond this many (`None`: keep every line).
+    kept_lines: Option<usize>,
 }
 
 impl Screen {
@@ -498,12 +548,22 @@ impl Screen {
             col: 0,
             rows,
             saved: (0, 0),
+            kept_lines: None,
         }
     }
 
     fn line(&mut self) -> &mut Vec<char> {
         while self.lines.len() <= self.row {
             self.lines.push(Vec::new());
+        }
+        if let Some(kept) = self.kept_lines
+            && self.lines.len() > kept + kept / 4
+        {
+            // In batches, so that forgetting costs little per line.
+            let forget = self.lines.len() - kept;
+            self.lines.drain(..forget);
+            self.row = self.row.saturating_sub(forget);
+            self.saved.0 = self.saved.0.saturating_sub(forget);
         }
         &mut self.lines[self.row]
     }
@@ -805,5 +865,46 @@ mod tests {
         assert_eq!(application_keys("\u{1b}[H".into()), "\u{1b}OH");
         assert_eq!(application_keys("\u{1b}[3~".into()), "\u{1b}[3~");
         assert_eq!(application_keys("a".into()), "a");
+    }
+
+    #[test]
+    fn output_fed_in_pieces_shows_as_output_fed_at_once() {
+        let raw = "a\u{1b}[?1049h\u{1b}[2;3Hx\u{1b}]0;title\u{7}\u{1b}(Bz\u{1b}[?1049lb\u{1b}[1;32mc\u{1b}[0m";
+        let at_once = render_terminal(raw, 4, 10);
+        // Cut at every place, escape sequences included.
+        for cut in (0..=raw.len()).filter(|i| raw.is_char_boundary(*i)) {
+            let mut terminal = Terminal::new(4, 10);
+            terminal.feed(&raw[..cut]);
+            terminal.feed(&raw[cut..]);
+            assert_eq!(terminal.rendered(), at_once, "cut at {cut}");
+        }
+        // On the alternate screen too.
+        let mut terminal = Terminal::new(3, 5);
+        for piece in ["\u{1b}[?10", "49h\u{1b}[", "2;2H", "y"] {
+            terminal.feed(piece);
+        }
+        assert_eq!(terminal.rendered().text, "\n y\n");
+    }
+
+    #[test]
+    fn a_terminal_keeps_the_newest_lines() {
+        let mut terminal = Terminal::new(24, 80);
+        for i in 0..10 * KEPT_LINES {
+            terminal.feed(&format!("line {i}\r\n"));
+        }
+        terminal.feed("last\u{1b}[A\u{1b}[3Gx");
+        let shown = terminal.rendered();
+        let lines: Vec<&str> = shown.text.lines().collect();
+        assert!(
+            lines.len() <= KEPT_LINES + KEPT_LINES / 4,
+            "{}",
+            lines.len()
+        );
+        assert_eq!(
+            lines[lines.len() - 2],
+            format!("lixe {}", 10 * KEPT_LINES - 1)
+        );
+        assert_eq!(lines[lines.len() - 1], "last");
+        assert_eq!(shown.cursor_line, lines.len() - 2);
     }
 }

@@ -13,17 +13,11 @@ use sbx_api::{
 
 use crate::app::{SandboxNav, use_sandbox_nav};
 use crate::ipc;
-use crate::live::{Live, use_live};
+use crate::live::{Live, TERMINAL_COLS, TERMINAL_ROWS, use_live};
 use crate::pages::clone_dialog::CloneButton;
 use crate::pages::sandboxes::{format_ports, state_title};
 use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
 use crate::widgets::{Badge, ErrorLine, TargetProgress, format_time};
-
-/// Terminal size asked for when opening a terminal.
-const TERMINAL_COLS: u16 = 120;
-const TERMINAL_ROWS: u16 = 30;
-/// The text `Live` appends when a terminal session ends.
-const SESSION_CLOSED: &str = "\n[session closed]\n";
 
 /// What the page shows as a whole.
 #[derive(Clone, PartialEq)]
@@ -549,8 +543,11 @@ impl Terminal {
         let open_session = ArcRwSignal::new(None::<String>);
         let mirror = open_session.clone();
         Effect::new(move |_| mirror.set(terminal.session.get()));
+        let live = terminal.live;
         on_cleanup(move || {
             if let Some(session) = open_session.get_untracked() {
+                live.terminals
+                    .try_update(|screens| screens.remove(&session));
                 leptos::task::spawn_local(async move {
                     let _ = ipc::call::<CloseTerminal>(&session).await;
                 });
@@ -564,8 +561,8 @@ impl Terminal {
         match self.session.get() {
             Some(session) => self
                 .live
-                .terminal
-                .with(|events| !session_ended(events, &session)),
+                .terminals
+                .with(|screens| screens.get(&session).is_none_or(|screen| !screen.closed)),
             None => false,
         }
     }
@@ -634,6 +631,9 @@ impl Terminal {
         };
         self.session.set(None);
         self.outbox.set_value(String::new());
+        self.live.terminals.update(|screens| {
+            screens.remove(&session);
+        });
         leptos::task::spawn_local(async move {
             if let Err(e) = ipc::call::<CloseTerminal>(&session).await {
                 self.error.try_set(Some(e));
@@ -678,15 +678,6 @@ fn with_cursor(shown: &sbx_term::Rendered) -> impl IntoView + use<> {
     }
 }
 
-/// Whether the last event of `session` says it ended.
-fn session_ended(events: &[(String, String)], session: &str) -> bool {
-    events
-        .iter()
-        .rev()
-        .find(|(s, _)| s == session)
-        .is_some_and(|(_, text)| text == SESSION_CLOSED)
-}
-
 /// The terminal: its screen (focus it and type: every key goes to the shell, Tab completion and arrow keys
 /// included; Shift+Tab leaves it; pasting sends the text), and a line input that sends a whole line on Enter.
 #[component]
@@ -705,23 +696,18 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
             output.try_set(None);
             return;
         };
-        let raw: Option<String> = live.terminal.try_with_untracked(|events| {
-            events
-                .iter()
-                .filter(|(s, _)| *s == session)
-                .map(|(_, text)| text.as_str())
-                .collect()
+        let shown = live.terminals.try_with_untracked(|screens| {
+            screens
+                .get(&session)
+                .map(|screen| screen.terminal.rendered())
         });
-        if let Some(raw) = raw {
-            output.try_set(Some(sbx_term::render_terminal(
-                &raw,
-                usize::from(TERMINAL_ROWS),
-                usize::from(TERMINAL_COLS),
-            )));
-        }
+        // Nothing yet (the shell has not written): an empty screen.
+        output.try_set(
+            shown.map(|shown| shown.unwrap_or_else(|| sbx_term::render_terminal("", 1, 1))),
+        );
     };
     Effect::new(move |_| {
-        live.terminal.track();
+        live.terminals.track();
         terminal.session.track();
         if !frame_pending.get_value() {
             frame_pending.set_value(true);
