@@ -205,6 +205,7 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     .await
     .context("vi saved the file")?;
     // A lot of output: the screen keeps up, and keeps only the newest part (the start scrolled away for good).
+    let long_output = Instant::now();
     screen_element
         .send_keys(&format!(
             "seq 1 60000; echo seq-done{}",
@@ -215,6 +216,10 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
         screen.contains("\nseq-done")
     })
     .await?;
+    eprintln!(
+        "seq 1 60000 (340 KB) on the terminal's screen after {:?}",
+        long_output.elapsed()
+    );
     ensure!(
         screen.contains("\n60000\n") && !screen.contains("BusyBox v"),
         "the newest output only: {} bytes, starting {:?}",
