@@ -1,12 +1,14 @@
 //! What the dialogs share: the modal frame (focus kept inside, Escape closes), text fields with their errors,
-//! the checks of names, CPUs and memory the shell would make, the row of actions under a form, and job progress.
+//! the checks of names, CPUs and memory the shell would make, the row of actions under a form, sending a request
+//! while the dialog shows itself busy (its errors put beside the fields they name), and job progress.
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, Progress};
+use sbx_api::{ApiError, Progress, Request};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
+use crate::ipc;
 use crate::widgets::ErrorLine;
 
 /// CPUs a sandbox may have (S1).
@@ -111,6 +113,48 @@ impl FieldState {
             .and_then(|(value, message)| (value == current).then_some(message))
     }
 }
+
+/// Send `params` to the shell as request `R` while `busy` is on and `error` cleared; `done` gets the answer once
+/// it is in (the dialog may be gone by then: `done` uses `try_` setters).
+pub(crate) fn send<R: Request + 'static>(
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+    params: R::Params,
+    done: impl FnOnce(Result<R::Result, ApiError>) + 'static,
+) where
+    R::Params: 'static,
+{
+    busy.set(true);
+    error.set(None);
+    leptos::task::spawn_local(async move {
+        let answer = ipc::call::<R>(&params).await;
+        busy.try_set(false);
+        done(answer);
+    });
+}
+
+/// Show `failure` where it belongs: beside the first of `fields` whose names include the field it names, else on
+/// the dialog's `error` line.
+pub(crate) fn show_failure(
+    failure: ApiError,
+    fields: &[(&[&str], FieldState)],
+    error: RwSignal<Option<ApiError>>,
+) {
+    let field = failure
+        .field()
+        .and_then(|name| fields.iter().find(|(names, _)| names.contains(&name)));
+    match field {
+        Some((_, state)) => state.reject(&failure),
+        None => {
+            error.try_set(Some(failure));
+        }
+    }
+}
+
+/// The names a sandbox-name field's errors come under.
+pub(crate) const SANDBOX_NAME_FIELDS: &[&str] = &["name", "sandbox-name", "new-name"];
+/// The names a memory field's errors come under.
+pub(crate) const MEMORY_FIELDS: &[&str] = &["memory", "memory_mib", "memory-mib"];
 
 /// A labelled text input in a `.form` grid, with its error beside it.
 #[component]

@@ -363,7 +363,24 @@ async fn clone_from_the_sandbox_page_names_the_new_sandbox_and_its_snapshot() ->
     app.click_label("Clone").await?;
     app.wait_for_css("[role=dialog][aria-label=\"Clone sandbox\"]", SOON)
         .await?;
+    // A name the shell refuses (taken) comes back beside its field, and the dialog stays.
+    app.fill_label("New sandbox name", "clone-source").await?;
+    app.click_label("Clone sandbox now").await?;
+    app.wait_for_css_text(
+        "[role=dialog] .field-error",
+        "a sandbox with this name already exists",
+        SOON,
+    )
+    .await?;
+    ensure!(
+        app.find_css("[aria-label=\"New sandbox name\"][aria-invalid=\"true\"]")
+            .await?
+            .is_some(),
+        "the name field is marked invalid"
+    );
     app.fill_label("New sandbox name", "the-clone").await?;
+    app.wait_for_no_css("[role=dialog] .field-error", SOON)
+        .await?;
     app.fill_label("Snapshot name", "clone-point").await?;
     // A value out of range keeps the button disabled, with the reason beside it.
     app.fill_label("CPUs", "64").await?;

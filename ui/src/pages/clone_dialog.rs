@@ -6,11 +6,10 @@ use leptos::prelude::*;
 use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
 
 use crate::dialog::{
-    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
-    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
-    progress_bar, refocus,
+    DialogActions, FieldState, MEMORY_FIELDS, Modal, SANDBOX_NAME_FIELDS, TextField,
+    blocked_reason, cpus_problem, cpus_value, focus_when_shown, job_for, memory_problem,
+    memory_value, optional_name_problem, optional_text, progress_bar, refocus, send, show_failure,
 };
-use crate::ipc;
 use crate::live::use_live;
 
 /// What a finished clone produced, by name.
@@ -174,38 +173,34 @@ fn CloneDialog(
             image: optional_text(&image.value.get_untracked()),
             wait_for_ready: false,
         };
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let answer = ipc::call::<CloneSandbox>(&request).await;
-            busy.try_set(false);
-            match answer {
-                Ok(result) => {
-                    cloned.try_set(Some(Cloned {
-                        sandbox: result.sandbox.name,
-                        snapshot: result.snapshot.name,
-                    }));
-                    if open.try_get_untracked().unwrap_or(false) {
-                        on_close.try_run(());
-                    }
+        send::<CloneSandbox>(busy, error, request, move |answer| match answer {
+            Ok(result) => {
+                cloned.try_set(Some(Cloned {
+                    sandbox: result.sandbox.name,
+                    snapshot: result.snapshot.name,
+                }));
+                if open.try_get_untracked().unwrap_or(false) {
+                    on_close.try_run(());
                 }
-                // The dialog was left while the clone ran: report under the button.
-                Err(failure) if !open.try_get_untracked().unwrap_or(false) => {
-                    left_error.try_set(Some(failure));
-                }
-                Err(failure) => match failure.field() {
-                    Some("name" | "sandbox-name" | "new-name") => new_name.reject(&failure),
-                    Some("snapshot-name" | "snapshot_name" | "snapshot") => {
-                        snapshot_name.reject(&failure)
-                    }
-                    Some("cpus") => cpus.reject(&failure),
-                    Some("memory" | "memory_mib" | "memory-mib") => memory.reject(&failure),
-                    Some("image") => image.reject(&failure),
-                    _ => {
-                        error.try_set(Some(failure));
-                    }
-                },
             }
+            // The dialog was left while the clone ran: report under the button.
+            Err(failure) if !open.try_get_untracked().unwrap_or(false) => {
+                left_error.try_set(Some(failure));
+            }
+            Err(failure) => show_failure(
+                failure,
+                &[
+                    (SANDBOX_NAME_FIELDS, new_name),
+                    (
+                        &["snapshot-name", "snapshot_name", "snapshot"],
+                        snapshot_name,
+                    ),
+                    (&["cpus"], cpus),
+                    (MEMORY_FIELDS, memory),
+                    (&["image"], image),
+                ],
+                error,
+            ),
         });
     };
 

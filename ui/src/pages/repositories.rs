@@ -7,6 +7,7 @@ use sbx_api::{
     requests::{ListRepositories, ListSnapshots, SetRepoDefault},
 };
 
+use crate::dialog::send;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::ErrorLine;
@@ -192,22 +193,16 @@ fn RepositoryRow(
         if busy.get_untracked() {
             return;
         }
-        busy.set(true);
-        error.set(None);
         let request = RepoDefaultRequest {
             path: root.clone(),
             snapshot,
         };
-        leptos::task::spawn_local(async move {
-            let answer = ipc::call::<SetRepoDefault>(&request).await;
-            busy.try_set(false);
-            match answer {
-                Ok(_) => {
-                    reload.try_update(|count| *count += 1);
-                }
-                Err(failure) => {
-                    error.try_set(Some(failure));
-                }
+        send::<SetRepoDefault>(busy, error, request, move |answer| match answer {
+            Ok(_) => {
+                reload.try_update(|count| *count += 1);
+            }
+            Err(failure) => {
+                error.try_set(Some(failure));
             }
         });
     };

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::dialog::{
     DialogActions, FieldState, Modal, TextField, blocked_reason, focus_when_shown, job_for,
-    name_problem, progress_bar, refocus,
+    name_problem, progress_bar, refocus, send, show_failure,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -138,24 +138,18 @@ fn TakeSnapshotDialog(
             quick: quick.get_untracked(),
             wait: false,
         };
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let answer = ipc::call::<CreateSnapshot>(&request).await;
-            busy.try_set(false);
-            match answer {
-                Ok(snapshot) => {
-                    remember_capture(&request.sandbox, &snapshot.name);
-                    started.try_update(|count| *count += 1);
-                    on_close.try_run(());
-                }
-                Err(failure) => match failure.field() {
-                    Some("name" | "snapshot-name" | "snapshot_name") => name.reject(&failure),
-                    _ => {
-                        error.try_set(Some(failure));
-                    }
-                },
+        let sandbox = request.sandbox.clone();
+        send::<CreateSnapshot>(busy, error, request, move |answer| match answer {
+            Ok(snapshot) => {
+                remember_capture(&sandbox, &snapshot.name);
+                started.try_update(|count| *count += 1);
+                on_close.try_run(());
             }
+            Err(failure) => show_failure(
+                failure,
+                &[(&["name", "snapshot-name", "snapshot_name"], name)],
+                error,
+            ),
         });
     };
 

@@ -12,9 +12,9 @@ use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
 use crate::dialog::{
-    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
-    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
-    progress_bar,
+    DialogActions, FieldState, MEMORY_FIELDS, Modal, SANDBOX_NAME_FIELDS, TextField,
+    blocked_reason, cpus_problem, cpus_value, focus_when_shown, job_for, memory_problem,
+    memory_value, optional_name_problem, optional_text, progress_bar, send, show_failure,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -505,25 +505,20 @@ fn RestoreDialog(
             no_setup: no_setup.get_untracked(),
             wait_for_ready: false,
         };
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let answer = ipc::call::<RestoreSnapshot>(&request).await;
-            busy.try_set(false);
-            match answer {
-                Ok(sandbox) => {
-                    restoring_into.try_set(Some(sandbox.name));
-                    restore_target.try_set(None);
-                }
-                Err(failure) => match failure.field() {
-                    Some("name" | "sandbox-name" | "new-name") => new_name.reject(&failure),
-                    Some("cpus") => cpus.reject(&failure),
-                    Some("memory" | "memory_mib" | "memory-mib") => memory.reject(&failure),
-                    _ => {
-                        error.try_set(Some(failure));
-                    }
-                },
+        send::<RestoreSnapshot>(busy, error, request, move |answer| match answer {
+            Ok(sandbox) => {
+                restoring_into.try_set(Some(sandbox.name));
+                restore_target.try_set(None);
             }
+            Err(failure) => show_failure(
+                failure,
+                &[
+                    (SANDBOX_NAME_FIELDS, new_name),
+                    (&["cpus"], cpus),
+                    (MEMORY_FIELDS, memory),
+                ],
+                error,
+            ),
         });
     };
 
@@ -613,13 +608,11 @@ fn DeleteDialog(
         if busy.get_untracked() {
             return;
         }
-        busy.set(true);
-        error.set(None);
-        let name = delete_name.clone();
-        leptos::task::spawn_local(async move {
-            let answer = ipc::call::<DeleteSnapshot>(&name).await;
-            busy.try_set(false);
-            match answer {
+        send::<DeleteSnapshot>(
+            busy,
+            error,
+            delete_name.clone(),
+            move |answer| match answer {
                 Ok(()) => {
                     reload.try_update(|count| *count += 1);
                     delete_target.try_set(None);
@@ -627,8 +620,8 @@ fn DeleteDialog(
                 Err(failure) => {
                     error.try_set(Some(failure));
                 }
-            }
-        });
+            },
+        );
     };
     view! {
         <Modal label="Confirm snapshot deletion".to_string() on_close=close class="modal-small">
