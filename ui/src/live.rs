@@ -66,6 +66,12 @@ impl Live {
         live
     }
 
+    /// Forget the failed job `job_id` (the user dismissed it).
+    pub fn dismiss_failure(self, job_id: &str) {
+        self.failed
+            .update(|failed| failed.retain(|p| p.job_id != job_id));
+    }
+
     /// Ask the shell for the engine status now (also what Retry does).
     pub fn refresh_engine(self) {
         leptos::task::spawn_local(async move {

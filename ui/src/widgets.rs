@@ -123,10 +123,7 @@ pub fn JobProgress(progress: Progress) -> impl IntoView {
 pub fn FailedJob(progress: Progress) -> impl IntoView {
     let live = use_live();
     let job_id = progress.job_id.clone();
-    let dismiss = move |_| {
-        live.failed
-            .update(|failed| failed.retain(|p| p.job_id != job_id));
-    };
+    let dismiss = move |_| live.dismiss_failure(&job_id);
     let headline = format!("{} {} failed", job_verb(&progress.kind), progress.target);
     let reason = progress.error.clone().unwrap_or_default();
     view! {

@@ -229,9 +229,11 @@ fn display_answers(number: u32) -> bool {
     #[cfg(target_os = "linux")]
     {
         use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::net::{SocketAddr, UnixStream};
-        let name = format!("/tmp/.X11-unix/X{number}");
-        if let Ok(address) = SocketAddr::from_abstract_name(name.as_bytes())
+        // The abstract name is the socket file's path.
+        let socket = x_socket(number);
+        if let Ok(address) = SocketAddr::from_abstract_name(socket.as_os_str().as_bytes())
             && UnixStream::connect_addr(&address).is_ok()
         {
             return true;

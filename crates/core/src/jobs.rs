@@ -149,6 +149,11 @@ fn owner_alive(owner: &str) -> bool {
     let Some(pid) = owner.split(':').next().and_then(|p| p.parse::<u32>().ok()) else {
         return true;
     };
+    process_alive(pid)
+}
+
+/// Whether the process `pid` still runs. Where that cannot be told (not Linux), assume it does.
+pub fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }

@@ -11,7 +11,7 @@
 //! the program, as xterm sends it.
 
 /// What a terminal shows: its lines joined with `\n`, and where the cursor is in them (line, column).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
     /// The lines, joined with `\n`.
     pub text: String,
@@ -149,31 +149,28 @@ impl Terminal {
     }
 
     fn csi(&mut self, params: &str, command: char) {
-        if let (Some(modes), 'h' | 'l') = (params.strip_prefix('?'), command)
-            && modes.split(';').any(|m| m == "1")
-        {
-            self.application_cursor_keys = command == 'h';
+        if let (Some(modes), 'h' | 'l') = (params.strip_prefix('?'), command) {
+            self.set_modes(modes, command == 'h');
         }
-        if let (Some(cols), Some(modes)) = (self.cols, params.strip_prefix('?')) {
-            let alternate = modes
-                .split(';')
-                .any(|m| matches!(m, "1049" | "1047" | "47"));
-            match command {
-                'h' if alternate => {
-                    let rows = self.main.rows;
-                    self.alt = Some(Grid::new(rows, cols));
-                    return;
-                }
-                'l' if alternate => {
-                    self.alt = None;
-                    return;
+        let Some(params) = text_params(params) else {
+            return;
+        };
+        match &mut self.alt {
+            Some(grid) => grid.csi(&params, command),
+            None => self.main.csi(&params, command),
+        }
+    }
+
+    /// `ESC [ ? modes h` (`on`) or `l`: application cursor keys, and the alternate screen (where there is one).
+    fn set_modes(&mut self, modes: &str, on: bool) {
+        for mode in modes.split(';') {
+            match (mode, self.cols) {
+                ("1", _) => self.application_cursor_keys = on,
+                ("1049" | "1047" | "47", Some(cols)) => {
+                    self.alt = on.then(|| Grid::new(self.main.rows, cols));
                 }
                 _ => {}
             }
-        }
-        match &mut self.alt {
-            Some(grid) => grid.csi(params, command),
-            None => self.main.csi(params, command),
         }
     }
 
@@ -356,15 +353,8 @@ impl Grid {
         }
     }
 
-    fn csi(&mut self, params: &str, command: char) {
-        let Some(Params {
-            numbers,
-            first,
-            count,
-        }) = text_params(params)
-        else {
-            return;
-        };
+    fn csi(&mut self, params: &Params, command: char) {
+        let (numbers, first, count) = (&params.numbers, params.first, params.count);
         let last_row = self.rows - 1;
         let last_col = self.cols - 1;
         self.wrap_pending = false;
@@ -619,15 +609,8 @@ impl Screen {
     }
 
     /// A control sequence `ESC [ params command`.
-    fn csi(&mut self, params: &str, command: char) {
-        let Some(Params {
-            numbers,
-            first,
-            count,
-        }) = text_params(params)
-        else {
-            return;
-        };
+    fn csi(&mut self, params: &Params, command: char) {
+        let (numbers, first, count) = (&params.numbers, params.first, params.count);
         match command {
             'K' => {
                 let col = self.col;

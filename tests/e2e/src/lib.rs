@@ -754,15 +754,6 @@ fn unfinished_dir() -> PathBuf {
     std::env::temp_dir().join("sandbox-desktop-e2e-unfinished")
 }
 
-/// Whether the process `pid` still runs (where that cannot be told, assume it does).
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
-    }
-}
-
 /// Run `remove_engine_objects` on a thread and runtime of its own (callers may be inside a runtime, or
 /// unwinding) and answer what is left.
 fn remove_on_own_thread(instance: String, repositories: Vec<String>) -> Vec<String> {
@@ -797,7 +788,7 @@ fn finish_unfinished_cleanups() {
         };
         let mut lines = text.lines();
         let pid = lines.next().and_then(|l| l.trim().parse::<u32>().ok());
-        if pid.is_some_and(process_alive) {
+        if pid.is_some_and(sbx_core::jobs::process_alive) {
             continue;
         }
         let repositories = lines.map(str::to_string).collect();

@@ -120,8 +120,7 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     .await?;
     app.fill_label("Terminal input", "echo term-$((6*7))\n")
         .await?;
-    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "term-42", SOON)
-        .await?;
+    wait_for_screen(&app, "term-42", |screen| screen.contains("term-42")).await?;
     // The shell redraws each prompt over itself; the screen shows the first prompt once with the command on
     // it, the output, then the next prompt.
     let screen = wait_for_screen(&app, "the prompt after the command", |screen| {
@@ -135,31 +134,24 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     );
     // Keys typed on the screen itself go to the shell: Tab completes, the up arrow recalls the last line.
     use fantoccini::key::Key;
+    let (enter, tab, up, escape) = (
+        char::from(Key::Enter),
+        char::from(Key::Tab),
+        char::from(Key::Up),
+        char::from(Key::Escape),
+    );
     let screen_element = app.by_label("Terminal").await?;
     screen_element.click().await?;
     screen_element
-        .send_keys(&format!(
-            "ech{}key-$((2*3)){}",
-            char::from(Key::Tab),
-            char::from(Key::Enter)
-        ))
+        .send_keys(&format!("ech{tab}key-$((2*3)){enter}"))
         .await?;
-    app.wait_for_css_text(
-        &attr_css("aria-label", "Terminal"),
-        "echo key-$((2*3))",
-        SOON,
-    )
+    wait_for_screen(&app, "echo key-$((2*3))", |screen| {
+        screen.contains("echo key-$((2*3))")
+    })
     .await
     .context("Tab completed the command")?;
-    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "\nkey-6", SOON)
-        .await?;
-    screen_element
-        .send_keys(&format!(
-            "{}{}",
-            char::from(Key::Up),
-            char::from(Key::Enter)
-        ))
-        .await?;
+    wait_for_screen(&app, "\nkey-6", |screen| screen.contains("\nkey-6")).await?;
+    screen_element.send_keys(&format!("{up}{enter}")).await?;
     wait_for_screen(&app, "the recalled line's output", |screen| {
         screen.matches("\nkey-6").count() == 2
     })
@@ -167,7 +159,7 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     app.screenshot("sandbox-terminal").await?;
     // A full-screen program: vi draws on the alternate screen, and leaving it brings the shell's lines back.
     screen_element
-        .send_keys(&format!("vi /tmp/notes.txt{}", char::from(Key::Enter)))
+        .send_keys(&format!("vi /tmp/notes.txt{enter}"))
         .await?;
     wait_for_screen(&app, "vi on the whole screen", |screen| {
         screen.lines().filter(|line| *line == "~").count() >= 20
@@ -176,16 +168,16 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
     })
     .await?;
     screen_element
-        .send_keys(&format!("ihello from vi{}", char::from(Key::Escape)))
+        .send_keys(&format!("ihello from vi{escape}"))
         .await?;
-    app.wait_for_css_text(&attr_css("aria-label", "Terminal"), "hello from vi", SOON)
-        .await?;
+    wait_for_screen(&app, "hello from vi", |screen| {
+        screen.contains("hello from vi")
+    })
+    .await?;
     app.screenshot("sandbox-terminal-vi").await?;
     // vi tells a lone Escape from the start of a key's sequence by a pause after it.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    screen_element
-        .send_keys(&format!(":wq{}", char::from(Key::Enter)))
-        .await?;
+    screen_element.send_keys(&format!(":wq{enter}")).await?;
     let screen = wait_for_screen(&app, "the shell's lines back after vi", |screen| {
         screen.contains("\nkey-6")
     })
@@ -195,22 +187,17 @@ async fn create_with_setup_and_port_run_a_command_stop_and_delete() -> Result<()
         "nothing of vi's screen is left: {screen:?}"
     );
     screen_element
-        .send_keys(&format!("cat /tmp/notes.txt{}", char::from(Key::Enter)))
+        .send_keys(&format!("cat /tmp/notes.txt{enter}"))
         .await?;
-    app.wait_for_css_text(
-        &attr_css("aria-label", "Terminal"),
-        "\nhello from vi\n",
-        SOON,
-    )
+    wait_for_screen(&app, "\nhello from vi\n", |screen| {
+        screen.contains("\nhello from vi\n")
+    })
     .await
     .context("vi saved the file")?;
     // A lot of output: the screen keeps up, and keeps only the newest part (the start scrolled away for good).
     let long_output = Instant::now();
     screen_element
-        .send_keys(&format!(
-            "seq 1 60000; echo seq-done{}",
-            char::from(Key::Enter)
-        ))
+        .send_keys(&format!("seq 1 60000; echo seq-done{enter}"))
         .await?;
     let screen = wait_for_screen(&app, "the end of the long output", |screen| {
         screen.contains("\nseq-done")

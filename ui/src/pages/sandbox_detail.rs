@@ -702,9 +702,7 @@ fn TerminalSection(terminal: Terminal) -> impl IntoView {
                 .map(|screen| screen.terminal.rendered())
         });
         // Nothing yet (the shell has not written): an empty screen.
-        output.try_set(
-            shown.map(|shown| shown.unwrap_or_else(|| sbx_term::render_terminal("", 1, 1))),
-        );
+        output.try_set(shown.map(Option::unwrap_or_default));
     };
     Effect::new(move |_| {
         live.terminals.track();

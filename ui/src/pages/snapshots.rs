@@ -195,7 +195,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                         let job_id = failed.job_id.clone();
                         let dismiss = move |_| {
                             restoring_into.set(None);
-                            live.failed.update(|failed| failed.retain(|p| p.job_id != job_id));
+                            live.dismiss_failure(&job_id);
                         };
                         return view! {
                             <p class="notice error" role="alert">
