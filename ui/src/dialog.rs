@@ -133,16 +133,16 @@ pub(crate) fn send<R: Request + 'static>(
     });
 }
 
-/// Show `failure` where it belongs: beside the first of `fields` whose names include the field it names, else on
-/// the dialog's `error` line.
+/// Show `failure` where it belongs: beside the field of `fields` (the shell's field name, the dialog's field) that
+/// it names, else on the dialog's `error` line.
 pub(crate) fn show_failure(
     failure: ApiError,
-    fields: &[(&[&str], FieldState)],
+    fields: &[(&str, FieldState)],
     error: RwSignal<Option<ApiError>>,
 ) {
     let field = failure
         .field()
-        .and_then(|name| fields.iter().find(|(names, _)| names.contains(&name)));
+        .and_then(|name| fields.iter().find(|(field, _)| *field == name));
     match field {
         Some((_, state)) => state.reject(&failure),
         None => {
@@ -150,11 +150,6 @@ pub(crate) fn show_failure(
         }
     }
 }
-
-/// The names a sandbox-name field's errors come under.
-pub(crate) const SANDBOX_NAME_FIELDS: &[&str] = &["name", "sandbox-name", "new-name"];
-/// The names a memory field's errors come under.
-pub(crate) const MEMORY_FIELDS: &[&str] = &["memory", "memory_mib", "memory-mib"];
 
 /// A labelled text input in a `.form` grid, with its error beside it.
 #[component]

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
 
 use crate::dialog::{
-    DialogActions, FieldState, MEMORY_FIELDS, Modal, SANDBOX_NAME_FIELDS, TextField,
-    blocked_reason, cpus_problem, cpus_value, focus_when_shown, job_for, memory_problem,
-    memory_value, optional_name_problem, optional_text, progress_bar, refocus, send, show_failure,
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
+    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    progress_bar, refocus, send, show_failure,
 };
 use crate::live::use_live;
 
@@ -190,14 +190,11 @@ fn CloneDialog(
             Err(failure) => show_failure(
                 failure,
                 &[
-                    (SANDBOX_NAME_FIELDS, new_name),
-                    (
-                        &["snapshot-name", "snapshot_name", "snapshot"],
-                        snapshot_name,
-                    ),
-                    (&["cpus"], cpus),
-                    (MEMORY_FIELDS, memory),
-                    (&["image"], image),
+                    ("name", new_name),
+                    ("snapshot-name", snapshot_name),
+                    ("cpus", cpus),
+                    ("memory", memory),
+                    ("image", image),
                 ],
                 error,
             ),

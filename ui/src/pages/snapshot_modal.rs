@@ -145,11 +145,7 @@ fn TakeSnapshotDialog(
                 started.try_update(|count| *count += 1);
                 on_close.try_run(());
             }
-            Err(failure) => show_failure(
-                failure,
-                &[(&["name", "snapshot-name", "snapshot_name"], name)],
-                error,
-            ),
+            Err(failure) => show_failure(failure, &[("name", name)], error),
         });
     };
 

@@ -12,9 +12,9 @@ use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
 use crate::dialog::{
-    DialogActions, FieldState, MEMORY_FIELDS, Modal, SANDBOX_NAME_FIELDS, TextField,
-    blocked_reason, cpus_problem, cpus_value, focus_when_shown, job_for, memory_problem,
-    memory_value, optional_name_problem, optional_text, progress_bar, send, show_failure,
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
+    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    progress_bar, send, show_failure,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -512,11 +512,7 @@ fn RestoreDialog(
             }
             Err(failure) => show_failure(
                 failure,
-                &[
-                    (SANDBOX_NAME_FIELDS, new_name),
-                    (&["cpus"], cpus),
-                    (MEMORY_FIELDS, memory),
-                ],
+                &[("name", new_name), ("cpus", cpus), ("memory", memory)],
                 error,
             ),
         });
