@@ -5,9 +5,9 @@
 //! enough: a shell that redraws its prompt after `\r` (busybox ash does, after asking for the cursor position), or
 //! a progress bar that rewrites its line, would show every version of the line one after another. [`render`]
 //! keeps a small model of the lines and the cursor instead, enough for shells and line-oriented programs.
-//! [`render_terminal`] adds xterm's alternate screen, a fixed grid of rows and columns with scrolling regions and
-//! line and character insertion, which full-screen programs (`vi`, `less`, `top`) draw on; leaving it brings the
-//! lines back as they were. [`key_input`] is the other direction: what a key pressed in the terminal sends to
+//! [`Terminal`], fed as output arrives, adds xterm's alternate screen: a fixed grid of rows and columns with
+//! scrolling regions and line and character insertion, which full-screen programs (`vi`, `less`, `top`) draw on;
+//! leaving it brings the lines back as they were. [`key_input`] is the other direction: what a key pressed in the terminal sends to
 //! the program, as xterm sends it.
 
 /// What a terminal shows: its lines joined with `\n`, and where the cursor is in them (line, column).
@@ -37,19 +37,12 @@ pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
     terminal.rendered()
 }
 
-/// What a terminal of `rows` × `cols` shows after `raw`: like [`render_with_cursor`], and while a program is on
-/// the alternate screen (`ESC [ ? 1049 h` until `ESC [ ? 1049 l`), that screen's `rows` lines instead.
-pub fn render_terminal(raw: &str, rows: usize, cols: usize) -> Rendered {
-    let mut terminal = Terminal::new(rows, cols);
-    terminal.feed(raw);
-    terminal.rendered()
-}
-
 /// How many lines a [`Terminal`]'s main screen keeps (what scrolled further up is forgotten).
 pub const KEPT_LINES: usize = 3000;
 
 /// A terminal fed as output arrives: the main screen (lines that grow, the newest [`KEPT_LINES`] kept) and, while
-/// a program uses it, the alternate screen. What [`render_terminal`] answers for all the output fed so far.
+/// a program uses it, the alternate screen (`ESC [ ? 1049 h` until `ESC [ ? 1049 l`), whose `rows` lines it then
+/// shows instead.
 pub struct Terminal {
     main: Screen,
     /// The alternate screen's width; `None`: no alternate screen (logs).
@@ -782,6 +775,13 @@ mod tests {
     #[test]
     fn erase_below_removes_the_lines_under_the_cursor() {
         assert_eq!(shown("one\ntwo\nthree\u{1b}[2A\u{1b}[2G\u{1b}[J"), "o");
+    }
+
+    /// What a `rows` × `cols` [`Terminal`] shows after `raw`.
+    fn render_terminal(raw: &str, rows: usize, cols: usize) -> Rendered {
+        let mut terminal = Terminal::new(rows, cols);
+        terminal.feed(raw);
+        terminal.rendered()
     }
 
     /// The alternate screen of a `rows` × `cols` terminal after `raw`, its lines trimmed.
