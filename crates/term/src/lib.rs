@@ -9,6 +9,20 @@
 //! scrolling regions and line and character insertion, which full-screen programs (`vi`, `less`, `top`) draw on;
 //! leaving it brings the lines back as they were. [`key_input`] is the other direction: what a key pressed in the terminal sends to
 //! the program, as xterm sends it.
+//!
+//! The output comes from programs in a sandbox, so it is not trusted: whatever the bytes, the work done for each
+//! character is bounded by the size of the screen, and so is what is kept.
+//!
+//! - A number in a control sequence counts at most [`MAX_PARAM`] (`ESC [ 400000000 B` moves as far as
+//!   `ESC [ 9999 B`), and only the first [`MAX_PARAMS`] numbers of a sequence are read.
+//! - A control sequence longer than [`MAX_SEQUENCE`] bytes, or a string sequence (a title `ESC ] ...`, and
+//!   the like) longer than [`MAX_STRING`], is dropped, and what follows it shows as text.
+//! - A line of the main screen is at most [`MAX_LINE_WIDTH`] characters wide: text written past that goes on at
+//!   the start of the next line, as on a terminal that wide, and cursor moves stop at its last column.
+//! - Cursor moves down stop at the bottom of the screen (the last line, or the screen's last row while there are
+//!   fewer lines than rows; for [`render`] with a screen taller than [`MAX_PARAM`] rows, that row).
+//! - The main screen stores at most about [`MAX_STORED_CELLS`] cells; past that, its oldest lines are forgotten.
+//! - The alternate screen is at most [`MAX_ROWS`] × [`MAX_LINE_WIDTH`].
 
 /// What a terminal shows: its lines joined with `\n`, and where the cursor is in them (line, column).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +54,60 @@ pub fn render_with_cursor(raw: &str, screen_rows: usize) -> Rendered {
 /// How many lines a [`Terminal`]'s main screen keeps (what scrolled further up is forgotten).
 pub const KEPT_LINES: usize = 3000;
 
+/// The largest number a parameter of a control sequence counts as: a larger one counts as this. Far more than any
+/// screen needs (programs go to the bottom right corner with `ESC [ 999 ; 999 H`) and than any mode number.
+pub const MAX_PARAM: usize = 9999;
+
+/// How many parameters of a control sequence are read; the ones after them are ignored.
+pub const MAX_PARAMS: usize = 32;
+
+/// The longest control sequence (what comes between `ESC [` and its final character), in bytes. A longer one is
+/// dropped, and what follows shows as text.
+pub const MAX_SEQUENCE: usize = 4096;
+
+/// The longest string sequence (`ESC ]` titles and other operating system commands, `ESC P` device control
+/// strings, `ESC X`, `ESC ^`, `ESC _`), in characters, up to its end (BEL or `ESC \`). Nothing of it is kept, but
+/// one that never ends would hide all the output after it: past this length it is dropped, and what follows shows
+/// as text.
+pub const MAX_STRING: usize = 65536;
+
+/// The widest line of the main screen, in characters. Text written past it goes on at the start of the next line,
+/// as on a terminal this wide; cursor moves right stop at its last column. Long log lines up to this width stay
+/// one line; a move right by a huge count pads a line to this width at most.
+pub const MAX_LINE_WIDTH: usize = 4096;
+
+/// The most the main screen stores, in cells: each character of a line, or room kept for one, is a cell, and each
+/// line costs [`LINE_COST`] more. Past this, the oldest lines are forgotten (down to three quarters of it), so the
+/// main screen never holds much more than 16 MiB of characters, however many lines a log has.
+pub const MAX_STORED_CELLS: usize = 1 << 22;
+
+/// What a line costs in [`MAX_STORED_CELLS`] besides its characters: its own record (as much as three to six
+/// characters) and its end in the text.
+pub const LINE_COST: usize = 4;
+
+/// The most rows an alternate screen has (a [`Terminal`] asked for more has this many).
+pub const MAX_ROWS: usize = 1000;
+
+const ESC: char = '\u{1b}';
+const BEL: char = '\u{7}';
+/// CAN and SUB: cancel the escape sequence in progress.
+const CAN: char = '\u{18}';
+const SUB: char = '\u{1a}';
+
+/// Where the output fed so far stopped: in text, or inside an escape sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Text,
+    /// After `ESC`.
+    Escape,
+    /// After `ESC` and characters from ` ` to `/` (`ESC ( B` selects a character set): up to a final character.
+    EscapeIntermediate,
+    /// After `ESC [`, its parameters in `Terminal::params`: up to a final character (`@` to `~`).
+    Control,
+    /// Inside a string sequence (`ESC ]`, `ESC P`, ...): up to BEL or `ESC \`.
+    String,
+}
+
 /// A terminal fed as output arrives: the main screen (lines that grow, the newest [`KEPT_LINES`] kept) and, while
 /// a program uses it, the alternate screen (`ESC [ ? 1049 h` until `ESC [ ? 1049 l`), whose `rows` lines it then
 /// shows instead.
@@ -49,14 +117,19 @@ pub struct Terminal {
     cols: Option<usize>,
     alt: Option<Grid>,
     application_cursor_keys: bool,
-    /// The start of an escape sequence that the output fed so far ended in the middle of.
-    pending: String,
+    /// Where the output fed so far stopped: an escape sequence cut between two pieces goes on with the next one.
+    state: State,
+    /// The parameters of the control sequence in progress (at most [`MAX_SEQUENCE`] bytes).
+    params: String,
+    /// How long the escape or string sequence in progress is so far, in characters.
+    sequence_len: usize,
 }
 
 impl Terminal {
-    /// A terminal of `rows` × `cols`.
+    /// A terminal of `rows` × `cols` (at most [`MAX_ROWS`] × [`MAX_LINE_WIDTH`]).
     pub fn new(rows: usize, cols: usize) -> Terminal {
-        let mut terminal = Terminal::plain(rows, Some(cols.max(1)));
+        let mut terminal =
+            Terminal::plain(rows.clamp(1, MAX_ROWS), Some(cols.clamp(1, MAX_LINE_WIDTH)));
         terminal.main.kept_lines = Some(KEPT_LINES);
         terminal
     }
@@ -68,67 +141,84 @@ impl Terminal {
             cols,
             alt: None,
             application_cursor_keys: false,
-            pending: String::new(),
+            state: State::Text,
+            params: String::new(),
+            sequence_len: 0,
         }
     }
 
     /// Apply more output. An escape sequence cut between two pieces is applied once it is whole.
     pub fn feed(&mut self, output: &str) {
-        let mut raw = std::mem::take(&mut self.pending);
-        raw.push_str(output);
-        let whole = whole_prefix_len(&raw);
-        // A sequence that never ends is text after all, not a reason to hold everything back.
-        if raw.len() - whole <= MAX_PENDING {
-            self.pending = raw.split_off(whole);
+        for c in output.chars() {
+            self.step(c);
         }
-        self.apply(&raw);
     }
 
-    fn apply(&mut self, raw: &str) {
-        let mut chars = raw.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\u{1b}' => match chars.next() {
-                    Some('[') => {
-                        let mut params = String::new();
-                        let mut last = None;
-                        for d in chars.by_ref() {
-                            if ('@'..='~').contains(&d) {
-                                last = Some(d);
-                                break;
-                            }
-                            params.push(d);
-                        }
-                        if let Some(command) = last {
-                            self.csi(&params, command);
-                        }
-                    }
-                    Some(']') => {
-                        // OSC (e.g. a window title): up to BEL or ESC \.
-                        while let Some(d) = chars.next() {
-                            if d == '\u{7}' {
-                                break;
-                            }
-                            if d == '\u{1b}' {
-                                if chars.peek() == Some(&'\\') {
-                                    chars.next();
-                                }
-                                break;
-                            }
-                        }
-                    }
-                    // Charset selection: one more character.
-                    Some('(' | ')' | '*' | '+') => {
-                        chars.next();
-                    }
-                    Some(other) => self.escape(other),
-                    None => {}
-                },
-                c => match &mut self.alt {
-                    Some(grid) => grid.input(c),
-                    None => self.main.input(c),
-                },
+    /// Apply one character of output.
+    fn step(&mut self, c: char) {
+        match self.state {
+            State::Text if c == ESC => self.begin_escape(),
+            State::Text => self.input(c),
+            State::Escape => {
+                self.state = State::Text;
+                match c {
+                    ESC => self.begin_escape(),
+                    '[' => self.state = State::Control,
+                    ']' | 'P' | 'X' | '^' | '_' => self.state = State::String,
+                    ' '..='/' => self.state = State::EscapeIntermediate,
+                    CAN | SUB => {}
+                    c => self.escape(c),
+                }
             }
+            State::EscapeIntermediate => match c {
+                ESC => self.begin_escape(),
+                ' '..='/' if self.sequence_len < MAX_SEQUENCE => self.sequence_len += 1,
+                ' '..='/' => {
+                    self.state = State::Text;
+                    self.input(c);
+                }
+                // The final character (or a cancel).
+                _ => self.state = State::Text,
+            },
+            State::Control => match c {
+                '@'..='~' => {
+                    self.state = State::Text;
+                    let params = std::mem::take(&mut self.params);
+                    self.csi(&params, c);
+                    self.params = params;
+                }
+                ESC => self.begin_escape(),
+                CAN | SUB => self.state = State::Text,
+                c if self.params.len() < MAX_SEQUENCE => self.params.push(c),
+                c => {
+                    self.state = State::Text;
+                    self.input(c);
+                }
+            },
+            State::String => match c {
+                BEL | CAN | SUB => self.state = State::Text,
+                // `ESC \` ends the string; the `\` then ends an escape sequence that does nothing.
+                ESC => self.begin_escape(),
+                _ if self.sequence_len < MAX_STRING => self.sequence_len += 1,
+                c => {
+                    self.state = State::Text;
+                    self.input(c);
+                }
+            },
+        }
+    }
+
+    fn begin_escape(&mut self) {
+        self.state = State::Escape;
+        self.params.clear();
+        self.sequence_len = 0;
+    }
+
+    /// A character that is not part of an escape sequence.
+    fn input(&mut self, c: char) {
+        match &mut self.alt {
+            Some(grid) => grid.input(c),
+            None => self.main.input(c),
         }
     }
 
@@ -156,10 +246,10 @@ impl Terminal {
 
     /// `ESC [ ? modes h` (`on`) or `l`: application cursor keys, and the alternate screen (where there is one).
     fn set_modes(&mut self, modes: &str, on: bool) {
-        for mode in modes.split(';') {
+        for mode in modes.split(';').take(MAX_PARAMS).map(number) {
             match (mode, self.cols) {
-                ("1", _) => self.application_cursor_keys = on,
-                ("1049" | "1047" | "47", Some(cols)) => {
+                (1, _) => self.application_cursor_keys = on,
+                (1049 | 1047 | 47, Some(cols)) => {
                     self.alt = on.then(|| Grid::new(self.main.rows, cols));
                 }
                 _ => {}
@@ -180,30 +270,23 @@ impl Terminal {
             application_cursor_keys: self.application_cursor_keys,
         }
     }
-}
 
-/// The longest piece of an unfinished escape sequence held back between two pieces of output.
-const MAX_PENDING: usize = 4096;
-
-/// How much of `raw` is whole: all of it, unless it ends in the middle of an escape sequence, which then starts at
-/// the answer.
-fn whole_prefix_len(raw: &str) -> usize {
-    let Some(start) = raw.rfind('\u{1b}') else {
-        return raw.len();
-    };
-    let mut rest = raw[start + 1..].chars();
-    let whole = match rest.next() {
-        None => false,
-        Some('[') => rest.any(|d| ('@'..='~').contains(&d)),
-        Some(']') => rest.any(|d| d == '\u{7}'),
-        Some('(' | ')' | '*' | '+') => rest.next().is_some(),
-        Some(_) => true,
-    };
-    if whole { raw.len() } else { start }
+    /// How much the terminal stores, in cells (characters or room for one), counted afresh: the main screen's
+    /// lines (with [`LINE_COST`] each), the alternate screen, and the control sequence in progress. For tests that
+    /// check it stays bounded whatever the output.
+    #[doc(hidden)]
+    pub fn stored_cells(&self) -> usize {
+        let main: usize = self.main.lines.iter().map(line_cost).sum();
+        let alt: usize = self
+            .alt
+            .as_ref()
+            .map_or(0, |grid| grid.cells.iter().map(Vec::capacity).sum());
+        main + alt + self.params.capacity()
+    }
 }
 
 /// The parameters of a control sequence: its numbers (a missing one is 0), the first, and the first as a count
-/// (at least 1).
+/// (at least 1). Every number is at most [`MAX_PARAM`], and there are at most [`MAX_PARAMS`].
 struct Params {
     numbers: Vec<usize>,
     first: usize,
@@ -211,20 +294,28 @@ struct Params {
 }
 
 /// The parameters of a control sequence that may change text; `None` for private sequences (`ESC [ ? 25 h`,
-/// ...) and their like, which change modes, colours or ask questions.
+/// ...), those with intermediate characters (`ESC [ 2 SP q`) and their like, which change modes, colours or ask
+/// questions.
 fn text_params(params: &str) -> Option<Params> {
-    if params.starts_with(['?', '>', '=']) {
+    if params.starts_with(['?', '>', '=', '<']) || params.contains(|c| (' '..='/').contains(&c)) {
         return None;
     }
-    let numbers: Vec<usize> = params
-        .split(';')
-        .map(|p| p.parse::<usize>().unwrap_or(0))
-        .collect();
+    let numbers: Vec<usize> = params.split(';').take(MAX_PARAMS).map(number).collect();
     let first = numbers.first().copied().unwrap_or(0);
     Some(Params {
         numbers,
         first,
         count: first.max(1),
+    })
+}
+
+/// A parameter's number, at most [`MAX_PARAM`]; 0 when it is missing or not a number.
+fn number(param: &str) -> usize {
+    if param.is_empty() || !param.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    param.bytes().fold(0, |n, digit| {
+        (n * 10 + usize::from(digit - b'0')).min(MAX_PARAM)
     })
 }
 
@@ -244,6 +335,7 @@ struct Grid {
 }
 
 impl Grid {
+    /// A blank grid; `rows` and `cols` are at least 1.
     fn new(rows: usize, cols: usize) -> Grid {
         Grid {
             cells: vec![vec![' '; cols]; rows],
@@ -308,23 +400,24 @@ impl Grid {
         }
     }
 
-    fn blank(&self) -> Vec<char> {
-        vec![' '; self.cols]
-    }
-
     /// The lines of the scrolling region move up `n`; blank lines come in at its bottom.
     fn scroll_up(&mut self, n: usize) {
-        for _ in 0..n.min(self.bottom + 1 - self.top) {
-            self.cells.remove(self.top);
-            self.cells.insert(self.bottom, self.blank());
+        let region = &mut self.cells[self.top..=self.bottom];
+        let n = n.min(region.len());
+        region.rotate_left(n);
+        let kept = region.len() - n;
+        for line in &mut region[kept..] {
+            line.fill(' ');
         }
     }
 
     /// The lines of the scrolling region move down `n`; blank lines come in at its top.
     fn scroll_down(&mut self, n: usize) {
-        for _ in 0..n.min(self.bottom + 1 - self.top) {
-            self.cells.remove(self.bottom);
-            self.cells.insert(self.top, self.blank());
+        let region = &mut self.cells[self.top..=self.bottom];
+        let n = n.min(region.len());
+        region.rotate_right(n);
+        for line in &mut region[..n] {
+            line.fill(' ');
         }
     }
 
@@ -408,18 +501,19 @@ impl Grid {
                 self.col = 0;
             }
             '@' => {
-                let (row, col) = (self.row, self.col);
-                for _ in 0..count.min(self.cols - col) {
-                    self.cells[row].insert(col, ' ');
-                    self.cells[row].pop();
-                }
+                // Blanks inserted at the cursor; what is pushed past the last column is lost.
+                let line = &mut self.cells[self.row][self.col..];
+                let n = count.min(line.len());
+                line.rotate_right(n);
+                line[..n].fill(' ');
             }
             'P' => {
-                let (row, col) = (self.row, self.col);
-                for _ in 0..count.min(self.cols - col) {
-                    self.cells[row].remove(col);
-                    self.cells[row].push(' ');
-                }
+                // Characters deleted at the cursor; blanks come in at the last column.
+                let line = &mut self.cells[self.row][self.col..];
+                let n = count.min(line.len());
+                line.rotate_left(n);
+                let kept = line.len() - n;
+                line[kept..].fill(' ');
             }
             'X' => {
                 let (row, col) = (self.row, self.col);
@@ -519,8 +613,15 @@ struct Screen {
     col: usize,
     rows: usize,
     saved: (usize, usize),
-    /// Forget the oldest lines beyond this many (`None`: keep every line).
+    /// Forget the oldest lines beyond this many (`None`: keep every line, up to [`MAX_STORED_CELLS`]).
     kept_lines: Option<usize>,
+    /// What `lines` stores, in cells (see [`line_cost`]).
+    stored: usize,
+}
+
+/// What a line of the main screen stores, in cells: the characters it has room for, and [`LINE_COST`].
+fn line_cost(line: &Vec<char>) -> usize {
+    line.capacity() + LINE_COST
 }
 
 impl Screen {
@@ -532,23 +633,48 @@ impl Screen {
             rows,
             saved: (0, 0),
             kept_lines: None,
+            stored: LINE_COST,
         }
     }
 
+    /// The cursor's line (added, with the lines before it, if it is past the last).
     fn line(&mut self) -> &mut Vec<char> {
         while self.lines.len() <= self.row {
             self.lines.push(Vec::new());
+            self.stored += LINE_COST;
         }
-        if let Some(kept) = self.kept_lines
-            && self.lines.len() > kept + kept / 4
-        {
-            // In batches, so that forgetting costs little per line.
-            let forget = self.lines.len() - kept;
-            self.lines.drain(..forget);
-            self.row = self.row.saturating_sub(forget);
-            self.saved.0 = self.saved.0.saturating_sub(forget);
+        let too_many = self
+            .kept_lines
+            .is_some_and(|kept| self.lines.len() > kept + kept / 4);
+        if too_many || self.stored > MAX_STORED_CELLS {
+            self.forget_oldest();
         }
         &mut self.lines[self.row]
+    }
+
+    /// Forget the oldest lines: down to the kept lines, and to three quarters of [`MAX_STORED_CELLS`]. In
+    /// batches, so that forgetting costs little per line. The newest line always stays.
+    fn forget_oldest(&mut self) {
+        let mut forget = self
+            .kept_lines
+            .map_or(0, |kept| self.lines.len().saturating_sub(kept));
+        let mut stored = self.stored - self.lines[..forget].iter().map(line_cost).sum::<usize>();
+        while stored > MAX_STORED_CELLS / 4 * 3 && forget + 1 < self.lines.len() {
+            stored -= line_cost(&self.lines[forget]);
+            forget += 1;
+        }
+        self.lines.drain(..forget);
+        self.stored = stored;
+        self.row = self.row.saturating_sub(forget);
+        self.saved.0 = self.saved.0.saturating_sub(forget);
+    }
+
+    /// Forget the lines from `len` on.
+    fn truncate_lines(&mut self, len: usize) {
+        if len < self.lines.len() {
+            self.stored -= self.lines[len..].iter().map(line_cost).sum::<usize>();
+            self.lines.truncate(len);
+        }
     }
 
     fn input(&mut self, c: char) {
@@ -557,7 +683,7 @@ impl Screen {
             '\n' => self.newline(),
             '\u{8}' => self.col = self.col.saturating_sub(1),
             '\t' => {
-                let next = (self.col / 8 + 1) * 8;
+                let next = ((self.col / 8 + 1) * 8).min(MAX_LINE_WIDTH);
                 while self.col < next {
                     self.put(' ');
                 }
@@ -568,8 +694,18 @@ impl Screen {
     }
 
     fn put(&mut self, c: char) {
+        if self.col >= MAX_LINE_WIDTH {
+            // The line is full: go on at the start of the next, as a terminal wraps at its width.
+            self.newline();
+        }
         let col = self.col;
         let line = self.line();
+        let room = line.capacity();
+        if col >= room {
+            // Room grows by doubling, as usual, but not past the widest line.
+            let wanted = (room * 2).clamp(col + 1, MAX_LINE_WIDTH.max(col + 1));
+            line.reserve_exact(wanted - line.len());
+        }
         if line.len() < col {
             line.resize(col, ' ');
         }
@@ -578,6 +714,8 @@ impl Screen {
         } else {
             line.push(c);
         }
+        let grown = line.capacity() - room;
+        self.stored += grown;
         self.col += 1;
     }
 
@@ -601,9 +739,17 @@ impl Screen {
         self.lines.len().saturating_sub(self.rows)
     }
 
+    /// The lowest line a cursor move reaches: the screen's last row, or the last line if it is further down. For a
+    /// screen taller than [`MAX_PARAM`] rows (logs), the row that far from its top.
+    fn bottom(&self) -> usize {
+        let rows = self.rows.min(MAX_PARAM);
+        (self.top() + rows - 1).max(self.lines.len().saturating_sub(1))
+    }
+
     /// A control sequence `ESC [ params command`.
     fn csi(&mut self, params: &Params, command: char) {
         let (numbers, first, count) = (&params.numbers, params.first, params.count);
+        let last_col = MAX_LINE_WIDTH - 1;
         match command {
             'K' => {
                 let col = self.col;
@@ -622,13 +768,13 @@ impl Screen {
                 0 => {
                     let col = self.col;
                     self.line().truncate(col);
-                    self.lines.truncate(self.row + 1);
+                    self.truncate_lines(self.row + 1);
                 }
                 1 => {}
                 _ => {
                     // The whole screen: what scrolled off stays, as on a terminal with scrollback.
                     let top = self.top();
-                    self.lines.truncate(top);
+                    self.truncate_lines(top);
                     self.row = top;
                     self.col = 0;
                     self.line();
@@ -636,24 +782,23 @@ impl Screen {
             },
             'A' => self.row = self.row.saturating_sub(count).max(self.top()),
             'B' | 'E' => {
-                self.row += count;
+                self.row = (self.row + count).min(self.bottom()).max(self.row);
                 if command == 'E' {
                     self.col = 0;
                 }
                 self.line();
             }
-            'C' => self.col += count,
+            'C' => self.col = (self.col + count).min(last_col),
             'D' => self.col = self.col.saturating_sub(count),
             'F' => {
                 self.row = self.row.saturating_sub(count).max(self.top());
                 self.col = 0;
             }
-            'G' => self.col = count - 1,
+            'G' => self.col = (count - 1).min(last_col),
             'H' | 'f' => {
-                let row = count - 1;
                 let col = numbers.get(1).copied().unwrap_or(0).max(1) - 1;
-                self.row = self.top() + row;
-                self.col = col;
+                self.row = (self.top() + count - 1).min(self.bottom());
+                self.col = col.min(last_col);
                 self.line();
             }
             's' => self.save(),
@@ -671,6 +816,9 @@ impl Screen {
             .join("\n")
     }
 }
+
+#[cfg(test)]
+mod hostile;
 
 #[cfg(test)]
 mod tests {
