@@ -21,6 +21,11 @@
 //!
 //! Syntax errors and values of the wrong type are errors with a line and column; keys the app does not know are
 //! warnings, so a file written for a newer version still works.
+//!
+//! The repository is untrusted input: `setup_script` must be relative and stay inside the repository as written
+//! (checked here), and when it is read ([`read_setup_script`]) it must resolve, symlinks followed, to a regular file
+//! inside the repository root of at most [`MAX_SETUP_SCRIPT_BYTES`]. `[sandbox] snapshot` is only honoured for a
+//! snapshot taken from the same repository (checked where the sandbox is planned).
 
 use crate::validate;
 use sbx_api::{ApiError, PortBinding, Protocol};
@@ -456,6 +461,85 @@ fn inside_repository(relative: &str) -> Result<PathBuf, &'static str> {
         return Err("must name a script file, not the repository root itself");
     }
     Ok(inside)
+}
+
+/// The largest setup script read, from the repository or from `--setup-script FILE` (1 MiB).
+pub const MAX_SETUP_SCRIPT_BYTES: u64 = 1024 * 1024;
+
+/// At most `limit` bytes of `path` (symlinks followed); `Ok(None)` when it holds more. Never reads more than
+/// `limit + 1` bytes, whatever the file's size.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// The text of a setup script of at most [`MAX_SETUP_SCRIPT_BYTES`]; `field` and `shown` name it in errors.
+pub fn read_script(field: &str, shown: &str, path: &Path) -> Result<String, ApiError> {
+    let bytes = read_bounded(path, MAX_SETUP_SCRIPT_BYTES)
+        .map_err(|e| ApiError::invalid(field, shown, format!("cannot read it: {e}")))?
+        .ok_or_else(|| {
+            ApiError::invalid(field, shown, "too big: a setup script may be at most 1 MiB")
+        })?;
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::invalid(field, shown, "cannot read it: it is not UTF-8 text"))
+}
+
+/// The text of the repository's `[lifecycle] setup_script` (`path`, as [`RepoConfig::setup_script`] has it). The
+/// file must resolve, symlinks followed, to a regular file inside `repo_root` (outside its `.git` directory) of at
+/// most [`MAX_SETUP_SCRIPT_BYTES`]: a repository must not hand the sandbox a file of the host.
+pub fn read_setup_script(repo_root: &Path, path: &Path) -> Result<String, ApiError> {
+    let field = "lifecycle.setup_script";
+    let shown = path.display().to_string();
+    let refuse = |why: String| {
+        ApiError::invalid(
+            field,
+            &shown,
+            format!("named in {CONFIG_PATH} but refused: {why}"),
+        )
+    };
+    let root = std::fs::canonicalize(repo_root)
+        .map_err(|e| refuse(format!("the repository root cannot be resolved: {e}")))?;
+    let target = std::fs::canonicalize(path).map_err(|e| {
+        ApiError::invalid(
+            field,
+            &shown,
+            format!("named in {CONFIG_PATH} but cannot be read: {e}"),
+        )
+    })?;
+    let Ok(inside) = target.strip_prefix(&root) else {
+        return Err(refuse(format!(
+            "it resolves to {}, outside the repository {}",
+            target.display(),
+            root.display()
+        )));
+    };
+    if inside.components().next() == Some(Component::Normal(".git".as_ref())) {
+        return Err(refuse(format!(
+            "it resolves to {}, inside the repository's .git directory",
+            target.display()
+        )));
+    }
+    let meta = std::fs::metadata(&target)
+        .map_err(|e| refuse(format!("cannot read {}: {e}", target.display())))?;
+    if !meta.is_file() {
+        return Err(refuse(format!(
+            "{} is not a regular file",
+            target.display()
+        )));
+    }
+    if meta.len() > MAX_SETUP_SCRIPT_BYTES {
+        return Err(refuse(format!(
+            "too big: {} bytes, and a setup script may be at most 1 MiB",
+            meta.len()
+        )));
+    }
+    read_script(field, &shown, &target).map_err(|e| match e {
+        ApiError::InvalidInput { message, .. } => refuse(message),
+        other => other,
+    })
 }
 
 /// Merge env vars of the configuration file and of flags. A flag wins over the file for the same name; the result
@@ -949,6 +1033,69 @@ preset = "coder"
         assert_eq!(
             config.setup_script,
             Some(dir.path().join("scripts/setup.sh"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_repository_setup_script_must_be_a_small_regular_file_inside_it() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("host-secret.txt");
+        std::fs::write(&outside, "HOST-SENTINEL\n").unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("scripts")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("scripts/setup.sh"), "echo ok\n").unwrap();
+        std::fs::write(root.join(".git/config"), "[core]\n").unwrap();
+        symlink("scripts/setup.sh", root.join("inside.sh")).unwrap();
+        symlink(&outside, root.join("s.sh")).unwrap();
+        symlink("/", root.join("up")).unwrap();
+        symlink("../..", root.join("scripts/back")).unwrap();
+        symlink("missing", root.join("dangling.sh")).unwrap();
+        symlink(".git/config", root.join("git.sh")).unwrap();
+        std::fs::write(
+            root.join("big.sh"),
+            vec![b'#'; MAX_SETUP_SCRIPT_BYTES as usize + 1],
+        )
+        .unwrap();
+        let read = |path: &str| read_setup_script(&root, &root.join(path));
+
+        assert_eq!(read("scripts/setup.sh").unwrap(), "echo ok\n");
+        assert_eq!(read("inside.sh").unwrap(), "echo ok\n");
+        let outside_path = std::fs::canonicalize(&outside).unwrap();
+        for (path, why) in [
+            ("s.sh", "outside the repository"),
+            (
+                &*format!("up{}", outside_path.display()),
+                "outside the repository",
+            ),
+            ("scripts/back/host-secret.txt", "outside the repository"),
+            ("scripts", "not a regular file"),
+            ("git.sh", ".git directory"),
+            ("big.sh", "at most 1 MiB"),
+            ("dangling.sh", "cannot be read"),
+        ] {
+            let (field, value, message) = invalid(read(path).unwrap_err());
+            assert_eq!(field, "lifecycle.setup_script");
+            assert_eq!(value, root.join(path).display().to_string());
+            assert!(message.contains(why), "{path}: {message}");
+            assert!(!message.contains("HOST-SENTINEL"), "{message}");
+        }
+        // The user's own `--setup-script` may be a symlink anywhere, but not too big.
+        assert_eq!(
+            read_script("setup-script", "s.sh", &root.join("s.sh")).unwrap(),
+            "HOST-SENTINEL\n"
+        );
+        let (field, _, message) =
+            invalid(read_script("setup-script", "big.sh", &root.join("big.sh")).unwrap_err());
+        assert_eq!(field, "setup-script");
+        assert!(message.contains("at most 1 MiB"), "{message}");
+        // A bounded read stops after the limit, whatever the size.
+        assert_eq!(read_bounded(Path::new("/dev/zero"), 16).unwrap(), None);
+        assert_eq!(
+            read_bounded(&root.join("scripts/setup.sh"), 8).unwrap(),
+            Some(b"echo ok\n".to_vec())
         );
     }
 

@@ -2,6 +2,12 @@
 //! uncommitted files), and packing the checkout as a tar archive for the sandbox's git volume.
 //!
 //! Cloning runs the host's `git`; nothing of it happens inside the sandbox.
+//!
+//! A repository is untrusted input. The repository URL or path and the branch are refused when they start with `-`
+//! (they could be read as git options), and every git command that takes one puts `--` before it. A URL's user-info
+//! (`https://user:TOKEN@host/…`) is used for the clone only: [`without_userinfo`] is the URL everywhere else — the
+//! recorded source and repository key ([`RepoSource::display`]), the checkout's `origin` remote (rewritten after the
+//! clone) and git's error messages ([`redact`]).
 
 use sbx_api::{ApiError, GitChoice};
 use std::path::{Path, PathBuf};
@@ -14,19 +20,97 @@ pub struct RepoSource {
     pub name: String,
     /// The repository root on the host, for a local repository.
     pub root: Option<PathBuf>,
-    /// The URL, for a remote repository.
+    /// The URL, for a remote repository, as given (user-info included: used for the clone only).
     pub url: Option<String>,
 }
 
 impl RepoSource {
-    /// The root path or the URL, as shown to the user and recorded.
+    /// The root path or the URL without its user-info, as shown to the user and recorded (the repository key).
     pub fn display(&self) -> String {
         match (&self.root, &self.url) {
             (Some(root), _) => root.display().to_string(),
-            (None, Some(url)) => url.clone(),
+            (None, Some(url)) => without_userinfo(url),
             (None, None) => self.name.clone(),
         }
     }
+}
+
+/// Schemes whose user name is a login rather than a credential (only a password is removed from them).
+const SSH_SCHEMES: [&str; 3] = ["ssh", "git+ssh", "ssh+git"];
+
+/// `url` without the credentials in its user-info: `https://user:TOKEN@host/repo` and `https://TOKEN@host/repo`
+/// become `https://host/repo`; an ssh URL keeps its login (`ssh://git:pw@host/x` becomes `ssh://git@host/x`).
+/// Anything else (a path, the scp-like `git@host:org/repo.git`, which holds no credential) is returned as is.
+pub fn without_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let scheme = &url[..scheme_end];
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return url.to_string();
+    }
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = &authority[..at];
+    let kept = if SSH_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+        match userinfo.split_once(':') {
+            Some((login, _)) => format!("{login}@"),
+            None => format!("{userinfo}@"),
+        }
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{kept}{}",
+        &url[..authority_start],
+        &url[authority_start + at + 1..]
+    )
+}
+
+/// `text` (git's output, an error message) with the user-info of every URL in it removed, as
+/// [`without_userinfo`] does.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        // The URL starts at its scheme: the run of scheme characters before `://`.
+        let start = rest[..found]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .last()
+            .map_or(found, |(i, _)| i);
+        // It ends at whitespace or a quote.
+        let end = rest[found..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
+            .map_or(rest.len(), |i| found + i);
+        out.push_str(&rest[..start]);
+        out.push_str(&without_userinfo(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Refuse a value that git could read as an option (`--upload-pack=…`): the repository (`git`) or the branch.
+pub fn not_an_option(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.trim_start().starts_with('-') {
+        return Err(ApiError::invalid(
+            field,
+            redact(value),
+            "must not start with '-' (it would be read as a git option)",
+        ));
+    }
+    Ok(())
 }
 
 /// The mount path of a repository checkout in the sandbox.
@@ -62,9 +146,8 @@ fn run_git(mut command: Command, field: &str, value: &str) -> Result<String, Api
             .lines()
             .map(str::trim)
             .rfind(|l| !l.is_empty())
-            .unwrap_or("git failed")
-            .to_string();
-        return Err(ApiError::invalid(field, value, message));
+            .unwrap_or("git failed");
+        return Err(ApiError::invalid(field, redact(value), redact(message)));
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
@@ -120,6 +203,9 @@ pub fn resolve(choice: &GitChoice, cwd: &Path) -> Result<Option<RepoSource>, Api
             url: None,
         })
     };
+    if let GitChoice::Source(value) = choice {
+        not_an_option("git", value)?;
+    }
     match choice {
         GitChoice::Off => Ok(None),
         GitChoice::Auto => {
@@ -160,6 +246,10 @@ pub fn clone(
         (None, Some(url)) => url.clone(),
         (None, None) => return Err(ApiError::invalid("git", shown, "no repository given")),
     };
+    not_an_option("git", &from)?;
+    if let Some(branch) = branch {
+        not_an_option("branch", branch)?;
+    }
     if let (Some(branch), Some(root)) = (branch, &source.root) {
         let mut check = git(Some(root));
         check
@@ -178,8 +268,18 @@ pub fn clone(
     if let Some(branch) = branch {
         command.args(["--branch", branch]);
     }
-    command.arg(&from).arg(dest);
+    command.arg("--").arg(&from).arg(dest);
     run_git(command, "git", &shown)?;
+
+    if let Some(url) = &source.url {
+        // The checkout goes into the sandbox: its origin must not carry the URL's credentials.
+        let clean = without_userinfo(url);
+        if &clean != url {
+            let mut fix = git(Some(dest));
+            fix.args(["remote", "set-url", "--", "origin", &clean]);
+            run_git(fix, "git", &shown)?;
+        }
+    }
 
     if let Some(root) = &source.root {
         // The clone's origin would be a host path, meaningless in the sandbox: use the source's own origin.
@@ -187,8 +287,10 @@ pub fn clone(
         get.args(["remote", "get-url", "origin"]);
         let mut fix = git(Some(dest));
         match run_git(get, "git", &shown) {
-            Ok(url) if !url.is_empty() => fix.args(["remote", "set-url", "origin", &url]),
-            _ => fix.args(["remote", "remove", "origin"]),
+            Ok(url) if !url.is_empty() => {
+                fix.args(["remote", "set-url", "--", "origin", &without_userinfo(&url)])
+            }
+            _ => fix.args(["remote", "remove", "--", "origin"]),
         };
         run_git(fix, "git", &shown)?;
         if no_clean {
@@ -369,5 +471,113 @@ mod tests {
         );
         assert!(looks_like_url("https://example.com/x.git"));
         assert_eq!(volume_safe("a b/c"), "a-b-c");
+    }
+
+    #[test]
+    fn user_info_is_removed_from_urls_and_from_text() {
+        for (url, clean) in [
+            (
+                "https://user:TOKEN@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            (
+                "https://TOKEN@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            ("HTTP://u:p@h:8080/r?x=@y#z", "HTTP://h:8080/r?x=@y#z"),
+            ("https://u:p@ss@host", "https://host"),
+            ("https://u%40x:t@host/r", "https://host/r"),
+            ("ssh://git:PW@host/r.git", "ssh://git@host/r.git"),
+            ("ssh://git@host/r.git", "ssh://git@host/r.git"),
+            ("git+ssh://me:PW@host/r", "git+ssh://me@host/r"),
+            ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+            ("https://github.com/o/r@v1", "https://github.com/o/r@v1"),
+            ("file:///srv/r.git", "file:///srv/r.git"),
+            ("/home/me/r", "/home/me/r"),
+        ] {
+            assert_eq!(without_userinfo(url), clean, "{url}");
+        }
+        let message = "fatal: unable to access 'https://user:SENTINEL@127.0.0.1:9/x.git/': Failed; \
+                       see http://SENTINEL@h/ and \"git+ssh://a:SENTINEL@h/x\"";
+        let redacted = redact(message);
+        assert!(!redacted.contains("SENTINEL"), "{redacted}");
+        assert_eq!(
+            redacted,
+            "fatal: unable to access 'https://127.0.0.1:9/x.git/': Failed; \
+             see http://h/ and \"git+ssh://a@h/x\""
+        );
+        assert_eq!(redact("no url here: a@b:c"), "no url here: a@b:c");
+        assert_eq!(redact("éhttps://u:t@h/x ü:// ://"), "éhttps://h/x ü:// ://");
+        let source = RepoSource {
+            name: "r".into(),
+            root: None,
+            url: Some("https://u:SENTINEL@h/r.git".into()),
+        };
+        assert_eq!(source.display(), "https://h/r.git");
+    }
+
+    #[test]
+    fn values_git_could_read_as_options_are_refused() {
+        let dir = repo();
+        let root = dir.path().join("Hello-World");
+        for value in ["--upload-pack=touch /tmp/pwned", "-c", " -x"] {
+            let err = resolve(&GitChoice::Source(value.into()), &root).unwrap_err();
+            assert_eq!(err.field(), Some("git"), "{err}");
+            assert!(err.to_string().contains("git option"), "{err}");
+        }
+        let err = not_an_option("git", "--config=x=https://u:SENTINEL@h/").unwrap_err();
+        assert!(!err.to_string().contains("SENTINEL"), "{err}");
+        let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
+        let err = clone(
+            &source,
+            Some("--upload-pack=touch pwned"),
+            false,
+            &dir.path().join("x"),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("branch"));
+        assert!(!dir.path().join("x").exists());
+        assert!(!root.join("pwned").exists());
+        let url = RepoSource {
+            name: "x".into(),
+            root: None,
+            url: Some("--upload-pack=touch pwned".into()),
+        };
+        let err = clone(&url, None, false, &dir.path().join("y")).unwrap_err();
+        assert_eq!(err.field(), Some("git"));
+        assert!(!dir.path().join("y").exists());
+    }
+
+    #[test]
+    fn a_failing_clone_does_not_echo_the_token_and_origins_lose_their_credentials() {
+        let dir = repo();
+        // A closed port of this machine: the clone fails at once, nothing leaves the machine.
+        let source = resolve(
+            &GitChoice::Source("https://user:SENTINEL@127.0.0.1:9/x.git".into()),
+            dir.path(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(source.display(), "https://127.0.0.1:9/x.git");
+        let err = clone(&source, None, false, &dir.path().join("x")).unwrap_err();
+        assert_eq!(err.field(), Some("git"));
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("SENTINEL"), "{text}");
+
+        // A local repository whose own origin carries a token: the checkout's origin does not.
+        let root = dir.path().join("Hello-World");
+        sh(
+            &root,
+            "git remote add origin https://user:SENTINEL@example.com/o/Hello-World.git",
+        );
+        let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
+        let dest = dir.path().join("clean");
+        clone(&source, None, false, &dest).unwrap();
+        let config = std::fs::read_to_string(dest.join(".git/config")).unwrap();
+        assert!(!config.contains("SENTINEL"), "{config}");
+        assert!(
+            config.contains("url = https://example.com/o/Hello-World.git"),
+            "{config}"
+        );
     }
 }

@@ -885,11 +885,24 @@ async fn automatic_snapshots_fire_on_running_sandboxes_and_skip_without_queueing
 #[tokio::test]
 async fn repository_default_comes_from_the_config_file_unless_the_app_sets_one() {
     let env = TestEnv::new().await;
+    let in_config = unique("cfgsnap");
+    let repo = env.git_repo(
+        "defaulted",
+        &[
+            (
+                ".amika/config.toml",
+                &format!("[sandbox]\nsnapshot = \"{in_config}\"\n"),
+            ),
+            ("code.txt", "v1\n"),
+        ],
+    );
+    // The config file may only pick a snapshot taken from the same repository.
     let base = unique("defbase");
-    env.create(env.request(&base)).await;
+    let mut request = env.request(&base);
+    request.git = GitChoice::Source(repo.display().to_string());
+    env.create(request).await;
     env.sh(&base, "echo from-config-snapshot > /root/which")
         .await;
-    let in_config = unique("cfgsnap");
     env.core
         .create_snapshot(&snap(&base, &in_config, SnapshotMode::Full))
         .await
@@ -901,16 +914,6 @@ async fn repository_default_comes_from_the_config_file_unless_the_app_sets_one()
         .await
         .unwrap();
 
-    let repo = env.git_repo(
-        "defaulted",
-        &[
-            (
-                ".amika/config.toml",
-                &format!("[sandbox]\nsnapshot = \"{in_config}\"\n"),
-            ),
-            ("code.txt", "v1\n"),
-        ],
-    );
     let request_for = |name: &str| {
         let mut request = env.request(name);
         request.image = None;
