@@ -157,10 +157,20 @@ fn help_of_every_command_lists_its_flags() {
     assert_mentions(&help(&["snapshot", "show"]), &["<NAME>", "--json"]);
     assert_mentions(
         &help(&["snapshot", "restore"]),
-        &["--name", "--cpus", "--memory", "--no-setup", "--json"],
+        &[
+            "--name",
+            "--cpus",
+            "--memory",
+            "--no-setup",
+            "--credentials",
+            "--json",
+        ],
     );
     assert_mentions(&help(&["snapshot", "delete"]), &["<NAME>"]);
-    assert_mentions(&help(&["snapshot", "export"]), &["<NAME>", "<FILE>"]);
+    assert_mentions(
+        &help(&["snapshot", "export"]),
+        &["<NAME>", "<FILE>", "--include-secrets"],
+    );
     assert_mentions(&help(&["snapshot", "import"]), &["<FILE>", "--json"]);
     assert_mentions(&help(&["volume"]), &["list", "delete"]);
     assert_mentions(&help(&["volume", "list"]), &["--json"]);

@@ -341,9 +341,17 @@ pub fn SnapshotsPage() -> impl IntoView {
             restore_target
                 .get()
                 .map(|snapshot| {
+                    let imported = snapshots
+                        .get_untracked()
+                        .and_then(Result::ok)
+                        .and_then(|listing| {
+                            listing.items.into_iter().find(|s| s.name == snapshot).map(|s| s.imported)
+                        })
+                        .unwrap_or(false);
                     view! {
                         <RestoreDialog
                             snapshot=snapshot
+                            imported=imported
                             restore_target=restore_target
                             restoring_into=restoring_into
                         />
@@ -458,10 +466,12 @@ fn SnapshotRow(
     }
 }
 
-/// The Restore snapshot dialog: optional new name and resources, skip setup.
+/// The Restore snapshot dialog: optional new name and resources, skip setup, mount the agent credentials.
 #[component]
 fn RestoreDialog(
     snapshot: String,
+    /// The snapshot came from a file: its restores mount no credentials unless asked.
+    imported: bool,
     restore_target: RwSignal<Option<String>>,
     restoring_into: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -469,6 +479,7 @@ fn RestoreDialog(
     let cpus = FieldState::new();
     let memory = FieldState::new();
     let no_setup = RwSignal::new(false);
+    let credentials = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let first_input = NodeRef::<html::Input>::new();
@@ -503,6 +514,7 @@ fn RestoreDialog(
             cpus: cpus_value(cpus),
             memory_mib: memory_value(memory),
             no_setup: no_setup.get_untracked(),
+            credentials: credentials.get_untracked(),
             wait_for_ready: false,
         };
         send::<RestoreSnapshot>(busy, error, request, move |answer| match answer {
@@ -570,6 +582,25 @@ fn RestoreDialog(
                     <label for="restore-no-setup">"Skip setup script"</label>
                 </div>
                 <p class="hint">"Otherwise the repository's setup script runs once when the sandbox boots."</p>
+                <div class="full checkbox-row">
+                    <input
+                        type="checkbox"
+                        id="restore-credentials"
+                        aria-label="Mount my agent credentials"
+                        aria-describedby="restore-credentials-hint"
+                        prop:checked=move || credentials.get()
+                        on:change=move |ev| credentials.set(event_target_checked(&ev))
+                    />
+                    <label for="restore-credentials">"Mount my agent credentials"</label>
+                </div>
+                <p class="hint" id="restore-credentials-hint">
+                    {if imported {
+                        "This snapshot was imported from a file: your agent credential files are not mounted in \
+                         the new sandbox unless you check this."
+                    } else {
+                        "Unchecked, they are mounted only if the sandbox this snapshot was taken from had them."
+                    }}
+                </p>
                 <DialogActions
                     error=error
                     blocked_reason=blocked_reason
