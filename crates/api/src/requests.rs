@@ -88,6 +88,10 @@ request!(
     CreateSnapshot, "snapshot_create", CreateSnapshotRequest => Snapshot
 );
 request!(
+    /// What a scrubbing snapshot of a sandbox (by name) would remove now.
+    PreviewScrub, "snapshot_preview_scrub", String => ScrubPreview
+);
+request!(
     /// List snapshots.
     ListSnapshots, "snapshot_list", ListSnapshotsRequest => SnapshotPage
 );

@@ -143,6 +143,9 @@ pub struct Sandbox {
     pub cpus: Option<u32>,
     /// Memory limit in MiB, when set.
     pub memory_mib: Option<u32>,
+    /// Most processes the sandbox may run at once.
+    #[serde(default = "default_pids_limit")]
+    pub pids_limit: u32,
     /// Whether setup was skipped (no-op script).
     pub setup_skipped: bool,
     /// Credential files mounted, as paths relative to `/home/amika/`.
@@ -157,6 +160,14 @@ pub struct Sandbox {
     pub container_id: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// Most processes a sandbox may run at once, unless it says otherwise.
+pub const DEFAULT_PIDS_LIMIT: u32 = 4096;
+
+/// [`DEFAULT_PIDS_LIMIT`], for serde.
+pub fn default_pids_limit() -> u32 {
+    DEFAULT_PIDS_LIMIT
 }
 
 /// Which repository to clone into a new sandbox.

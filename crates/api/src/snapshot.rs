@@ -104,6 +104,9 @@ pub struct Snapshot {
     pub consistency: Consistency,
     /// Engine image reference, once captured.
     pub image: Option<String>,
+    /// Whether it came from a file (`sbx snapshot import`): a restore mounts no agent credentials unless asked.
+    #[serde(default)]
+    pub imported: bool,
 }
 
 /// One page of snapshots.
@@ -159,7 +162,7 @@ pub struct CreateSnapshotRequest {
     pub wait: bool,
 }
 
-/// `sbx snapshot restore NAME [--name NEW] [--cpus N] [--memory MIB] [--no-setup]`.
+/// `sbx snapshot restore NAME [--name NEW] [--cpus N] [--memory MIB] [--no-setup] [--credentials]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RestoreSnapshotRequest {
@@ -173,6 +176,9 @@ pub struct RestoreSnapshotRequest {
     pub memory_mib: Option<u32>,
     /// Skip the setup script at boot.
     pub no_setup: bool,
+    /// Mount the agent credentials found on this machine even when the snapshot's configuration has them off (an
+    /// imported snapshot always has: its restores mount none unless asked).
+    pub credentials: bool,
     /// Return only once the sandbox is running.
     pub wait_for_ready: bool,
 }
@@ -206,7 +212,7 @@ pub struct CloneResult {
     pub snapshot: Snapshot,
 }
 
-/// `sbx snapshot export NAME FILE` / `import FILE`.
+/// `sbx snapshot export NAME FILE [--include-secrets]` / `import FILE`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SnapshotFileRequest {
@@ -214,4 +220,97 @@ pub struct SnapshotFileRequest {
     pub name: String,
     /// Host path of the archive.
     pub file: String,
+    /// Export only: write the values of a full snapshot's secret variables into the file (in plain text; the file
+    /// then says so). Without it the file holds their names with empty values.
+    pub include_secrets: bool,
+}
+
+/// What a scrub finds: a kind of secret and where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScrubKind {
+    /// A file at one of the agents' credential paths (under `/home/amika` or `/root`) that the app did not mount.
+    CredentialFile,
+    /// A byte-for-byte copy of a mounted credential file.
+    CredentialCopy,
+    /// A file that contains the value of a secret environment variable.
+    SecretValue,
+    /// A `.git-credentials` file.
+    GitCredentials,
+    /// A git configuration with credentials in a URL (a remote, or `url.*.insteadOf`).
+    GitUrlCredentials,
+    /// A git configuration with an `http.extraHeader` (usually an authorization header).
+    GitExtraHeader,
+    /// A shell or REPL history file.
+    ShellHistory,
+    /// A secret environment variable: the snapshot's configuration keeps its name, not its value.
+    SecretVariable,
+}
+
+impl ScrubKind {
+    /// Every kind, in the order the preview lists them.
+    pub const ALL: [ScrubKind; 8] = [
+        ScrubKind::SecretVariable,
+        ScrubKind::CredentialFile,
+        ScrubKind::CredentialCopy,
+        ScrubKind::SecretValue,
+        ScrubKind::GitCredentials,
+        ScrubKind::GitUrlCredentials,
+        ScrubKind::GitExtraHeader,
+        ScrubKind::ShellHistory,
+    ];
+
+    /// The name used on the wire and by the scrub script.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScrubKind::CredentialFile => "credential-file",
+            ScrubKind::CredentialCopy => "credential-copy",
+            ScrubKind::SecretValue => "secret-value",
+            ScrubKind::GitCredentials => "git-credentials",
+            ScrubKind::GitUrlCredentials => "git-url-credentials",
+            ScrubKind::GitExtraHeader => "git-extra-header",
+            ScrubKind::ShellHistory => "shell-history",
+            ScrubKind::SecretVariable => "secret-variable",
+        }
+    }
+
+    /// The kind called `name` (see [`ScrubKind::as_str`]).
+    pub fn parse(name: &str) -> Option<ScrubKind> {
+        ScrubKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// What it is, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ScrubKind::CredentialFile => "credential file",
+            ScrubKind::CredentialCopy => "copy of a mounted credential file",
+            ScrubKind::SecretValue => "file containing a secret variable's value",
+            ScrubKind::GitCredentials => "git credentials file",
+            ScrubKind::GitUrlCredentials => "credentials in a git URL (removed from the file)",
+            ScrubKind::GitExtraHeader => "git http.extraHeader (removed from the file)",
+            ScrubKind::ShellHistory => "shell history",
+            ScrubKind::SecretVariable => "secret variable (its value is not kept)",
+        }
+    }
+}
+
+/// One thing a scrub removes: its kind and where (a path in the sandbox, or a variable's name). Never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScrubFinding {
+    /// What it is.
+    pub kind: ScrubKind,
+    /// The path in the sandbox, or the variable's name for [`ScrubKind::SecretVariable`].
+    pub path: String,
+}
+
+/// What a scrubbing snapshot of a sandbox would remove now (`sbx snapshot create … --mode scrub --dry-run`, and the
+/// Take Snapshot dialog before **Snapshot and delete**).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScrubPreview {
+    /// The sandbox.
+    pub sandbox: String,
+    /// Each finding, in [`ScrubKind::ALL`] order, then by path.
+    pub findings: Vec<ScrubFinding>,
+    /// What the scrub cannot cover here (a secret value too short to search for, say).
+    pub notes: Vec<String>,
 }

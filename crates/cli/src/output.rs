@@ -178,6 +178,7 @@ pub fn sandbox_facts(sandbox: &Sandbox) {
             .map(|m| format!("{m} MiB"))
             .unwrap_or_else(|| "no limit".into()),
     ));
+    pairs.push(("processes", format!("at most {}", sandbox.pids_limit)));
     pairs.push((
         "setup script",
         if sandbox.setup_skipped {
@@ -251,6 +252,30 @@ pub fn snapshot_facts(snapshot: &Snapshot) {
     ));
     pairs.push(("image", or_dash(snapshot.image.as_deref())));
     facts(&pairs);
+}
+
+/// What a scrub would remove: one finding a line (kind, then the path or variable name, escaped so a name with a
+/// newline or a control character stays on its line), then the notes.
+pub fn scrub_preview(preview: &sbx_api::ScrubPreview) {
+    if preview.findings.is_empty() {
+        println!("the scrub of {} finds nothing to remove", preview.sandbox);
+    } else {
+        println!(
+            "the scrub of {} removes {} item(s):",
+            preview.sandbox,
+            preview.findings.len()
+        );
+        for finding in &preview.findings {
+            println!(
+                "  {:<20} {}",
+                finding.kind.as_str(),
+                finding.path.escape_debug()
+            );
+        }
+    }
+    for note in &preview.notes {
+        println!("note: {note}");
+    }
 }
 
 #[cfg(test)]

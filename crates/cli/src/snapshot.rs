@@ -63,6 +63,9 @@ pub struct CreateArgs {
     /// Do not pause the sandbox while capturing (crash-consistent).
     #[arg(long)]
     quick: bool,
+    /// List what the scrub would remove (path and kind, never the value) and capture nothing.
+    #[arg(long)]
+    dry_run: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -109,6 +112,10 @@ pub struct RestoreArgs {
     /// Skip the setup script at boot.
     #[arg(long)]
     no_setup: bool,
+    /// Mount the agent credentials found on this machine even if the snapshot's configuration does not (a restore
+    /// of an imported snapshot mounts none without it).
+    #[arg(long)]
+    credentials: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -126,6 +133,10 @@ pub struct ExportArgs {
     name: String,
     /// The file to write.
     file: PathBuf,
+    /// Also write the values of a full snapshot's secret variables into the file, in plain text (without it they
+    /// are left out: the variables come back empty).
+    #[arg(long)]
+    include_secrets: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +168,22 @@ pub async fn run(core: &Arc<Core>, command: SnapshotCommand) -> Result<ExitCode,
             Ok(ExitCode::SUCCESS)
         }
         SnapshotCommand::Export(args) => {
-            core.export_snapshot(&args.name, &args.file).await?;
+            let report = core
+                .export_snapshot_with(&args.name, &args.file, args.include_secrets)
+                .await?;
+            if args.include_secrets {
+                eprintln!(
+                    "warning: --include-secrets: {} holds {} secret value(s) in plain text; keep it private and \
+                     delete it once imported{}",
+                    args.file.display(),
+                    report.secret_values,
+                    if report.secret_values == 0 {
+                        " (this snapshot kept none: a scrubbing snapshot, or no secret variables)"
+                    } else {
+                        ""
+                    }
+                );
+            }
             println!("exported {} to {}", args.name, args.file.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -174,7 +200,29 @@ pub async fn run(core: &Arc<Core>, command: SnapshotCommand) -> Result<ExitCode,
     }
 }
 
+/// `--dry-run`: what a scrub of the sandbox would remove now.
+async fn preview(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError> {
+    if args.mode != Mode::Scrub {
+        return Err(ApiError::invalid(
+            "mode",
+            "full",
+            "--dry-run lists what a scrub removes; a full snapshot removes nothing",
+        ));
+    }
+    sbx_core::validate::name("name", &args.name)?;
+    let preview = core.preview_scrub(&args.sandbox).await?;
+    if args.json {
+        output::json(&preview)?;
+    } else {
+        output::scrub_preview(&preview);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn create(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError> {
+    if args.dry_run {
+        return preview(core, args).await;
+    }
     let request = CreateSnapshotRequest {
         sandbox: args.sandbox.clone(),
         name: args.name.clone(),
@@ -280,6 +328,7 @@ async fn restore(core: &Arc<Core>, args: RestoreArgs) -> Result<ExitCode, ApiErr
         cpus: args.cpus,
         memory_mib: args.memory,
         no_setup: args.no_setup,
+        credentials: args.credentials,
         wait_for_ready: true,
     };
     let watch = Watch::start(

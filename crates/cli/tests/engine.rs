@@ -442,3 +442,92 @@ async fn sbx_serve_holds_the_runner_lease_until_stopped() {
         "released on exit"
     );
 }
+
+#[tokio::test]
+async fn snapshot_dry_run_lists_what_the_scrub_removes_and_captures_nothing() {
+    let cli = Cli::new();
+    let box_name = name("dryrun");
+    let secret = format!("SENTINEL-DRY-{}", uuid_like());
+    cli.ok(&[
+        "sandbox",
+        "create",
+        "--name",
+        &box_name,
+        "--image",
+        &image(),
+        "--no-git",
+        "--no-setup",
+        "--env",
+        &format!("API_TOKEN={secret}"),
+    ]);
+    cli.ok(&[
+        "sandbox",
+        "exec",
+        &box_name,
+        "--",
+        "sh",
+        "-c",
+        "echo \"$API_TOKEN\" > /root/.ash_history; echo \"$API_TOKEN\" > '/root/two\nlines.txt'",
+    ]);
+    let args = [
+        "snapshot",
+        "create",
+        &box_name,
+        "--name",
+        "never-taken",
+        "--mode",
+        "scrub",
+        "--dry-run",
+    ];
+    let text = cli.ok(&args);
+    assert!(!text.contains(&secret), "{text}");
+    assert!(
+        text.contains("secret-variable") && text.contains("API_TOKEN"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shell-history") && text.contains("/root/.ash_history"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/root/two\\nlines.txt"),
+        "a newline is shown escaped: {text}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let preview = cli.json(&json_args);
+    let findings = preview["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["kind"] == "secret-value" && f["path"] == "/root/two\nlines.txt"),
+        "{preview}"
+    );
+    // Nothing was captured or removed, and the sandbox still runs.
+    assert_eq!(
+        cli.json(&["snapshot", "list", "--json"])["total"],
+        0,
+        "no snapshot"
+    );
+    let out = cli.ok(&[
+        "sandbox",
+        "exec",
+        &box_name,
+        "--",
+        "cat",
+        "/root/.ash_history",
+    ]);
+    assert_eq!(out.trim(), secret);
+    // A full snapshot has nothing to preview.
+    let out = cli.run(&[
+        "snapshot",
+        "create",
+        &box_name,
+        "--name",
+        "x",
+        "--mode",
+        "full",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -79,7 +79,15 @@ impl Core {
         let docker = self.engine().client().await?;
         let mut env = vec!["TERM=xterm-256color".to_string()];
         env.push(format!("AMIKA_AGENT_CWD={}", record.spec.agent_cwd));
-        env.extend(crate::sandbox::container::secret_env(&record.spec));
+        let secrets = self
+            .secrets()
+            .get(&record.spec.id)
+            .map_err(|e| Error::io("reading the sandbox's secret variables", e))?;
+        env.extend(
+            secrets
+                .into_iter()
+                .map(|(name, value)| format!("{name}={value}")),
+        );
         let created = docker
             .create_exec(
                 &container,

@@ -13,11 +13,13 @@ pub mod jobs;
 pub mod labels;
 pub mod paths;
 pub mod presets;
+pub mod private;
 pub mod purge;
 pub mod recovery;
 pub mod repos;
 pub mod runner;
 pub mod sandbox;
+pub mod secrets;
 pub mod settings;
 pub mod snapshot;
 pub mod store;
@@ -77,6 +79,8 @@ impl Core {
     /// Open the core of `paths` with `engine`. Creates and migrates the database; does not need the engine.
     pub async fn open(paths: Paths, engine: Engine) -> Result<Arc<Core>> {
         let store = Store::open(&paths.database()).await?;
+        settings::ensure_private(&paths.settings())
+            .map_err(|e| Error::io("creating the settings file", e))?;
         let (events, _) = broadcast::channel(1024);
         let process = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
         Ok(Arc::new(Core {
@@ -143,6 +147,11 @@ impl Core {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The secret store of this data dir: the only place secret environment values are kept.
+    pub fn secrets(&self) -> secrets::SecretStore {
+        secrets::SecretStore::new(self.paths.secrets_dir())
     }
 
     /// The engine connection.

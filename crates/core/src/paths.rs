@@ -30,10 +30,10 @@ impl Paths {
         Paths::at(root)
     }
 
-    /// A data dir at `root`, created if missing.
+    /// A data dir at `root`, created if missing; only this user can enter it (0700).
     pub fn at(root: impl Into<PathBuf>) -> std::io::Result<Paths> {
         let root = root.into();
-        std::fs::create_dir_all(&root)?;
+        crate::private::create_dir(&root)?;
         let root = std::fs::canonicalize(&root)?;
         let digest = Sha256::digest(root.to_string_lossy().as_bytes());
         let instance = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
@@ -53,6 +53,11 @@ impl Paths {
     /// The settings file written by tauri-plugin-store (plain JSON).
     pub fn settings(&self) -> PathBuf {
         self.root.join("settings.json")
+    }
+
+    /// The secret store: the values of secret environment variables (see [`crate::secrets`]).
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.root.join("secrets")
     }
 
     /// Files of one sandbox (its setup script), kept outside the engine so they can be mounted read-only.

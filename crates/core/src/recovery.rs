@@ -12,6 +12,9 @@ impl Core {
     /// Run every reconciliation step; errors of one step do not stop the others. Needs the engine; does nothing
     /// (and says so in the log) when it does not answer.
     pub async fn recover(&self) {
+        if let Err(error) = self.move_secrets_to_store().await {
+            tracing::warn!("moving secret values into the secret store: {error}");
+        }
         if self.engine().client().await.is_err() {
             return;
         }
@@ -30,6 +33,35 @@ impl Core {
         if let Err(error) = self.clear_scratch().await {
             tracing::warn!("clearing scratch files: {error}");
         }
+    }
+
+    /// Records written before the secret store existed kept secret values in their configuration: move each into
+    /// the store and write the record again without it.
+    async fn move_secrets_to_store(&self) -> Result<()> {
+        const HOLDS_A_SECRET: &str = "EXISTS (SELECT 1 FROM json_each(spec, '$.env') \
+             WHERE json_extract(value, '$.secret') = 1 AND json_extract(value, '$.value') != '')";
+        for table in ["sandboxes", "snapshots"] {
+            let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+                "SELECT id, spec FROM {table} WHERE json_valid(spec) AND {HOLDS_A_SECRET}"
+            ))
+            .fetch_all(self.store().pool())
+            .await?;
+            for (id, json) in rows {
+                let Ok(spec) = serde_json::from_str::<SandboxSpec>(&json) else {
+                    continue;
+                };
+                self.secrets()
+                    .put(&id, &crate::secrets::secret_values(&spec.env))
+                    .map_err(|e| crate::Error::io("keeping the secret variables", e))?;
+                let redacted = serde_json::to_string(&spec).unwrap_or_default();
+                sqlx::query(&format!("UPDATE {table} SET spec = ? WHERE id = ?"))
+                    .bind(redacted)
+                    .bind(&id)
+                    .execute(self.store().pool())
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Clones and archives left in the scratch dir by interrupted work, when no work is running.

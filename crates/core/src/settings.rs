@@ -62,6 +62,16 @@ impl crate::Core {
     }
 }
 
+/// Make sure the settings file exists (an empty object when new) and only this user can read it, before
+/// tauri-plugin-store or [`save`] write to it.
+pub fn ensure_private(file: &Path) -> std::io::Result<()> {
+    if file.exists() {
+        crate::private::touch(file)
+    } else {
+        crate::private::write(file, b"{}")
+    }
+}
+
 /// Write `settings` under [`KEY`] into `file`, keeping other keys (used by the CLI and tests; the app uses the plugin).
 pub fn save(file: &Path, settings: &Settings) -> std::io::Result<()> {
     let mut root = std::fs::read(file)
@@ -71,7 +81,7 @@ pub fn save(file: &Path, settings: &Settings) -> std::io::Result<()> {
         .unwrap_or_else(|| serde_json::json!({}));
     root[KEY] = serde_json::to_value(settings).map_err(std::io::Error::other)?;
     let text = serde_json::to_vec_pretty(&root).map_err(std::io::Error::other)?;
-    std::fs::write(file, text)
+    crate::private::write(file, &text)
 }
 
 #[cfg(test)]

@@ -288,6 +288,8 @@ async fn scrubbed_snapshot_removes_every_injected_secret_and_keeps_the_rest() {
     )
     .unwrap();
     let repo = env.git_repo("secretive", &[("app.txt", "app\n")]);
+    // The host's token never reaches the sandbox (the checkout's origin is copied without it); a tool inside puts
+    // one back below.
     git(
         &repo,
         &[
@@ -313,7 +315,9 @@ async fn scrubbed_snapshot_removes_every_injected_secret_and_keeps_the_rest() {
             &base,
             "cp /home/amika/.claude.json /root/stolen.json && cp /home/amika/.codex/auth.json ./leaked-auth.json && \
              echo 'https://u:SENTINEL-GITCRED@git.example.com' > /home/amika/.git-credentials && \
-             echo ordinary > /root/ordinary.txt && git config --get remote.origin.url 2>/dev/null; grep -q SENTINEL-REMOTE .git/config",
+             echo ordinary > /root/ordinary.txt && git config --get remote.origin.url 2>/dev/null; \
+             sed -i 's#https://git.example.com#https://someone:SENTINEL-REMOTE@git.example.com#' .git/config && \
+             grep -q SENTINEL-REMOTE .git/config",
         )
         .await;
     assert_eq!(code, 0, "{err}");

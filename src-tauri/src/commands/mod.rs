@@ -34,6 +34,7 @@ const NAMES: &[&str] = &[
     "volume_list",
     "volume_delete",
     "snapshot_create",
+    "snapshot_preview_scrub",
     "snapshot_list",
     "snapshot_show",
     "snapshot_restore",
@@ -67,6 +68,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         volume::volume_list,
         volume::volume_delete,
         snapshot::snapshot_create,
+        snapshot::snapshot_preview_scrub,
         snapshot::snapshot_list,
         snapshot::snapshot_show,
         snapshot::snapshot_restore,
@@ -107,6 +109,7 @@ mod tests {
             ListVolumes::METHOD,
             DeleteVolume::METHOD,
             CreateSnapshot::METHOD,
+            PreviewScrub::METHOD,
             ListSnapshots::METHOD,
             GetSnapshot::METHOD,
             RestoreSnapshot::METHOD,
@@ -129,5 +132,40 @@ mod tests {
         let config: serde_json::Value =
             serde_json::from_str(include_str!("../../../tauri.conf.json")).unwrap();
         assert_eq!(config["identifier"], sbx_core::paths::IDENTIFIER);
+    }
+
+    /// The window may call the app's own commands and listen to its events, nothing else: no plugin's commands
+    /// (the store plugin's would let page script read and write any JSON file), no window, path or file access,
+    /// and no remote page gets any of it.
+    #[test]
+    fn the_window_may_call_only_the_apps_own_commands() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../../capabilities/default.json")).unwrap();
+        let mut keys: Vec<&str> = capability
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "$schema",
+                "description",
+                "identifier",
+                "permissions",
+                "windows"
+            ],
+            "no remote URLs, no platforms beyond the default"
+        );
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
+        assert_eq!(
+            capability["permissions"],
+            serde_json::json!(["core:event:allow-listen", "core:event:allow-unlisten"])
+        );
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities");
+        let files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "one capability file: {files:?}");
     }
 }

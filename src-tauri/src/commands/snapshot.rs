@@ -2,7 +2,7 @@
 
 use sbx_api::{
     ApiError, CloneResult, CloneSandboxRequest, CreateSnapshotRequest, ListSnapshotsRequest,
-    RestoreSnapshotRequest, Sandbox, Snapshot, SnapshotPage,
+    RestoreSnapshotRequest, Sandbox, ScrubPreview, Snapshot, SnapshotPage,
 };
 use tauri::State;
 
@@ -14,6 +14,14 @@ pub async fn snapshot_create(
     params: CreateSnapshotRequest,
 ) -> Result<Snapshot, ApiError> {
     Ok(state.core.create_snapshot(&params).await?)
+}
+
+#[tauri::command]
+pub async fn snapshot_preview_scrub(
+    state: State<'_, AppState>,
+    params: String,
+) -> Result<ScrubPreview, ApiError> {
+    Ok(state.core.preview_scrub(&params).await?)
 }
 
 #[tauri::command]

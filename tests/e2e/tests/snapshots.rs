@@ -289,6 +289,8 @@ async fn snapshot_and_delete_scrubs_secrets_deletes_the_source_and_restores() ->
         "hunter2",
     )
     .await?;
+    app.run_command("echo $API_TOKEN > /root/notes.txt && echo noted", "noted")
+        .await?;
 
     // Take Snapshot, Snapshot and delete (the default, recommended mode), which names the sandbox it deletes.
     app.click_label("Take Snapshot").await?;
@@ -300,6 +302,18 @@ async fn snapshot_and_delete_scrubs_secrets_deletes_the_source_and_restores() ->
     );
     app.wait_for_text("This deletes sandbox scrub-me after capturing.", SOON)
         .await?;
+    // Before confirming, the dialog lists what the scrub removes (B1): paths and kinds, never a value.
+    app.wait_for_css_text(".scrub-findings", "/root/notes.txt", SOON)
+        .await
+        .context("the scrub preview lists a file holding the secret value")?;
+    app.wait_for_css_text(".scrub-findings", "API_TOKEN", SOON)
+        .await
+        .context("the scrub preview lists the secret variable")?;
+    let preview = app.text_of(".scrub-preview").await?.unwrap_or_default();
+    ensure!(
+        !preview.contains("hunter2"),
+        "the preview shows a secret value: {preview}"
+    );
     app.fill_label("Snapshot name", "scrubbed-base").await?;
     app.screenshot("take-snapshot-and-delete").await?;
     app.click_label("Create snapshot").await?;

@@ -371,6 +371,7 @@ fn SandboxFacts(sandbox: Memo<Option<Sandbox>>) -> impl IntoView {
             </dd>
             <dt>"CPUs"</dt><dd>{fact(|s| s.cpus.map(|c| c.to_string()).unwrap_or_else(|| "engine default".to_string()))}</dd>
             <dt>"Memory"</dt><dd>{fact(|s| s.memory_mib.map(|m| format!("{m} MiB")).unwrap_or_else(|| "engine default".to_string()))}</dd>
+            <dt>"Processes"</dt><dd class="fact-pids">{fact(|s| format!("at most {}", s.pids_limit))}</dd>
             <dt>"Setup script"</dt><dd>{fact(|s| if s.setup_skipped { "skipped (no-op)".to_string() } else { "runs once at creation".to_string() })}</dd>
             <dt>"Credentials mounted"</dt>
             <dd>{fact(|s| if s.credentials.is_empty() { "none".to_string() } else { s.credentials.join(", ") })}</dd>

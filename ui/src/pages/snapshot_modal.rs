@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
     ApiError, CreateSnapshotRequest, SnapshotMode, SnapshotStatus,
-    requests::{CreateSnapshot, GetSnapshot},
+    requests::{CreateSnapshot, GetSnapshot, PreviewScrub},
 };
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -150,6 +150,7 @@ fn TakeSnapshotDialog(
     };
 
     let confirm_sandbox = sandbox.clone();
+    let preview_sandbox = sandbox.clone();
     view! {
         <Modal label="Take Snapshot".to_string() on_close=on_close>
             <h2>"Take Snapshot"</h2>
@@ -234,6 +235,10 @@ fn TakeSnapshotDialog(
                 </p>
                 {move || {
                     (mode.get() == SnapshotMode::Scrub)
+                        .then(|| view! { <ScrubPreviewList sandbox=preview_sandbox.clone() /> })
+                }}
+                {move || {
+                    (mode.get() == SnapshotMode::Scrub)
                         .then(|| {
                             let sandbox = confirm_sandbox.clone();
                             view! {
@@ -253,6 +258,56 @@ fn TakeSnapshotDialog(
                 />
             </form>
         </Modal>
+    }
+}
+
+/// What Snapshot and delete would remove from the sandbox now (B1): each finding's kind and path, never a value.
+#[component]
+fn ScrubPreviewList(sandbox: String) -> impl IntoView {
+    let preview = LocalResource::new(move || {
+        let sandbox = sandbox.clone();
+        async move { ipc::call::<PreviewScrub>(&sandbox).await }
+    });
+    view! {
+        <section class="full scrub-preview" aria-label="What the scrub removes" aria-live="polite">
+            <h3>"What the scrub removes"</h3>
+            {move || match preview.get() {
+                None => view! { <p class="muted">"Looking for secrets…"</p> }.into_any(),
+                Some(Err(failure)) => {
+                    view! { <p class="error">{format!("Could not look for secrets: {failure}")}</p> }.into_any()
+                }
+                Some(Ok(found)) => {
+                    let notes = found.notes.clone();
+                    let list = if found.findings.is_empty() {
+                        view! { <p class="muted scrub-nothing">"Nothing to remove was found."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="scrub-findings">
+                                {found
+                                    .findings
+                                    .into_iter()
+                                    .map(|finding| {
+                                        view! {
+                                            <li>
+                                                <span class="scrub-kind">{finding.kind.describe()}</span>
+                                                " "
+                                                <code class="scrub-path">{finding.path.escape_debug().to_string()}</code>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    };
+                    view! {
+                        {list}
+                        {notes.into_iter().map(|note| view! { <p class="hint">{note}</p> }).collect_view()}
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
     }
 }
 

@@ -95,7 +95,7 @@ pub fn sandbox_labels(spec: &SandboxSpec, instance: &str, job_id: &str) -> HashM
 }
 
 /// Environment of the container: the app's own variables, then the user's that are not secret. Secret ones reach
-/// processes through [`SECRET_ENV_PATH`] (the entry script) and the exec calls (see [`secret_env`]).
+/// processes through [`SECRET_ENV_PATH`] (the entry script) and the exec calls, both from the secret store.
 pub fn container_env(spec: &SandboxSpec) -> Vec<String> {
     let mut env = vec![
         format!("AMIKA_AGENT_CWD={}", spec.agent_cwd),
@@ -110,26 +110,6 @@ pub fn container_env(spec: &SandboxSpec) -> Vec<String> {
             .map(|v| format!("{}={}", v.name, v.value)),
     );
     env
-}
-
-/// The secret variables as `NAME=value`, for exec calls.
-pub fn secret_env(spec: &SandboxSpec) -> Vec<String> {
-    spec.env
-        .iter()
-        .filter(|v| v.secret)
-        .map(|v| format!("{}={}", v.name, v.value))
-        .collect()
-}
-
-/// The secret variables as a POSIX shell file the entry script sources (`NAME='value'` lines).
-pub fn secret_env_file(spec: &SandboxSpec) -> Option<String> {
-    let lines: Vec<String> = spec
-        .env
-        .iter()
-        .filter(|v| v.secret)
-        .map(|v| format!("{}='{}'", v.name, v.value.replace('\'', "'\\''")))
-        .collect();
-    (!lines.is_empty()).then(|| lines.join("\n") + "\n")
 }
 
 /// The create body of the sandbox's container.
@@ -194,6 +174,9 @@ pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> ContainerCre
         port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
         nano_cpus: spec.cpus.map(|c| i64::from(c) * 1_000_000_000),
         memory: spec.memory_mib.map(|m| i64::from(m) * 1024 * 1024),
+        pids_limit: Some(i64::from(spec.pids_limit)),
+        // No process in the sandbox gains privileges through setuid binaries or file capabilities.
+        security_opt: Some(vec!["no-new-privileges:true".to_string()]),
         ..Default::default()
     };
     ContainerCreateBody {

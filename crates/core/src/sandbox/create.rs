@@ -1,6 +1,11 @@
 //! Creating a sandbox (S1–S5): resolving the request against the repository's config file, the settings and the
 //! defaults into a [`SandboxSpec`] (every invalid value is an error before anything exists), then building it as a
 //! job — image, git volume, container, checkout, start — that leaves either a working sandbox or nothing.
+//!
+//! The repository is untrusted input: its setup script must be a regular file inside it (symlinks followed) of at
+//! most 1 MiB, its `[sandbox] snapshot` is honoured only for a snapshot taken from the same repository, and a
+//! repository or branch that git could read as an option is refused. A URL's user-info is used for the clone only;
+//! what is recorded, labelled, explained and reported is the URL without it ([`git::without_userinfo`]).
 
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{
@@ -129,6 +134,9 @@ impl Core {
                 .map_err(|e| Error::io("reading the working directory", e))?,
         };
         let repo = git::resolve(&request.git, &cwd)?;
+        if let Some(branch) = request.branch.as_deref().filter(|b| !b.is_empty()) {
+            git::not_an_option("branch", branch)?;
+        }
         if repo.is_none()
             && let Some(branch) = request.branch.as_deref().filter(|b| !b.is_empty())
         {
@@ -195,6 +203,22 @@ impl Core {
                 };
                 match chosen {
                     Some(name) => match self.active_snapshot("snapshot", &name).await {
+                        // The repository's file may only pick a snapshot of the same repository; the user's own
+                        // choice (the flag, the app's default) may pick any.
+                        Ok(record)
+                            if source == ValueSource::RepoConfig
+                                && record.repository != repo_key =>
+                        {
+                            warnings.push(format!(
+                                "the snapshot '{name}' named in .amika/config.toml [sandbox] snapshot is ignored: it was taken from {}, not from this repository",
+                                if record.repository.is_some() {
+                                    "another repository"
+                                } else {
+                                    "a sandbox without a repository"
+                                }
+                            ));
+                            None
+                        }
                         Ok(record) => {
                             values.push(value("snapshot", &name, source));
                             Some(record)
@@ -212,7 +236,13 @@ impl Core {
             }
         };
         let base = match &snapshot {
-            Some(record) => Some(record.sandbox_spec()?),
+            Some(record) => {
+                let mut spec = record.sandbox_spec()?;
+                self.secrets()
+                    .fill(&record.id, &mut spec.env)
+                    .map_err(|e| Error::io("reading the snapshot's secret variables", e))?;
+                Some(spec)
+            }
             None => None,
         };
 
@@ -293,9 +323,8 @@ impl Core {
             (false, Some(text.clone()))
         } else if let Some(file) = request.setup_script.as_deref().filter(|f| !f.is_empty()) {
             let path = cwd.join(file);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                ApiError::invalid("setup-script", file, format!("cannot read it: {e}"))
-            })?;
+            // The user's own file: a symlink is fine, the size is bounded.
+            let text = config::read_script("setup-script", file, &path)?;
             values.push(value(
                 "setup_script",
                 path.display().to_string(),
@@ -303,13 +332,13 @@ impl Core {
             ));
             (false, Some(text))
         } else if let Some(path) = repo_config.as_ref().and_then(|c| c.setup_script.clone()) {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                ApiError::invalid(
-                    "lifecycle.setup_script",
-                    path.display().to_string(),
-                    format!("named in .amika/config.toml but cannot be read: {e}"),
-                )
-            })?;
+            // The repository's choice: it must stay inside the repository the config file was read from.
+            let root = config_root
+                .or(repo.as_ref().and_then(|r| r.root.as_deref()))
+                .ok_or_else(|| {
+                    Error::Other("a repository config file without a repository".into())
+                })?;
+            let text = config::read_setup_script(root, &path)?;
             values.push(value(
                 "setup_script",
                 path.display().to_string(),
@@ -563,6 +592,7 @@ impl Core {
             ports,
             cpus,
             memory_mib,
+            pids_limit: sbx_api::DEFAULT_PIDS_LIMIT,
             setup_skipped,
             setup_script,
             repo: repo_api,
@@ -841,14 +871,10 @@ impl Core {
                 .unwrap_or_else(|| NOOP_SETUP.to_string())
         };
         write_executable(&setup_file, &script)?;
-        let secret_file = match container::secret_env_file(spec) {
-            Some(text) => {
-                let path = dir.join("secret.env");
-                write_private(&path, &text)?;
-                Some(path)
-            }
-            None => None,
-        };
+        let secret_file = self
+            .secrets()
+            .put(&spec.id, &crate::secrets::secret_values(&spec.env))
+            .map_err(|e| Error::io("keeping the secret variables", e))?;
 
         let docker = self.engine().client().await?;
         // Git volume.
@@ -1031,17 +1057,6 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| Error::io(format!("making {} executable", path.display()), e))?;
-    }
-    Ok(())
-}
-
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io(format!("restricting {}", path.display()), e))?;
     }
     Ok(())
 }

@@ -433,6 +433,9 @@ impl Core {
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
         }
+        self.secrets()
+            .remove(id)
+            .map_err(|e| Error::io("removing the sandbox's secret variables", e))?;
         Ok(())
     }
 

@@ -20,7 +20,9 @@ pub struct SandboxSpec {
     pub template: String,
     /// Snapshot it was restored from.
     pub from_snapshot: Option<String>,
-    /// Environment variables the user (or the repository config) set.
+    /// Environment variables the user (or the repository config) set. Secret values are written out empty: they
+    /// live in the secret store only ([`crate::secrets`]).
+    #[serde(serialize_with = "crate::secrets::serialize_redacted")]
     pub env: Vec<EnvVar>,
     /// Published ports.
     pub ports: Vec<PortBinding>,
@@ -28,6 +30,9 @@ pub struct SandboxSpec {
     pub cpus: Option<u32>,
     /// Memory limit in MiB.
     pub memory_mib: Option<u32>,
+    /// Most processes at once (the engine's pids limit).
+    #[serde(default = "sbx_api::default_pids_limit")]
+    pub pids_limit: u32,
     /// Whether the no-op setup script was put in place.
     pub setup_skipped: bool,
     /// The setup script's text (`None`: the no-op script).
@@ -78,6 +83,7 @@ impl SandboxSpec {
             env: self.env.clone(),
             cpus: self.cpus,
             memory_mib: self.memory_mib,
+            pids_limit: self.pids_limit,
             setup_skipped: self.setup_skipped,
             credentials: self.credentials.clone(),
             auto_stop_minutes: self.auto_stop_minutes,

@@ -19,45 +19,6 @@ use crate::sandbox::SandboxRecord;
 use crate::sandbox::spec::SandboxSpec;
 use crate::{Core, Error, Result, labels, settings, validate};
 
-/// Removes, inside the sandbox, what the app injected that is secret: copies of the mounted credential files
-/// (compared byte for byte with the mounted originals), tokens in git remote URLs, and `.git-credentials` files.
-/// Exits non-zero if anything could not be removed, so the capture is abandoned (fail closed).
-const SCRUB_SCRIPT: &str = r#"set -u
-for tool in find cmp wc sed grep rm; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "the sandbox has no '$tool', which removing secrets needs" >&2; exit 95; }
-done
-status=0
-cands=/tmp/.amikad-scrub-candidates
-: > "$cands" || exit 90
-# Candidates: files the sandbox added or changed (given by the app), and the workspace.
-for f in "$@"; do printf '%s\n' "$f" >> "$cands"; done
-find /home/amika/workspace -type f -size -2048k 2>/dev/null >> "$cands"
-while IFS= read -r cred; do
-  [ -n "$cred" ] || continue
-  [ -f "$cred" ] || continue
-  size=$(wc -c < "$cred")
-  while IFS= read -r f; do
-    [ -f "$f" ] || continue
-    [ "$f" = "$cred" ] && continue
-    [ "$(wc -c < "$f" 2>/dev/null)" = "$size" ] || continue
-    if cmp -s "$f" "$cred"; then rm -f "$f" || status=91; fi
-  done < "$cands"
-done <<CREDS
-__CREDENTIALS__
-CREDS
-rm -f "$cands"
-for f in $(find /home /root /srv /opt /workspace \( -name .git-credentials -o -name .git-credentials.lock \) 2>/dev/null); do
-  rm -f "$f" || status=92
-done
-for cfg in $(find /home /root /srv /opt /workspace -path '*/.git/config' 2>/dev/null); do
-  if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then
-    sed -i -E 's#(://)[^/@[:space:]]+@#\1#g' "$cfg" || status=93
-    if grep -Eq '://[^/@[:space:]]+@' "$cfg"; then status=94; fi
-  fi
-done
-exit $status
-"#;
-
 /// A snapshot name of at most 40 characters: `<prefix>-<sandbox part>-<time>`.
 pub fn generated_name(prefix: &str, sandbox: &str) -> String {
     let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
@@ -217,6 +178,7 @@ impl Core {
                 let message = ApiError::from(error).to_string();
                 self.abandon_capture(&snapshot.id, &job.id, Some(&source.spec.name))
                     .await;
+                let _ = self.secrets().remove(&snapshot.id);
                 let _ = sqlx::query(
                     "UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?",
                 )
@@ -262,10 +224,17 @@ impl Core {
         job.stage("capturing", "checking the sandbox", Some(0.05))
             .await;
 
-        if mode == SnapshotMode::Scrub {
-            job.stage("capturing", "removing injected secrets", Some(0.1))
-                .await;
-            self.scrub(&container, &source.spec).await?;
+        match mode {
+            SnapshotMode::Scrub => {
+                job.stage("capturing", "removing injected secrets", Some(0.1))
+                    .await;
+                self.scrub(&container, &source.spec).await?;
+            }
+            // A full snapshot keeps the sandbox's secret values, in the secret store (never in the image).
+            SnapshotMode::Full => self
+                .secrets()
+                .copy(&source.spec.id, snapshot_id)
+                .map_err(|e| Error::io("keeping the secret variables", e))?,
         }
 
         let image_repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
@@ -487,49 +456,6 @@ impl Core {
             .await
             .map_err(|e| self.engine().fail(e))?;
         Ok((format!("{repo}:{tag}"), workspace))
-    }
-
-    /// Run the scrub inside the sandbox; any failure fails the capture before anything is captured.
-    async fn scrub(&self, container: &str, spec: &SandboxSpec) -> Result<()> {
-        let docker = self.engine().client().await?;
-        let changed: Vec<String> = docker
-            .container_changes(container)
-            .await
-            .map_err(|e| self.engine().fail(e))?
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| !matches!(c.kind, bollard::models::ChangeType::_2))
-            .map(|c| c.path)
-            .filter(|p| !p.starts_with("/proc") && !p.starts_with("/sys") && !p.starts_with("/dev"))
-            .collect();
-        let credentials: Vec<String> = spec
-            .credentials
-            .iter()
-            .map(|rel| format!("{}/{rel}", crate::credentials::SANDBOX_HOME))
-            .collect();
-        let script = SCRUB_SCRIPT.replace("__CREDENTIALS__", &credentials.join("\n"));
-        let mut argv = vec![
-            "/bin/sh".to_string(),
-            "-c".to_string(),
-            script,
-            "amikad-scrub".to_string(),
-        ];
-        argv.extend(changed);
-        let output = self
-            .exec_collect(&sbx_api::ExecRequest {
-                name: spec.name.clone(),
-                argv,
-            })
-            .await?;
-        if output.exit_code != 0 {
-            return Err(ApiError::conflict(format!(
-                "removing injected secrets failed (exit code {}): {}; nothing was captured",
-                output.exit_code,
-                output.stderr.trim()
-            ))
-            .into());
-        }
-        Ok(())
     }
 
     /// Bytes an image adds on top of `base` (its own layers).

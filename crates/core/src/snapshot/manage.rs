@@ -1,18 +1,12 @@
-//! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7), automatic snapshots (N8), moving
-//! a snapshot to another machine (N10), and recovery after a crash mid-capture (N2).
+//! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7), automatic snapshots (N8), and
+//! recovery after a crash mid-capture (N2). Moving a snapshot to another machine (N10) is in [`super::transfer`].
 
-use bollard::models::ContainerConfig;
-use bollard::query_parameters::{
-    CommitContainerOptionsBuilder, ImportImageOptionsBuilder, ListImagesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-};
+use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use sbx_api::{
     ApiError, CreateSnapshotRequest, ListSnapshotsRequest, Snapshot, SnapshotMode, SnapshotPage,
     SnapshotStatus, UiEvent,
 };
-use std::io::{Read, Write};
 use std::sync::Arc;
 
 use crate::jobs::JobRow;
@@ -20,18 +14,6 @@ use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
 use crate::snapshot::{COLUMNS, SnapshotRecord};
 use crate::{Core, Error, Result, labels, validate};
-
-/// Version of the export file format.
-const EXPORT_FORMAT: u32 = 1;
-
-/// What an export file's `snapshot.json` holds.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct ExportManifest {
-    format: u32,
-    snapshot: Snapshot,
-    spec: SandboxSpec,
-    image: String,
-}
 
 impl Core {
     /// One page of snapshots, newest first; all of them, or those of one sandbox (by name).
@@ -134,6 +116,9 @@ impl Core {
             .bind(&record.id)
             .execute(self.store().pool())
             .await?;
+        self.secrets()
+            .remove(&record.id)
+            .map_err(|e| Error::io("removing the snapshot's secret variables", e))?;
         sqlx::query("UPDATE repositories SET default_snapshot = NULL WHERE default_snapshot = ?")
             .bind(name)
             .execute(self.store().pool())
@@ -220,254 +205,9 @@ impl Core {
         Ok(())
     }
 
-    /// Write the snapshot (image, workspace — which is in the image — and configuration) to one file.
-    pub async fn export_snapshot(&self, name: &str, file: &std::path::Path) -> Result<()> {
-        let record = self.snapshot_record(name).await?;
-        if record.status() != SnapshotStatus::Active {
-            return Err(ApiError::conflict(format!(
-                "snapshot '{name}' is {}; only an active snapshot can be exported",
-                record.status
-            ))
-            .into());
-        }
-        let image = record
-            .image
-            .clone()
-            .ok_or_else(|| ApiError::conflict(format!("snapshot '{name}' has no image")))?;
-        let docker = self.engine().client().await?;
-        let scratch = self.paths().scratch_dir();
-        std::fs::create_dir_all(&scratch).map_err(|e| Error::io("creating the scratch dir", e))?;
-        let image_tar = scratch.join(format!("{}-image.tar", record.id));
-        {
-            let mut out = std::fs::File::create(&image_tar)
-                .map_err(|e| Error::io(format!("creating {}", image_tar.display()), e))?;
-            let mut stream = docker.export_image(&image);
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| self.engine().fail(e))?;
-                out.write_all(&chunk)
-                    .map_err(|e| Error::io("writing the image", e))?;
-            }
-        }
-        let manifest = ExportManifest {
-            format: EXPORT_FORMAT,
-            snapshot: record.to_api(),
-            spec: record.sandbox_spec()?,
-            image,
-        };
-        let written = (|| -> std::io::Result<()> {
-            let out = std::fs::File::create(file)?;
-            let mut builder = tar::Builder::new(std::io::BufWriter::new(out));
-            let json = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?;
-            let mut header = tar::Header::new_gnu();
-            header.set_size(json.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            builder.append_data(&mut header, "snapshot.json", json.as_slice())?;
-            builder.append_path_with_name(&image_tar, "image.tar")?;
-            builder.into_inner()?.flush()
-        })();
-        let _ = std::fs::remove_file(&image_tar);
-        written.map_err(|e| {
-            let _ = std::fs::remove_file(file);
-            Error::io(format!("writing {}", file.display()), e)
-        })
-    }
-
-    /// Load a snapshot written by [`Core::export_snapshot`] (on this or another machine).
-    pub async fn import_snapshot(self: &Arc<Self>, file: &std::path::Path) -> Result<Snapshot> {
-        let scratch = self
-            .paths()
-            .scratch_dir()
-            .join(format!("import-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&scratch).map_err(|e| Error::io("creating the scratch dir", e))?;
-        let result = self.import_from(file, &scratch).await;
-        let _ = std::fs::remove_dir_all(&scratch);
-        result
-    }
-
-    async fn import_from(
-        self: &Arc<Self>,
-        file: &std::path::Path,
-        scratch: &std::path::Path,
-    ) -> Result<Snapshot> {
-        let shown = file.display().to_string();
-        let reader = std::fs::File::open(file)
-            .map_err(|e| ApiError::invalid("file", &shown, e.to_string()))?;
-        let mut archive = tar::Archive::new(reader);
-        let mut manifest: Option<ExportManifest> = None;
-        let image_tar = scratch.join("image.tar");
-        let entries = archive.entries().map_err(|e| {
-            ApiError::invalid("file", &shown, format!("not a snapshot export: {e}"))
-        })?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| {
-                ApiError::invalid("file", &shown, format!("not a snapshot export: {e}"))
-            })?;
-            let path = entry
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            match path.as_str() {
-                "snapshot.json" => {
-                    let mut text = String::new();
-                    entry
-                        .read_to_string(&mut text)
-                        .map_err(|e| Error::io("reading snapshot.json", e))?;
-                    manifest = Some(serde_json::from_str(&text).map_err(|e| {
-                        ApiError::invalid(
-                            "file",
-                            &shown,
-                            format!("snapshot.json is not readable: {e}"),
-                        )
-                    })?);
-                }
-                "image.tar" => {
-                    entry
-                        .unpack(&image_tar)
-                        .map_err(|e| Error::io("unpacking the image", e))?;
-                }
-                _ => {}
-            }
-        }
-        let manifest = manifest.ok_or_else(|| {
-            ApiError::invalid("file", &shown, "not a snapshot export (no snapshot.json)")
-        })?;
-        if manifest.format != EXPORT_FORMAT {
-            return Err(ApiError::invalid(
-                "file",
-                &shown,
-                format!("export format {} is not supported", manifest.format),
-            )
-            .into());
-        }
-        if !image_tar.is_file() {
-            return Err(
-                ApiError::invalid("file", &shown, "not a snapshot export (no image.tar)").into(),
-            );
-        }
-        let name = manifest.snapshot.name.clone();
-        validate::name("name", &name)?;
-        if self.snapshot_record(&name).await.is_ok() {
-            return Err(ApiError::conflict(format!(
-                "a snapshot named '{name}' already exists here; delete or rename it first"
-            ))
-            .into());
-        }
-        let docker = self.engine().client().await?;
-        // The export names the image it was saved from. If the engine already has that tag (the original
-        // snapshot, in another data dir on this engine), it stays as it is; otherwise the tag is ours to remove.
-        let preexisting = docker.inspect_image(&manifest.image).await.is_ok();
-        let job = self.begin_job("import", &name).await?;
-        let result = self
-            .load_import(&job, &image_tar, &manifest, preexisting)
-            .await;
-        if !preexisting {
-            self.remove_image_tag(&manifest.image).await;
-        }
-        match result {
-            Ok(snapshot) => {
-                job.succeed().await?;
-                self.emit(UiEvent::SnapshotsChanged);
-                Ok(snapshot)
-            }
-            Err(error) => {
-                job.fail(&error.to_string()).await?;
-                Err(error)
-            }
-        }
-    }
-
-    /// Load an export's image, commit it under this data dir's labels and record the snapshot.
-    async fn load_import(
-        &self,
-        job: &crate::jobs::JobHandle,
-        image_tar: &std::path::Path,
-        manifest: &ExportManifest,
-        preexisting: bool,
-    ) -> Result<Snapshot> {
-        let docker = self.engine().client().await?;
-        let name = manifest.snapshot.name.clone();
-        // Recovery reads the message: the tag an interrupted import may have loaded, to be removed. Empty when
-        // the tag was there before, and so is not the import's to remove.
-        let loading = if preexisting { "" } else { &manifest.image };
-        job.stage("loading", loading, None).await;
-        let bytes = tokio::fs::read(image_tar)
-            .await
-            .map_err(|e| Error::io("reading the image", e))?;
-        let mut stream = docker.import_image(
-            ImportImageOptionsBuilder::default().quiet(true).build(),
-            bollard::body_full(bytes.into()),
-            None,
-        );
-        while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| self.engine().fail(e))?;
-            if let Some(detail) = info.error_detail {
-                return Err(Error::Other(format!(
-                    "loading the image failed: {}",
-                    detail.message.unwrap_or_default()
-                )));
-            }
-        }
-        // Relabel for this data dir: a commit of an unchanged container of the loaded image.
-        let id = uuid::Uuid::new_v4().to_string();
-        let image_repo = format!("sandbox-desktop/snapshot-{name}");
-        let image_tag = id.split('-').next().unwrap_or(&id).to_string();
-        let final_image = format!("{image_repo}:{image_tag}");
-        let mut snapshot = manifest.snapshot.clone();
-        snapshot.id = id.clone();
-        snapshot.image = Some(final_image.clone());
-        snapshot.status = SnapshotStatus::Active;
-        let mut image_labels = labels::base(self.paths().instance(), labels::KIND_SNAPSHOT);
-        image_labels.insert(labels::ID.into(), id.clone());
-        image_labels.insert(labels::NAME.into(), name.clone());
-        image_labels.insert(labels::SOURCE.into(), snapshot.source_sandbox_name.clone());
-        image_labels.insert(
-            labels::RECORD.into(),
-            serde_json::json!({ "snapshot": snapshot, "spec": manifest.spec }).to_string(),
-        );
-        let helper = self.create_helper(&manifest.image, &job.id, None).await?;
-        let committed = docker
-            .commit_container(
-                CommitContainerOptionsBuilder::default()
-                    .container(&helper)
-                    .repo(&image_repo)
-                    .tag(&image_tag)
-                    .pause(false)
-                    .build(),
-                ContainerConfig {
-                    labels: Some(image_labels),
-                    ..Default::default()
-                },
-            )
-            .await;
-        let _ = docker
-            .remove_container(
-                &helper,
-                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-            )
-            .await;
-        committed.map_err(|e| self.engine().fail(e))?;
-        if let Err(error) = self.insert_snapshot_record(&snapshot, &manifest.spec).await {
-            self.remove_image_tag(&final_image).await;
-            return Err(error);
-        }
-        Ok(self.snapshot_record(&name).await?.to_api())
-    }
-
-    /// Remove one tag of an image (the image goes when nothing else names or uses it). Best effort.
-    async fn remove_image_tag(&self, image: &str) {
-        if let Ok(docker) = self.engine().client().await {
-            let _ = docker
-                .remove_image(
-                    image,
-                    Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-                    None,
-                )
-                .await;
-        }
-    }
-
-    async fn insert_snapshot_record(
+    /// Record an active snapshot (imported, or rebuilt from its image's labels) unless one with its id or name
+    /// exists; whether it was inserted.
+    pub(crate) async fn insert_snapshot_record(
         &self,
         snapshot: &Snapshot,
         spec: &SandboxSpec,
@@ -475,8 +215,8 @@ impl Core {
         let spec_json = serde_json::to_string(spec).map_err(|e| Error::Other(e.to_string()))?;
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, \
-             repository, status, created_at, expires_at, size_bytes, mode, consistency, image, spec) \
-             VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)",
+             repository, status, created_at, expires_at, size_bytes, mode, consistency, image, spec, imported) \
+             VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&snapshot.id)
         .bind(&snapshot.name)
@@ -491,6 +231,7 @@ impl Core {
         .bind(snapshot.consistency.as_str())
         .bind(&snapshot.image)
         .bind(spec_json)
+        .bind(snapshot.imported)
         .execute(self.store().pool())
         .await?;
         Ok(inserted.rows_affected() > 0)
@@ -600,13 +341,7 @@ impl Core {
                     self.emit(UiEvent::SnapshotsChanged);
                 }
             }
-            "import" => {
-                // The committed image (if any) carries the record in its labels and is rebuilt from them;
-                // the tag the import loaded is removed when it was not there before.
-                if job.stage == "loading" && !job.message.is_empty() {
-                    self.remove_image_tag(&job.message).await;
-                }
-            }
+            "import" => self.recover_import_job(job).await,
             _ => {
                 if let Ok(record) = self.sandbox_record(&job.target).await
                     && record.phase == Phase::Creating

@@ -1,9 +1,12 @@
 //! Snapshots (N1–N10): records of captured sandboxes and their images; taking them in [`capture`], restoring
-//! and cloning in [`restore`], listing, deleting, retention, schedules, export and recovery in [`manage`].
+//! and cloning in [`restore`], listing, deleting, retention, schedules and recovery in [`manage`], export and import
+//! in [`transfer`].
 
 pub mod capture;
 pub mod manage;
 pub mod restore;
+pub mod scrub;
+pub mod transfer;
 
 use chrono::{DateTime, Utc};
 use sbx_api::{ApiError, Consistency, Snapshot, SnapshotMode, SnapshotStatus};
@@ -46,11 +49,13 @@ pub struct SnapshotRecord {
     pub spec: String,
     /// The job capturing it.
     pub job_id: Option<String>,
+    /// Whether it came from a file ([`Core::import_snapshot`]).
+    pub imported: bool,
 }
 
 /// The columns of [`SnapshotRecord`], for queries.
 pub(crate) const COLUMNS: &str = "id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
-     status, failure_reason, created_at, expires_at, size_bytes, mode, consistency, image, spec, job_id";
+     status, failure_reason, created_at, expires_at, size_bytes, mode, consistency, image, spec, job_id, imported";
 
 impl SnapshotRecord {
     /// Parsed status.
@@ -98,6 +103,7 @@ impl SnapshotRecord {
                 Consistency::Application
             },
             image: self.image.clone(),
+            imported: self.imported,
         }
     }
 }

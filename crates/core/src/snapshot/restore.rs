@@ -35,6 +35,7 @@ impl Core {
                 request.cpus,
                 request.memory_mib,
                 request.no_setup,
+                request.credentials,
                 None,
             )
             .await?;
@@ -51,7 +52,9 @@ impl Core {
         .await
     }
 
-    /// The plan of a sandbox restored from `snapshot`.
+    /// The plan of a sandbox restored from `snapshot`. It mounts the agent credentials found here when the
+    /// snapshot's configuration did, or when `credentials` asks for them (an imported snapshot's never does).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn restore_plan(
         &self,
         snapshot: &SnapshotRecord,
@@ -59,6 +62,7 @@ impl Core {
         cpus: Option<u32>,
         memory_mib: Option<u32>,
         no_setup: bool,
+        credentials: bool,
         image_override: Option<&str>,
     ) -> Result<CreatePlan> {
         let name = self.new_sandbox_name(name).await?;
@@ -80,6 +84,10 @@ impl Core {
             .into());
         }
         let mut spec = snapshot.sandbox_spec()?;
+        // A full snapshot's secret values are in the secret store, under its id.
+        self.secrets()
+            .fill(&snapshot.id, &mut spec.env)
+            .map_err(|e| Error::io("reading the snapshot's secret variables", e))?;
         let created_at = Utc::now();
         spec.id = uuid::Uuid::new_v4().to_string();
         spec.name = name;
@@ -107,6 +115,7 @@ impl Core {
                 port.host_port = 0;
             }
         }
+        spec.credentials_enabled |= credentials;
         let found = if spec.credentials_enabled {
             self.credentials_home()
                 .map(|home| credentials::discover(&home))
@@ -205,6 +214,7 @@ impl Core {
                 request.name.as_deref(),
                 request.cpus,
                 request.memory_mib,
+                false,
                 false,
                 request.image.as_deref(),
             )

@@ -18,9 +18,13 @@ impl Store {
     /// and apply pending migrations.
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            crate::private::create_dir(dir)
                 .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         }
+        // Private before SQLite opens it: it holds configuration, and SQLite gives the WAL and shared-memory files
+        // the database file's mode.
+        crate::private::touch(path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
