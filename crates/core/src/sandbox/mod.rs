@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod create;
+pub mod plan;
 pub mod spec;
 pub mod state;
 
