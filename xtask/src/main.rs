@@ -6,6 +6,8 @@
 
 mod engine;
 mod setup;
+#[cfg(test)]
+mod tidy;
 mod ui;
 mod util;
 
@@ -179,50 +181,4 @@ fn bundle() -> Result<()> {
         .args(["tauri", "build", "--bundles", "deb"])
         .dir(util::root().join("src-tauri"))
         .run()
-}
-
-#[cfg(test)]
-mod tidy {
-    //! Checks on the source tree itself.
-
-    use std::path::Path;
-
-    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            if path.is_dir() {
-                if name != "target" && name != "gen" && name != "dist" && name != ".git" {
-                    rust_files(&path, out);
-                }
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
-    /// Every Rust file starts with a `//!` line saying what it is for.
-    #[test]
-    fn every_module_says_what_it_is_for() {
-        let root = crate::util::root();
-        let mut files = Vec::new();
-        for dir in ["crates", "src-tauri", "ui", "xtask", "tests"] {
-            rust_files(&root.join(dir), &mut files);
-        }
-        assert!(files.len() > 50, "found only {} files", files.len());
-        let missing: Vec<String> = files
-            .iter()
-            .filter(|f| {
-                !std::fs::read_to_string(f)
-                    .unwrap_or_default()
-                    .trim_start()
-                    .starts_with("//!")
-            })
-            .map(|f| f.display().to_string())
-            .collect();
-        assert!(missing.is_empty(), "no //! line: {missing:?}");
-    }
 }
