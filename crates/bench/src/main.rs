@@ -106,22 +106,43 @@ async fn main() -> Result<()> {
 }
 
 async fn run(core: &Arc<Core>, docker: &Docker, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
-    // Create-to-ready.
+    rows.push(bench_create(core, docker, runs).await?);
+    let mut restores = Vec::new();
+    for mb in [0u32, 100, 500] {
+        rows.push(bench_capture(core, docker, runs, mb, &mut restores).await?);
+    }
+    if !restores.is_empty() {
+        rows.push(Row {
+            what: "restore to ready + first exec".into(),
+            ours: median(restores.iter().map(|r| r.ours).collect()),
+            raw: median(restores.iter().map(|r| r.raw).collect()),
+        });
+    }
+    Ok(())
+}
+
+/// A sandbox of the benchmark image without credentials, waited for.
+fn bench_request(name: &str, no_setup: bool) -> CreateSandboxRequest {
+    CreateSandboxRequest {
+        name: Some(name.to_string()),
+        image: Some(image()),
+        git: GitChoice::Off,
+        snapshot: SnapshotChoice::Off,
+        no_credentials: true,
+        no_setup,
+        wait_for_ready: true,
+        ..Default::default()
+    }
+}
+
+/// Create-to-ready plus a first exec, against `docker run` plus `docker exec`.
+async fn bench_create(core: &Arc<Core>, docker: &Docker, runs: usize) -> Result<Row> {
     let mut ours = Vec::new();
     let mut raw = Vec::new();
     for i in 0..runs {
         let name = format!("bench-create-{i}");
         let started = Instant::now();
-        core.create_sandbox(&CreateSandboxRequest {
-            name: Some(name.clone()),
-            image: Some(image()),
-            git: GitChoice::Off,
-            snapshot: SnapshotChoice::Off,
-            no_credentials: true,
-            wait_for_ready: true,
-            ..Default::default()
-        })
-        .await?;
+        core.create_sandbox(&bench_request(&name, false)).await?;
         core.exec_collect(&ExecRequest {
             name: name.clone(),
             argv: vec!["true".into()],
@@ -136,134 +157,126 @@ async fn run(core: &Arc<Core>, docker: &Docker, runs: usize, rows: &mut Vec<Row>
         raw.push(started.elapsed());
         remove(docker, &id).await;
     }
-    rows.push(Row {
+    Ok(Row {
         what: "create to ready + first exec".into(),
         ours: median(ours),
         raw: median(raw),
-    });
+    })
+}
 
-    // Capture with 0, 100, 500 MB changed.
-    for mb in [0u32, 100, 500] {
-        let mut ours = Vec::new();
-        let mut raw = Vec::new();
-        let capture_runs = if mb >= 500 { runs.min(3) } else { runs };
-        for i in 0..capture_runs {
-            let name = format!("bench-cap-{mb}-{i}");
-            core.create_sandbox(&CreateSandboxRequest {
-                name: Some(name.clone()),
-                image: Some(image()),
-                git: GitChoice::Off,
-                snapshot: SnapshotChoice::Off,
-                no_credentials: true,
-                no_setup: true,
-                wait_for_ready: true,
-                ..Default::default()
+/// A full snapshot with `mb` MB changed, against `docker commit` of a plain container with the same change; with
+/// nothing changed, each run also times a restore (into `restores`).
+async fn bench_capture(
+    core: &Arc<Core>,
+    docker: &Docker,
+    runs: usize,
+    mb: u32,
+    restores: &mut Vec<Row>,
+) -> Result<Row> {
+    let mut ours = Vec::new();
+    let mut raw = Vec::new();
+    let capture_runs = if mb >= 500 { runs.min(3) } else { runs };
+    for i in 0..capture_runs {
+        let name = format!("bench-cap-{mb}-{i}");
+        core.create_sandbox(&bench_request(&name, true)).await?;
+        let fill = format!("dd if=/dev/urandom of=/root/fill bs=1M count={mb} 2>/dev/null; sync");
+        core.exec_collect(&ExecRequest {
+            name: name.clone(),
+            argv: vec!["sh".into(), "-c".into(), fill.clone()],
+        })
+        .await?;
+        let started = Instant::now();
+        let snapshot = core
+            .create_snapshot(&CreateSnapshotRequest {
+                sandbox: name.clone(),
+                name: format!("bench-snap-{mb}-{i}"),
+                mode: SnapshotMode::Full,
+                quick: false,
+                wait: true,
             })
             .await?;
-            let fill =
-                format!("dd if=/dev/urandom of=/root/fill bs=1M count={mb} 2>/dev/null; sync");
-            core.exec_collect(&ExecRequest {
-                name: name.clone(),
-                argv: vec!["sh".into(), "-c".into(), fill.clone()],
-            })
+        ours.push(started.elapsed());
+        anyhow::ensure!(
+            snapshot.status == sbx_api::SnapshotStatus::Active,
+            "capture failed: {snapshot:?}"
+        );
+
+        // Raw: the same change in a plain container, committed (paused, as docker commit does by default).
+        let id = run_detached(docker, &image(), &format!("bench-rawcap-{mb}-{i}")).await?;
+        exec(docker, &id, &fill).await?;
+        let started = Instant::now();
+        let committed = docker
+            .commit_container(
+                CommitContainerOptionsBuilder::default()
+                    .container(&id)
+                    .repo("sandbox-desktop-bench/raw")
+                    .tag(&format!("{mb}-{i}"))
+                    .pause(true)
+                    .build(),
+                ContainerConfig::default(),
+            )
             .await?;
-            let started = Instant::now();
-            let snapshot = core
-                .create_snapshot(&CreateSnapshotRequest {
-                    sandbox: name.clone(),
-                    name: format!("bench-snap-{mb}-{i}"),
-                    mode: SnapshotMode::Full,
-                    quick: false,
-                    wait: true,
-                })
-                .await?;
-            ours.push(started.elapsed());
-            anyhow::ensure!(
-                snapshot.status == sbx_api::SnapshotStatus::Active,
-                "capture failed: {snapshot:?}"
-            );
+        raw.push(started.elapsed());
+        remove(docker, &id).await;
+        let _ = docker
+            .remove_image(
+                &committed.id,
+                Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                None,
+            )
+            .await;
 
-            // Raw: the same change in a plain container, committed (paused, as docker commit does by default).
-            let id = run_detached(docker, &image(), &format!("bench-rawcap-{mb}-{i}")).await?;
-            exec(docker, &id, &fill).await?;
-            let started = Instant::now();
-            let committed = docker
-                .commit_container(
-                    CommitContainerOptionsBuilder::default()
-                        .container(&id)
-                        .repo("sandbox-desktop-bench/raw")
-                        .tag(&format!("{mb}-{i}"))
-                        .pause(true)
-                        .build(),
-                    ContainerConfig::default(),
-                )
-                .await?;
-            raw.push(started.elapsed());
-            remove(docker, &id).await;
-            let _ = docker
-                .remove_image(
-                    &committed.id,
-                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                    None,
-                )
-                .await;
-
-            if mb == 0 {
-                // Restore-to-ready against run + exec of the snapshot image.
-                let restored = format!("bench-restore-{i}");
-                let started = Instant::now();
-                core.restore_snapshot(&RestoreSnapshotRequest {
-                    snapshot: snapshot.name.clone(),
-                    name: Some(restored.clone()),
-                    wait_for_ready: true,
-                    ..Default::default()
-                })
-                .await?;
-                core.exec_collect(&ExecRequest {
-                    name: restored.clone(),
-                    argv: vec!["true".into()],
-                })
-                .await?;
-                let restore_time = started.elapsed();
-                let started = Instant::now();
-                let id = run_detached(
-                    docker,
-                    snapshot.image.as_deref().unwrap_or_default(),
-                    &format!("bench-rawrestore-{i}"),
-                )
-                .await?;
-                exec_true(docker, &id).await?;
-                let raw_restore = started.elapsed();
-                remove(docker, &id).await;
-                core.delete_sandbox(&restored, true).await?;
-                rows.push(Row {
-                    what: format!("restore to ready + first exec (run {i})"),
-                    ours: restore_time,
-                    raw: raw_restore,
-                });
-            }
-            core.delete_sandbox(&name, true).await?;
-            core.delete_snapshot(&snapshot.name).await?;
+        if mb == 0 {
+            restores.push(bench_restore(core, docker, &snapshot, i).await?);
         }
-        rows.push(Row {
-            what: format!("capture, {mb} MB changed"),
-            ours: median(ours),
-            raw: median(raw),
-        });
+        core.delete_sandbox(&name, true).await?;
+        core.delete_snapshot(&snapshot.name).await?;
     }
-    // Fold the per-run restore rows into one median row.
-    let (restores, rest): (Vec<Row>, Vec<Row>) = std::mem::take(rows)
-        .into_iter()
-        .partition(|r| r.what.starts_with("restore"));
-    *rows = rest;
-    if !restores.is_empty() {
-        rows.push(Row {
-            what: "restore to ready + first exec".into(),
-            ours: median(restores.iter().map(|r| r.ours).collect()),
-            raw: median(restores.iter().map(|r| r.raw).collect()),
-        });
-    }
-    Ok(())
+    Ok(Row {
+        what: format!("capture, {mb} MB changed"),
+        ours: median(ours),
+        raw: median(raw),
+    })
+}
+
+/// Restore-to-ready plus a first exec, against `docker run` of the snapshot image plus `docker exec`.
+async fn bench_restore(
+    core: &Arc<Core>,
+    docker: &Docker,
+    snapshot: &sbx_api::Snapshot,
+    i: usize,
+) -> Result<Row> {
+    let restored = format!("bench-restore-{i}");
+    let started = Instant::now();
+    core.restore_snapshot(&RestoreSnapshotRequest {
+        snapshot: snapshot.name.clone(),
+        name: Some(restored.clone()),
+        wait_for_ready: true,
+        ..Default::default()
+    })
+    .await?;
+    core.exec_collect(&ExecRequest {
+        name: restored.clone(),
+        argv: vec!["true".into()],
+    })
+    .await?;
+    let ours = started.elapsed();
+    let started = Instant::now();
+    let id = run_detached(
+        docker,
+        snapshot.image.as_deref().unwrap_or_default(),
+        &format!("bench-rawrestore-{i}"),
+    )
+    .await?;
+    exec_true(docker, &id).await?;
+    let raw = started.elapsed();
+    remove(docker, &id).await;
+    core.delete_sandbox(&restored, true).await?;
+    Ok(Row {
+        what: format!("restore to ready + first exec (run {i})"),
+        ours,
+        raw,
+    })
 }
 
 async fn list_benchmark(core: &Arc<Core>) -> Result<(Duration, Duration, Duration)> {
