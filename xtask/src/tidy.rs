@@ -289,7 +289,6 @@ const BEING_SPLIT: &[&str] = &[
     "crates/core/src/snapshot/capture.rs: fn capture_steps",
     "crates/core/src/snapshot/transfer.rs",
     "crates/core/src/snapshot/transfer.rs: fn check_snapshot_json",
-    "crates/term/src/lib.rs",
     "ui/src/pages/clone_dialog.rs: fn CloneDialog",
     "ui/src/pages/create_dialog.rs",
     "ui/src/pages/snapshot_modal.rs: fn TakeSnapshotDialog",
