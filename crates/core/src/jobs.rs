@@ -2,12 +2,15 @@
 //! events for the UI, and a recorded outcome — also when the process is killed mid-way (the next start finds the
 //! job without a live owner and cleans up after it).
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sbx_api::{Progress, UiEvent};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::store::jobs::{self as rows, NewJob};
 use crate::{Core, Result};
+
+pub use crate::store::jobs::JobRow;
 
 /// How often a running job proves its owner is alive.
 const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -28,29 +31,6 @@ pub struct JobHandle {
     heartbeat: tokio::task::JoinHandle<()>,
 }
 
-/// A job row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct JobRow {
-    /// Job id.
-    pub id: String,
-    /// Kind of work.
-    pub kind: String,
-    /// Name it works on.
-    pub target: String,
-    /// `running`, `succeeded` or `failed`.
-    pub status: String,
-    /// Last stage.
-    pub stage: String,
-    /// Last message.
-    pub message: String,
-    /// Failure, when failed.
-    pub error: Option<String>,
-    /// Token of the owning process.
-    pub owner: String,
-    /// Last proof of life.
-    pub heartbeat_at: DateTime<Utc>,
-}
-
 impl Core {
     /// Record a new running job owned by this process and start its heartbeat.
     pub async fn begin_job(self: &Arc<Self>, kind: &str, target: &str) -> Result<JobHandle> {
@@ -65,31 +45,20 @@ impl Core {
         kind: &str,
         target: &str,
     ) -> Result<JobHandle> {
-        let now = Utc::now();
-        sqlx::query(
-            "INSERT INTO jobs (id, kind, target, status, owner, heartbeat_at, created_at) \
-             VALUES (?, ?, ?, 'running', ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(kind)
-        .bind(target)
-        .bind(self.process_token())
-        .bind(now)
-        .bind(now)
-        .execute(self.store().pool())
-        .await?;
+        let job = NewJob {
+            id,
+            kind,
+            target,
+            owner: self.process_token(),
+            at: Utc::now(),
+        };
+        rows::insert_running(self.store().pool(), &job).await?;
         let pool = self.store().pool().clone();
         let job_id = id.to_string();
         let heartbeat = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                let _ = sqlx::query(
-                    "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
-                )
-                .bind(Utc::now())
-                .bind(&job_id)
-                .execute(&pool)
-                .await;
+                let _ = rows::heartbeat(&pool, &job_id, Utc::now()).await;
             }
         });
         Ok(JobHandle {
@@ -103,27 +72,16 @@ impl Core {
 
     /// A job by id.
     pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
-        Ok(sqlx::query_as::<_, JobRow>(
-            "SELECT id, kind, target, status, stage, message, error, owner, heartbeat_at FROM jobs WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(self.store().pool())
-        .await?)
+        rows::by_id(self.store().pool(), id).await
     }
 
     /// Running jobs whose owner is gone: no heartbeat for [`STALE_AFTER`], or (same machine) the owner's
     /// process no longer exists. Never this process's own jobs.
     pub async fn orphaned_jobs(&self) -> Result<Vec<JobRow>> {
-        let rows = sqlx::query_as::<_, JobRow>(
-            "SELECT id, kind, target, status, stage, message, error, owner, heartbeat_at FROM jobs \
-             WHERE status = 'running' AND owner != ?",
-        )
-        .bind(self.process_token())
-        .fetch_all(self.store().pool())
-        .await?;
+        let running = rows::running_not_owned_by(self.store().pool(), self.process_token()).await?;
         let stale_before = Utc::now()
             - chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::seconds(30));
-        Ok(rows
+        Ok(running
             .into_iter()
             .filter(|job| job.heartbeat_at < stale_before || !owner_alive(&job.owner))
             .collect())
@@ -131,15 +89,7 @@ impl Core {
 
     /// Mark a job failed (used by recovery for jobs of dead processes).
     pub async fn fail_job(&self, id: &str, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
-        )
-        .bind(error)
-        .bind(Utc::now())
-        .bind(id)
-        .execute(self.store().pool())
-        .await?;
-        Ok(())
+        rows::fail_if_running(self.store().pool(), id, error, Utc::now()).await
     }
 }
 
@@ -167,14 +117,14 @@ pub fn process_alive(pid: u32) -> bool {
 impl JobHandle {
     /// Record and announce the current stage.
     pub async fn stage(&self, stage: &str, message: &str, fraction: Option<f32>) {
-        let _ =
-            sqlx::query("UPDATE jobs SET stage = ?, message = ?, heartbeat_at = ? WHERE id = ?")
-                .bind(stage)
-                .bind(message)
-                .bind(Utc::now())
-                .bind(&self.id)
-                .execute(self.core.store().pool())
-                .await;
+        let _ = rows::set_stage(
+            self.core.store().pool(),
+            &self.id,
+            stage,
+            message,
+            Utc::now(),
+        )
+        .await;
         self.emit(stage, message, fraction, false, None);
     }
 
@@ -206,20 +156,13 @@ impl JobHandle {
     /// Forget a job that never really started (its request was rejected): the row is deleted.
     pub async fn discard(self) {
         self.heartbeat.abort();
-        let _ = sqlx::query("DELETE FROM jobs WHERE id = ?")
-            .bind(&self.id)
-            .execute(self.core.store().pool())
-            .await;
+        let _ = rows::delete(self.core.store().pool(), &self.id).await;
     }
 
     /// Record success.
     pub async fn succeed(self) -> Result<()> {
         self.heartbeat.abort();
-        sqlx::query("UPDATE jobs SET status = 'succeeded', finished_at = ? WHERE id = ?")
-            .bind(Utc::now())
-            .bind(&self.id)
-            .execute(self.core.store().pool())
-            .await?;
+        rows::set_succeeded(self.core.store().pool(), &self.id, Utc::now()).await?;
         self.emit("done", "", Some(1.0), true, None);
         Ok(())
     }
@@ -227,12 +170,7 @@ impl JobHandle {
     /// Record failure with the reason.
     pub async fn fail(self, error: &str) -> Result<()> {
         self.heartbeat.abort();
-        sqlx::query("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
-            .bind(error)
-            .bind(Utc::now())
-            .bind(&self.id)
-            .execute(self.core.store().pool())
-            .await?;
+        rows::set_failed(self.core.store().pool(), &self.id, error, Utc::now()).await?;
         self.emit("failed", error, None, true, Some(error.to_string()));
         Ok(())
     }

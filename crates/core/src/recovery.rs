@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
+use crate::store::{jobs, sandboxes, snapshots};
 use crate::{Core, Result, labels};
 
 impl Core {
@@ -38,38 +39,35 @@ impl Core {
     /// Records written before the secret store existed kept secret values in their configuration: move each into
     /// the store and write the record again without it.
     async fn move_secrets_to_store(&self) -> Result<()> {
-        const HOLDS_A_SECRET: &str = "EXISTS (SELECT 1 FROM json_each(spec, '$.env') \
-             WHERE json_extract(value, '$.secret') = 1 AND json_extract(value, '$.value') != '')";
-        for table in ["sandboxes", "snapshots"] {
-            let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-                "SELECT id, spec FROM {table} WHERE json_valid(spec) AND {HOLDS_A_SECRET}"
-            ))
-            .fetch_all(self.store().pool())
-            .await?;
-            for (id, json) in rows {
-                let Ok(spec) = serde_json::from_str::<SandboxSpec>(&json) else {
-                    continue;
-                };
-                self.secrets()
-                    .put(&id, &crate::secrets::secret_values(&spec.env))
-                    .map_err(|e| crate::Error::io("keeping the secret variables", e))?;
-                let redacted = serde_json::to_string(&spec).unwrap_or_default();
-                sqlx::query(&format!("UPDATE {table} SET spec = ? WHERE id = ?"))
-                    .bind(redacted)
-                    .bind(&id)
-                    .execute(self.store().pool())
-                    .await?;
+        let pool = self.store().pool();
+        for (id, json) in sandboxes::holding_secret_values(pool).await? {
+            if let Some(redacted) = self.move_secret_values(&id, &json)? {
+                sandboxes::set_spec(pool, &id, &redacted).await?;
+            }
+        }
+        for (id, json) in snapshots::holding_secret_values(pool).await? {
+            if let Some(redacted) = self.move_secret_values(&id, &json)? {
+                snapshots::set_spec(pool, &id, &redacted).await?;
             }
         }
         Ok(())
     }
 
+    /// Put the secret values of record `id`'s configuration (`json`) into the secret store; the configuration to
+    /// write back without them (`None` when it cannot be read, and is left as it is).
+    fn move_secret_values(&self, id: &str, json: &str) -> Result<Option<String>> {
+        let Ok(spec) = serde_json::from_str::<SandboxSpec>(json) else {
+            return Ok(None);
+        };
+        self.secrets()
+            .put(id, &crate::secrets::secret_values(&spec.env))
+            .map_err(|e| crate::Error::io("keeping the secret variables", e))?;
+        Ok(Some(serde_json::to_string(&spec).unwrap_or_default()))
+    }
+
     /// Clones and archives left in the scratch dir by interrupted work, when no work is running.
     async fn clear_scratch(&self) -> Result<()> {
-        let (running,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
-                .fetch_one(self.store().pool())
-                .await?;
+        let running = jobs::count_running(self.store().pool()).await?;
         let dir = self.paths().scratch_dir();
         if running > 0 || !dir.exists() {
             return Ok(());
@@ -129,13 +127,7 @@ impl Core {
             }
         }
         // A record still `creating` with no running job at all cannot finish.
-        let stuck: Vec<(String, String)> = sqlx::query_as(
-            "SELECT s.id, s.name FROM sandboxes s WHERE s.phase = 'creating' AND NOT EXISTS \
-             (SELECT 1 FROM jobs j WHERE j.target = s.name AND j.status = 'running')",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
-        for (id, _name) in stuck {
+        for id in sandboxes::creating_without_job(self.store().pool()).await? {
             self.undo_create(&id).await;
         }
         Ok(())
@@ -158,11 +150,9 @@ impl Core {
             ))
             .await
             .map_err(|e| self.engine().fail(e))?;
-        let known: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT id FROM sandboxes")
-            .fetch_all(self.store().pool())
+        let known: HashSet<String> = sandboxes::ids(self.store().pool())
             .await?
             .into_iter()
-            .map(|r| r.0)
             .collect();
         let mut added = 0;
         for container in containers {
@@ -177,19 +167,15 @@ impl Core {
                 continue;
             }
             let json = serde_json::to_string(&spec).unwrap_or_default();
-            let inserted = sqlx::query(
-                "INSERT OR IGNORE INTO sandboxes (id, name, spec, container_id, phase, created_at, last_active_at) \
-                 VALUES (?, ?, ?, ?, 'created', ?, ?)",
-            )
-            .bind(&spec.id)
-            .bind(&spec.name)
-            .bind(json)
-            .bind(container.id.clone())
-            .bind(spec.created_at)
-            .bind(chrono::Utc::now())
-            .execute(self.store().pool())
-            .await?;
-            if inserted.rows_affected() > 0 {
+            let found = sandboxes::FoundSandbox {
+                id: &spec.id,
+                name: &spec.name,
+                spec: &json,
+                container_id: container.id.as_deref(),
+                created_at: spec.created_at,
+                last_active_at: chrono::Utc::now(),
+            };
+            if sandboxes::insert_found(self.store().pool(), &found).await? {
                 added += 1;
                 if let (Some(key), Some(repo)) = (&spec.repo_key, &spec.repo) {
                     self.note_repository(key, &repo.name).await?;
@@ -207,10 +193,7 @@ impl Core {
     async fn remove_stray_helpers(&self) -> Result<()> {
         let docker = self.engine().client().await?;
         let filters = labels::instance_filters(self.paths().instance(), &[]);
-        let (running_jobs,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE status = 'running'")
-                .fetch_one(self.store().pool())
-                .await?;
+        let running_jobs = jobs::count_running(self.store().pool()).await?;
         let helpers = docker
             .list_containers(Some(
                 ListContainersOptionsBuilder::default()

@@ -5,42 +5,21 @@ use chrono::Utc;
 use sbx_api::{ApiError, DefaultSource, RepoDefaultRequest, Repository};
 use std::path::Path;
 
-use crate::{Core, Error, Result, config, git};
-
-#[derive(sqlx::FromRow)]
-struct RepoRow {
-    root: String,
-    name: String,
-    default_snapshot: Option<String>,
-    sandboxes_created: i64,
-}
+use crate::store::repositories::{self, RepositoryRow};
+use crate::{Core, Result, config, git};
 
 impl Core {
     /// Remember that a sandbox was created from the repository `key` (its host root, or its URL).
     pub(crate) async fn note_repository(&self, key: &str, name: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO repositories (root, name, sandboxes_created, last_used_at) VALUES (?, ?, 1, ?) \
-             ON CONFLICT(root) DO UPDATE SET sandboxes_created = sandboxes_created + 1, last_used_at = excluded.last_used_at",
-        )
-        .bind(key)
-        .bind(name)
-        .bind(Utc::now())
-        .execute(self.store().pool())
-        .await?;
-        Ok(())
+        repositories::note_sandbox(self.store().pool(), key, name, Utc::now()).await
     }
 
     /// The default snapshot set in the app for repository `key`.
     pub async fn app_default_snapshot(&self, key: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT default_snapshot FROM repositories WHERE root = ?")
-                .bind(key)
-                .fetch_optional(self.store().pool())
-                .await?;
-        Ok(row.and_then(|r| r.0))
+        repositories::default_snapshot(self.store().pool(), key).await
     }
 
-    fn repository_view(&self, row: RepoRow) -> Repository {
+    fn repository_view(&self, row: RepositoryRow) -> Repository {
         let config_snapshot = Path::new(&row.root)
             .is_dir()
             .then(|| config::load(Path::new(&row.root)).ok().flatten())
@@ -64,12 +43,7 @@ impl Core {
 
     /// Every repository sandboxes were created from (or that has a default set), most recently used first.
     pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        let rows: Vec<RepoRow> = sqlx::query_as(
-            "SELECT root, name, default_snapshot, sandboxes_created FROM repositories \
-             ORDER BY last_used_at DESC, name",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
+        let rows = repositories::all(self.store().pool()).await?;
         Ok(rows.into_iter().map(|r| self.repository_view(r)).collect())
     }
 
@@ -92,13 +66,8 @@ impl Core {
     /// The repository `path` is in, with its defaults.
     pub async fn repository(&self, path: &str) -> Result<Repository> {
         let (key, name) = self.repository_key(path)?;
-        let row: Option<RepoRow> = sqlx::query_as(
-            "SELECT root, name, default_snapshot, sandboxes_created FROM repositories WHERE root = ?",
-        )
-        .bind(&key)
-        .fetch_optional(self.store().pool())
-        .await?;
-        Ok(self.repository_view(row.unwrap_or(RepoRow {
+        let row = repositories::by_root(self.store().pool(), &key).await?;
+        Ok(self.repository_view(row.unwrap_or(RepositoryRow {
             root: key,
             name,
             default_snapshot: None,
@@ -112,17 +81,14 @@ impl Core {
         if let Some(snapshot) = &request.snapshot {
             self.active_snapshot("snapshot", snapshot).await?;
         }
-        sqlx::query(
-            "INSERT INTO repositories (root, name, default_snapshot, sandboxes_created, last_used_at) \
-             VALUES (?, ?, ?, 0, ?) ON CONFLICT(root) DO UPDATE SET default_snapshot = excluded.default_snapshot",
+        repositories::set_default_snapshot(
+            self.store().pool(),
+            &key,
+            &name,
+            request.snapshot.as_deref(),
+            Utc::now(),
         )
-        .bind(&key)
-        .bind(&name)
-        .bind(&request.snapshot)
-        .bind(Utc::now())
-        .execute(self.store().pool())
-        .await
-        .map_err(Error::from)?;
+        .await?;
         self.repository(&request.path).await
     }
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::sandbox::SandboxRecord;
 use crate::sandbox::parse_time;
 use crate::sandbox::state::Phase;
+use crate::store::{leases, sandboxes};
 use crate::{Core, Result};
 
 /// Environment variable setting how many seconds a "minute" of the interval settings lasts (default 60). For tests
@@ -51,40 +52,27 @@ impl Core {
     pub async fn hold_lease(&self, name: &str) -> Result<bool> {
         let now = Utc::now().timestamp_millis();
         let expires = now + LEASE_TTL.as_millis() as i64;
-        let result = sqlx::query(
-            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) \
-             ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
-             WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
+        leases::take_or_renew(
+            self.store().pool(),
+            name,
+            self.process_token(),
+            expires,
+            now,
         )
-        .bind(name)
-        .bind(self.process_token())
-        .bind(expires)
-        .bind(now)
-        .execute(self.store().pool())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .await
     }
 
     /// Give the lease up (on orderly shutdown) so another process can take it at once.
     pub async fn release_lease(&self, name: &str) -> Result<()> {
-        sqlx::query("DELETE FROM leases WHERE name = ? AND holder = ?")
-            .bind(name)
-            .bind(self.process_token())
-            .execute(self.store().pool())
-            .await?;
-        Ok(())
+        leases::release(self.store().pool(), name, self.process_token()).await
     }
 
     /// The process token holding the lease `name`, if it is current.
     pub async fn lease_holder(&self, name: &str) -> Result<Option<String>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT holder, expires_at FROM leases WHERE name = ?")
-                .bind(name)
-                .fetch_optional(self.store().pool())
-                .await?;
-        Ok(row
-            .filter(|(_, expires)| *expires >= Utc::now().timestamp_millis())
-            .map(|(holder, _)| holder))
+        let lease = leases::by_name(self.store().pool(), name).await?;
+        Ok(lease
+            .filter(|lease| lease.expires_at >= Utc::now().timestamp_millis())
+            .map(|lease| lease.holder))
     }
 
     /// Run the background runner for as long as the process lives.
@@ -192,12 +180,7 @@ impl Core {
     }
 
     async fn last_active(&self, record: &SandboxRecord) -> Result<Option<DateTime<Utc>>> {
-        let row: Option<(Option<DateTime<Utc>>,)> =
-            sqlx::query_as("SELECT last_active_at FROM sandboxes WHERE id = ?")
-                .bind(&record.spec.id)
-                .fetch_optional(self.store().pool())
-                .await?;
-        Ok(row.and_then(|r| r.0))
+        sandboxes::last_active(self.store().pool(), &record.spec.id).await
     }
 
     /// Whether any of these exec sessions is still running.

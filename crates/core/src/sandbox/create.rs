@@ -22,6 +22,7 @@ use crate::jobs::JobHandle;
 use crate::sandbox::container::{self, ContainerPlan, NOOP_SETUP};
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
+use crate::store::sandboxes;
 use crate::{Core, Error, Result, labels};
 
 /// How long `wait_for_ready` waits for setup to finish.
@@ -207,26 +208,20 @@ impl Core {
 
     async fn insert_creating(&self, spec: &SandboxSpec) -> Result<()> {
         let json = serde_json::to_string(spec).map_err(|e| Error::Other(e.to_string()))?;
-        let inserted = sqlx::query(
-            "INSERT INTO sandboxes (id, name, spec, phase, created_at, last_active_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&spec.id)
-        .bind(&spec.name)
-        .bind(json)
-        .bind(Phase::Creating.as_str())
-        .bind(spec.created_at)
-        .bind(spec.created_at)
-        .execute(self.store().pool())
-        .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(ApiError::invalid(
+        let row = sandboxes::NewSandbox {
+            id: &spec.id,
+            name: &spec.name,
+            spec: &json,
+            created_at: spec.created_at,
+        };
+        match sandboxes::insert_creating(self.store().pool(), &row).await? {
+            Ok(()) => Ok(()),
+            Err(_duplicate) => Err(ApiError::invalid(
                 "name",
                 &spec.name,
                 "a sandbox with this name already exists",
             )
             .into()),
-            Err(e) => Err(e.into()),
         }
     }
 
@@ -330,11 +325,7 @@ impl Core {
                 )),
                 other => self.engine().fail(other),
             })?;
-        sqlx::query("UPDATE sandboxes SET container_id = ? WHERE id = ?")
-            .bind(&created.id)
-            .bind(&spec.id)
-            .execute(self.store().pool())
-            .await?;
+        sandboxes::set_container(self.store().pool(), &spec.id, &created.id).await?;
         // Checkout into the volume (over what a snapshot's image put there).
         if let (Some(dir), Some(repo)) = (checkout, &spec.repo) {
             job.stage("copying the checkout", &repo.mount_path, None)
@@ -370,11 +361,7 @@ impl Core {
             .start_container(&created.id, None)
             .await
             .map_err(|e| self.engine().fail(e))?;
-        sqlx::query("UPDATE sandboxes SET phase = ? WHERE id = ?")
-            .bind(Phase::Created.as_str())
-            .bind(&spec.id)
-            .execute(self.store().pool())
-            .await?;
+        sandboxes::set_phase(self.store().pool(), &spec.id, Phase::Created).await?;
         if let Some(key) = &spec.repo_key
             && let Some(repo) = &spec.repo
         {

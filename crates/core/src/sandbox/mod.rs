@@ -17,6 +17,7 @@ use sbx_api::{ApiError, LogsRequest, Sandbox, SandboxLogs, SandboxState, UiEvent
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::store::sandboxes::{self, SandboxRow};
 use crate::{Core, Error, Result};
 use spec::SandboxSpec;
 use state::{ContainerFacts, Phase};
@@ -34,23 +35,15 @@ pub struct SandboxRecord {
     pub failure: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct SandboxRow {
-    spec: String,
-    container_id: Option<String>,
-    phase: String,
-    failure: Option<String>,
-}
-
-impl SandboxRow {
-    fn into_record(self) -> Result<SandboxRecord> {
-        let spec: SandboxSpec = serde_json::from_str(&self.spec)
+impl SandboxRecord {
+    fn from_row(row: SandboxRow) -> Result<SandboxRecord> {
+        let spec: SandboxSpec = serde_json::from_str(&row.spec)
             .map_err(|e| Error::Other(format!("unreadable sandbox record: {e}")))?;
         Ok(SandboxRecord {
             spec,
-            container_id: self.container_id,
-            phase: Phase::parse(&self.phase),
-            failure: self.failure,
+            container_id: row.container_id,
+            phase: Phase::parse(&row.phase),
+            failure: row.failure,
         })
     }
 }
@@ -61,24 +54,14 @@ pub type LogStream = Pin<Box<dyn Stream<Item = Result<String>> + Send>>;
 impl Core {
     /// The record of the sandbox called `name`.
     pub async fn sandbox_record(&self, name: &str) -> Result<SandboxRecord> {
-        let row: Option<SandboxRow> = sqlx::query_as(
-            "SELECT spec, container_id, phase, failure FROM sandboxes WHERE name = ?",
-        )
-        .bind(name)
-        .fetch_optional(self.store().pool())
-        .await?;
-        row.ok_or_else(|| Error::Api(ApiError::not_found("sandbox", name)))?
-            .into_record()
+        let row = sandboxes::by_name(self.store().pool(), name).await?;
+        SandboxRecord::from_row(row.ok_or_else(|| ApiError::not_found("sandbox", name))?)
     }
 
     /// Every sandbox record, oldest first.
     pub async fn sandbox_records(&self) -> Result<Vec<SandboxRecord>> {
-        let rows: Vec<SandboxRow> = sqlx::query_as(
-            "SELECT spec, container_id, phase, failure FROM sandboxes ORDER BY created_at, name",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
-        rows.into_iter().map(SandboxRow::into_record).collect()
+        let rows = sandboxes::all(self.store().pool()).await?;
+        rows.into_iter().map(SandboxRecord::from_row).collect()
     }
 
     /// Inspect the sandbox's container; `None` when it does not exist.
@@ -425,10 +408,7 @@ impl Core {
 
     /// Remove a sandbox's record and host files (its container is already gone).
     pub(crate) async fn forget_sandbox(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sandboxes WHERE id = ?")
-            .bind(id)
-            .execute(self.store().pool())
-            .await?;
+        sandboxes::delete(self.store().pool(), id).await?;
         let dir = self.paths().sandbox_dir(id);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
@@ -442,12 +422,7 @@ impl Core {
 
     /// Record that the sandbox was busy now (idle time counts from here).
     pub(crate) async fn touch_active(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE sandboxes SET last_active_at = ? WHERE id = ?")
-            .bind(Utc::now())
-            .bind(id)
-            .execute(self.store().pool())
-            .await?;
-        Ok(())
+        sandboxes::set_last_active(self.store().pool(), id, Utc::now()).await
     }
 
     /// The setup output and the whole log of a sandbox.

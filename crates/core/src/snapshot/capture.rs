@@ -9,7 +9,9 @@ use bollard::query_parameters::{
 };
 use chrono::Utc;
 use futures_util::StreamExt;
-use sbx_api::{ApiError, CreateSnapshotRequest, SandboxState, Snapshot, SnapshotMode, UiEvent};
+use sbx_api::{
+    ApiError, CreateSnapshotRequest, SandboxState, Snapshot, SnapshotMode, SnapshotStatus, UiEvent,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -17,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 use crate::jobs::JobHandle;
 use crate::sandbox::SandboxRecord;
 use crate::sandbox::spec::SandboxSpec;
+use crate::store::snapshots::{self, CaptureRefused};
 use crate::{Core, Error, Result, labels, settings, validate};
 
 /// A snapshot name of at most 40 characters: `<prefix>-<sandbox part>-<time>`.
@@ -86,59 +89,51 @@ impl Core {
         let job = self
             .begin_job_with_id(&job_id, "snapshot", &request.name)
             .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
-             status, created_at, expires_at, mode, consistency, spec, job_id) \
-             VALUES (?, ?, ?, ?, ?, ?, 'capturing', ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&request.name)
-        .bind(&record.spec.template)
-        .bind(&record.spec.id)
-        .bind(&record.spec.name)
-        .bind(&record.spec.repo_key)
-        .bind(now)
-        .bind(expires_at)
-        .bind(request.mode.as_str())
-        .bind(if request.quick { "crash" } else { "application" })
-        .bind(spec_json)
-        .bind(&job_id)
-        .execute(self.store().pool())
-        .await;
-        let rejected = match inserted {
-            Ok(_) => None,
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                Some(db.message().to_string())
-            }
+        let row = snapshots::NewSnapshot {
+            id: &id,
+            name: &request.name,
+            source_template: &record.spec.template,
+            source_sandbox_id: &record.spec.id,
+            source_sandbox_name: &record.spec.name,
+            repository: record.spec.repo_key.as_deref(),
+            created_at: now,
+            expires_at,
+            mode: request.mode.as_str(),
+            consistency: if request.quick {
+                "crash"
+            } else {
+                "application"
+            },
+            spec: &spec_json,
+            job_id: &job_id,
+        };
+        let refused = match snapshots::insert_capturing(self.store().pool(), &row).await {
+            Ok(Ok(())) => None,
+            Ok(Err(refused)) => Some(refused),
             Err(e) => {
                 job.discard().await;
-                return Err(e.into());
+                return Err(e);
             }
         };
-        if let Some(message) = rejected {
+        if let Some(refused) = refused {
             job.discard().await;
-            {
-                if message.contains("snapshots.name") {
-                    return Err(ApiError::invalid(
-                        "name",
-                        &request.name,
-                        "a snapshot with this name already exists",
-                    )
-                    .into());
+            return Err(match refused {
+                CaptureRefused::NameTaken => ApiError::invalid(
+                    "name",
+                    &request.name,
+                    "a snapshot with this name already exists",
+                ),
+                CaptureRefused::InFlight => {
+                    let in_flight =
+                        snapshots::in_flight_of(self.store().pool(), &record.spec.id).await?;
+                    ApiError::conflict(format!(
+                        "a snapshot of sandbox '{}' is already in flight ({}); wait until it is active or failed",
+                        record.spec.name,
+                        in_flight.unwrap_or_default()
+                    ))
                 }
-                let in_flight: Option<(String,)> = sqlx::query_as(
-                    "SELECT name FROM snapshots WHERE source_sandbox_id = ? AND status IN ('capturing', 'finalizing')",
-                )
-                .bind(&record.spec.id)
-                .fetch_optional(self.store().pool())
-                .await?;
-                return Err(ApiError::conflict(format!(
-                    "a snapshot of sandbox '{}' is already in flight ({}); wait until it is active or failed",
-                    record.spec.name,
-                    in_flight.map(|r| r.0).unwrap_or_default()
-                ))
-                .into());
             }
+            .into());
         }
         self.emit(UiEvent::SnapshotsChanged);
         Ok((record, job))
@@ -158,10 +153,12 @@ impl Core {
             .await
         {
             Ok(()) => {
-                let _ = sqlx::query("UPDATE snapshots SET status = 'active' WHERE id = ?")
-                    .bind(&snapshot.id)
-                    .execute(self.store().pool())
-                    .await;
+                let _ = snapshots::set_status(
+                    self.store().pool(),
+                    &snapshot.id,
+                    SnapshotStatus::Active,
+                )
+                .await;
                 let _ = job.succeed().await;
                 self.emit(UiEvent::SnapshotsChanged);
                 if mode == SnapshotMode::Scrub
@@ -179,13 +176,7 @@ impl Core {
                 self.abandon_capture(&snapshot.id, &job.id, Some(&source.spec.name))
                     .await;
                 let _ = self.secrets().remove(&snapshot.id);
-                let _ = sqlx::query(
-                    "UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?",
-                )
-                .bind(&message)
-                .bind(&snapshot.id)
-                .execute(self.store().pool())
-                .await;
+                let _ = snapshots::set_failed(self.store().pool(), &snapshot.id, &message).await;
                 let _ = job.fail(&message).await;
                 self.emit(UiEvent::SnapshotsChanged);
                 Err(Error::Other(message))
@@ -196,16 +187,12 @@ impl Core {
     async fn set_snapshot_status(
         &self,
         id: &str,
-        status: &str,
+        status: SnapshotStatus,
         job: &JobHandle,
         message: &str,
     ) -> Result<()> {
-        sqlx::query("UPDATE snapshots SET status = ? WHERE id = ?")
-            .bind(status)
-            .bind(id)
-            .execute(self.store().pool())
-            .await?;
-        job.stage(status, message, None).await;
+        snapshots::set_status(self.store().pool(), id, status).await?;
+        job.stage(status.as_str(), message, None).await;
         self.emit(UiEvent::SnapshotsChanged);
         Ok(())
     }
@@ -281,8 +268,13 @@ impl Core {
         }
         let (partial, workspace) = frozen?;
         if source.spec.repo.is_none() {
-            self.set_snapshot_status(snapshot_id, "finalizing", job, "recording the image")
-                .await?;
+            self.set_snapshot_status(
+                snapshot_id,
+                SnapshotStatus::Finalizing,
+                job,
+                "recording the image",
+            )
+            .await?;
             return self
                 .finish_capture(snapshot_id, &final_image, &source.spec.image, job)
                 .await;
@@ -290,7 +282,7 @@ impl Core {
 
         self.set_snapshot_status(
             snapshot_id,
-            "finalizing",
+            SnapshotStatus::Finalizing,
             job,
             "adding the workspace and configuration",
         )
@@ -371,12 +363,13 @@ impl Core {
         job: &JobHandle,
     ) -> Result<()> {
         let size = self.image_own_size(final_image, base_image).await.ok();
-        sqlx::query("UPDATE snapshots SET image = ?, size_bytes = ? WHERE id = ?")
-            .bind(final_image)
-            .bind(size.map(|s| s as i64))
-            .bind(snapshot_id)
-            .execute(self.store().pool())
-            .await?;
+        snapshots::set_image(
+            self.store().pool(),
+            snapshot_id,
+            final_image,
+            size.map(|s| s as i64),
+        )
+        .await?;
         job.stage("finalizing", "done", Some(1.0)).await;
         Ok(())
     }

@@ -12,8 +12,12 @@ use std::sync::Arc;
 use crate::jobs::JobRow;
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
-use crate::snapshot::{COLUMNS, SnapshotRecord};
+use crate::snapshot::SnapshotRecord;
+use crate::store::{repositories, sandboxes, snapshots};
 use crate::{Core, Error, Result, labels, validate};
+
+/// Why a capture whose process stopped failed.
+const INTERRUPTED: &str = "interrupted: the process capturing it stopped; nothing was kept";
 
 impl Core {
     /// One page of snapshots, newest first; all of them, or those of one sandbox (by name).
@@ -30,35 +34,16 @@ impl Core {
             .into());
         }
         let offset = i64::from(request.page - 1) * i64::from(request.limit);
-        let (filter, bind) = match &request.sandbox {
-            Some(name) => ("WHERE source_sandbox_name = ?", Some(name.clone())),
-            None => ("", None),
-        };
-        let query = format!(
-            "SELECT {COLUMNS} FROM snapshots {filter} ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
-        );
-        let mut q = sqlx::query_as::<_, SnapshotRecord>(&query);
-        if let Some(name) = &bind {
-            q = q.bind(name);
-        }
-        let items = q
-            .bind(i64::from(request.limit))
-            .bind(offset)
-            .fetch_all(self.store().pool())
-            .await?;
-        let totals =
-            format!("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM snapshots {filter}");
-        let mut t = sqlx::query_as::<_, (i64, i64)>(&totals);
-        if let Some(name) = &bind {
-            t = t.bind(name);
-        }
-        let (total, size) = t.fetch_one(self.store().pool()).await?;
+        let sandbox = request.sandbox.as_deref();
+        let pool = self.store().pool();
+        let items = snapshots::page(pool, sandbox, i64::from(request.limit), offset).await?;
+        let totals = snapshots::totals(pool, sandbox).await?;
         Ok(SnapshotPage {
             items: items.iter().map(SnapshotRecord::to_api).collect(),
             page: request.page,
             limit: request.limit,
-            total: total.max(0) as u64,
-            total_size_bytes: size.max(0) as u64,
+            total: totals.count.max(0) as u64,
+            total_size_bytes: totals.size_bytes.max(0) as u64,
         })
     }
 
@@ -112,32 +97,20 @@ impl Core {
                 Err(e) => return Err(self.engine().fail(e)),
             }
         }
-        sqlx::query("DELETE FROM snapshots WHERE id = ?")
-            .bind(&record.id)
-            .execute(self.store().pool())
-            .await?;
+        snapshots::delete(self.store().pool(), &record.id).await?;
         self.secrets()
             .remove(&record.id)
             .map_err(|e| Error::io("removing the snapshot's secret variables", e))?;
-        sqlx::query("UPDATE repositories SET default_snapshot = NULL WHERE default_snapshot = ?")
-            .bind(name)
-            .execute(self.store().pool())
-            .await?;
+        repositories::clear_default_snapshot(self.store().pool(), name).await?;
         self.emit(UiEvent::SnapshotsChanged);
         Ok(())
     }
 
     /// Delete every snapshot whose `expires_at` has passed (the reaper runs this hourly).
     pub async fn reap_expired(&self) -> Result<Vec<String>> {
-        let expired: Vec<(String,)> = sqlx::query_as(
-            "SELECT name FROM snapshots WHERE expires_at IS NOT NULL AND expires_at < ? \
-             AND status IN ('active', 'failed')",
-        )
-        .bind(Utc::now())
-        .fetch_all(self.store().pool())
-        .await?;
+        let expired = snapshots::expired_names(self.store().pool(), Utc::now()).await?;
         let mut deleted = Vec::new();
-        for (name,) in expired {
+        for name in expired {
             match self.delete_snapshot(&name).await {
                 Ok(()) => deleted.push(name),
                 Err(error) => tracing::warn!("reaper: deleting expired snapshot {name}: {error}"),
@@ -168,28 +141,25 @@ impl Core {
     /// Automatic snapshots: for each sandbox with a schedule, when a cron tick has come since the last one, take a
     /// snapshot if the sandbox is running and none is in flight; otherwise skip the tick (never queued).
     pub(crate) async fn schedule_pass(self: &Arc<Self>) -> Result<()> {
-        let rows: Vec<(String, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT name, last_schedule_tick, created_at FROM sandboxes WHERE phase = 'created'",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
+        let rows = sandboxes::created_schedules(self.store().pool()).await?;
         let now = Utc::now();
-        for (name, last_tick, created_at) in rows {
+        for sandboxes::ScheduleRow {
+            name,
+            last_schedule_tick,
+            created_at,
+        } in rows
+        {
             let Ok(record) = self.sandbox_record(&name).await else {
                 continue;
             };
             let Some(schedule) = record.spec.snapshot_schedule.clone() else {
                 continue;
             };
-            let since = last_tick.unwrap_or(created_at);
+            let since = last_schedule_tick.unwrap_or(created_at);
             if !tick_due(&schedule, since, now) {
                 continue;
             }
-            sqlx::query("UPDATE sandboxes SET last_schedule_tick = ? WHERE id = ?")
-                .bind(now)
-                .bind(&record.spec.id)
-                .execute(self.store().pool())
-                .await?;
+            sandboxes::set_schedule_tick(self.store().pool(), &record.spec.id, now).await?;
             let request = CreateSnapshotRequest {
                 sandbox: name.clone(),
                 name: super::capture::generated_name("auto", &name),
@@ -213,47 +183,20 @@ impl Core {
         spec: &SandboxSpec,
     ) -> Result<bool> {
         let spec_json = serde_json::to_string(spec).map_err(|e| Error::Other(e.to_string()))?;
-        let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, \
-             repository, status, created_at, expires_at, size_bytes, mode, consistency, image, spec, imported) \
-             VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&snapshot.id)
-        .bind(&snapshot.name)
-        .bind(&snapshot.source_template)
-        .bind(&snapshot.source_sandbox_id)
-        .bind(&snapshot.source_sandbox_name)
-        .bind(&snapshot.repository)
-        .bind(snapshot.created_at)
-        .bind(snapshot.expires_at)
-        .bind(snapshot.size_bytes.map(|s| s as i64))
-        .bind(snapshot.mode.as_str())
-        .bind(snapshot.consistency.as_str())
-        .bind(&snapshot.image)
-        .bind(spec_json)
-        .bind(snapshot.imported)
-        .execute(self.store().pool())
-        .await?;
-        Ok(inserted.rows_affected() > 0)
+        snapshots::insert_active(self.store().pool(), snapshot, &spec_json).await
     }
 
     /// After a crash: fail captures whose job is gone (removing what they half-made), rebuild records of snapshot
     /// images the database does not know, and fail records whose image disappeared.
     pub(crate) async fn recover_snapshots(&self) -> Result<()> {
-        let stuck: Vec<(String, Option<String>, String)> = sqlx::query_as(
-            "SELECT s.id, s.job_id, s.source_sandbox_name FROM snapshots s WHERE s.status IN ('capturing', 'finalizing') \
-             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id AND j.status = 'running')",
-        )
-        .fetch_all(self.store().pool())
-        .await?;
-        for (id, job_id, source) in stuck {
-            self.abandon_capture(&id, job_id.as_deref().unwrap_or(""), Some(&source))
-                .await;
-            sqlx::query("UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?")
-                .bind("interrupted: the process capturing it stopped; nothing was kept")
-                .bind(&id)
-                .execute(self.store().pool())
-                .await?;
+        for stuck in snapshots::stuck_captures(self.store().pool()).await? {
+            self.abandon_capture(
+                &stuck.id,
+                stuck.job_id.as_deref().unwrap_or(""),
+                Some(&stuck.source_sandbox_name),
+            )
+            .await;
+            snapshots::set_failed(self.store().pool(), &stuck.id, INTERRUPTED).await?;
             self.emit(UiEvent::SnapshotsChanged);
         }
 
@@ -296,22 +239,19 @@ impl Core {
                 self.emit(UiEvent::SnapshotsChanged);
             }
         }
-        let active: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT id, image FROM snapshots WHERE status = 'active'")
-                .fetch_all(self.store().pool())
-                .await?;
-        for (id, image) in active {
+        for snapshots::ActiveImage { id, image } in
+            snapshots::active_images(self.store().pool()).await?
+        {
             let missing = match &image {
                 Some(image) => !present.contains(image) && !self.image_exists(image).await?,
                 None => true,
             };
             if missing {
-                sqlx::query(
-                    "UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?",
+                snapshots::set_failed(
+                    self.store().pool(),
+                    &id,
+                    "its image was removed outside the app",
                 )
-                .bind("its image was removed outside the app")
-                .bind(&id)
-                .execute(self.store().pool())
                 .await?;
                 self.emit(UiEvent::SnapshotsChanged);
             }
@@ -331,13 +271,7 @@ impl Core {
                 {
                     self.abandon_capture(&record.id, &job.id, Some(&record.source_sandbox_name))
                         .await;
-                    sqlx::query(
-                        "UPDATE snapshots SET status = 'failed', failure_reason = ? WHERE id = ?",
-                    )
-                    .bind("interrupted: the process capturing it stopped; nothing was kept")
-                    .bind(&record.id)
-                    .execute(self.store().pool())
-                    .await?;
+                    snapshots::set_failed(self.store().pool(), &record.id, INTERRUPTED).await?;
                     self.emit(UiEvent::SnapshotsChanged);
                 }
             }

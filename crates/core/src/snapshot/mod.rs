@@ -8,54 +8,14 @@ pub mod restore;
 pub mod scrub;
 pub mod transfer;
 
-use chrono::{DateTime, Utc};
 use sbx_api::{ApiError, Consistency, Snapshot, SnapshotMode, SnapshotStatus};
 
 use crate::sandbox::spec::SandboxSpec;
+use crate::store::snapshots;
 use crate::{Core, Error, Result};
 
-/// A snapshot row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SnapshotRecord {
-    /// Stable id.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// Preset or image the source sandbox was made from.
-    pub source_template: String,
-    /// Source sandbox id.
-    pub source_sandbox_id: String,
-    /// Source sandbox name.
-    pub source_sandbox_name: String,
-    /// Repository key of the source sandbox.
-    pub repository: Option<String>,
-    /// `capturing`, `finalizing`, `active`, `failed`.
-    pub status: String,
-    /// Why it failed.
-    pub failure_reason: Option<String>,
-    /// When it was requested.
-    pub created_at: DateTime<Utc>,
-    /// When the reaper deletes it.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Bytes on disk of its own layers.
-    pub size_bytes: Option<i64>,
-    /// `scrub` or `full`.
-    pub mode: String,
-    /// `application` or `crash`.
-    pub consistency: String,
-    /// Image reference, once captured.
-    pub image: Option<String>,
-    /// JSON of the configuration a restore starts from.
-    pub spec: String,
-    /// The job capturing it.
-    pub job_id: Option<String>,
-    /// Whether it came from a file ([`Core::import_snapshot`]).
-    pub imported: bool,
-}
-
-/// The columns of [`SnapshotRecord`], for queries.
-pub(crate) const COLUMNS: &str = "id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
-     status, failure_reason, created_at, expires_at, size_bytes, mode, consistency, image, spec, job_id, imported";
+/// A snapshot's record: its row in the database.
+pub use crate::store::snapshots::SnapshotRow as SnapshotRecord;
 
 impl SnapshotRecord {
     /// Parsed status.
@@ -111,10 +71,7 @@ impl SnapshotRecord {
 impl Core {
     /// The snapshot called `name`, whatever its status.
     pub async fn snapshot_record(&self, name: &str) -> Result<SnapshotRecord> {
-        let query = format!("SELECT {COLUMNS} FROM snapshots WHERE name = ?");
-        sqlx::query_as::<_, SnapshotRecord>(&query)
-            .bind(name)
-            .fetch_optional(self.store().pool())
+        snapshots::by_name(self.store().pool(), name)
             .await?
             .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", name)))
     }

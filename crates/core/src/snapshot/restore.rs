@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::sandbox::create::{CreatePlan, ImageSource};
 use crate::snapshot::SnapshotRecord;
+use crate::store::restores;
 use crate::{Core, Error, Result, credentials, git, validate};
 
 /// How long deleting a snapshot waits for its restores to finish.
@@ -286,33 +287,19 @@ impl Core {
 
     /// Record a restore of `snapshot_id` in flight.
     pub(crate) async fn mark_restore(&self, job_id: &str, snapshot_id: &str) -> Result<()> {
-        sqlx::query("INSERT INTO restores (job_id, snapshot_id, started_at) VALUES (?, ?, ?)")
-            .bind(job_id)
-            .bind(snapshot_id)
-            .bind(Utc::now())
-            .execute(self.store().pool())
-            .await?;
-        Ok(())
+        restores::insert(self.store().pool(), job_id, snapshot_id, Utc::now()).await
     }
 
     /// The restore of job `job_id` ended.
     pub(crate) async fn unmark_restore(&self, job_id: &str) {
-        let _ = sqlx::query("DELETE FROM restores WHERE job_id = ?")
-            .bind(job_id)
-            .execute(self.store().pool())
-            .await;
+        let _ = restores::delete(self.store().pool(), job_id).await;
     }
 
     /// Wait until no restore of `snapshot_id` is in flight.
     pub(crate) async fn wait_for_restores(&self, snapshot_id: &str, name: &str) -> Result<()> {
         let deadline = tokio::time::Instant::now() + RESTORE_WAIT;
         loop {
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM restores WHERE snapshot_id = ?")
-                    .bind(snapshot_id)
-                    .fetch_one(self.store().pool())
-                    .await?;
-            if count == 0 {
+            if restores::count_of(self.store().pool(), snapshot_id).await? == 0 {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {

@@ -1,4 +1,22 @@
-//! The SQLite database: opening it (WAL, busy timeout, migrations) and the queries of each table.
+//! The SQLite database: opening it (WAL, busy timeout, migrations), and the queries of each table, one module per
+//! table ([`sandboxes`], [`snapshots`], [`jobs`], [`restores`], [`repositories`], [`leases`]).
+//!
+//! This is the only place with SQL. Each table's module has its row types and small typed functions, one query
+//! each, taking the pool; the rest of the core calls them. Every query is a `sqlx::query!` / `query_as!` /
+//! `query_scalar!`, checked at compile time against the schema the migrations make: from the query data committed
+//! in `crates/core/.sqlx/` (`SQLX_OFFLINE=true` in `.cargo/config.toml`), which `cargo xtask test` checks is
+//! current (`cargo sqlx prepare --check` against a scratch database). After changing a query or a migration,
+//! regenerate it with `cargo xtask queries` and commit it.
+//!
+//! Timestamps are TEXT as sqlx's chrono encoding writes them (RFC 3339 in UTC, compared as text by the queries),
+//! read back with `AS "x: DateTime<Utc>"`; lease expiry is INTEGER unix milliseconds; booleans are INTEGER 0/1.
+
+pub mod jobs;
+pub mod leases;
+pub mod repositories;
+pub mod restores;
+pub mod sandboxes;
+pub mod snapshots;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -6,6 +24,31 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+
+/// A row a unique key or index refused (a name taken, a second snapshot in flight).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// SQLite's message, which names the columns: `UNIQUE constraint failed: snapshots.name`.
+    message: String,
+}
+
+impl Duplicate {
+    /// Whether SQLite named `column` (`table.column`) as the one refusing.
+    pub fn names(&self, column: &str) -> bool {
+        self.message.contains(column)
+    }
+}
+
+/// A write's outcome with a unique violation as a [`Duplicate`] (`Ok(Err(_))`) and other failures as errors.
+fn refused_if_duplicate<T>(result: sqlx::Result<T>) -> Result<std::result::Result<T, Duplicate>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Err(Duplicate {
+            message: db.message().to_string(),
+        })),
+        Err(error) => Err(error.into()),
+    }
+}
 
 /// The app's database. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -59,10 +102,11 @@ impl Store {
 
     /// The journal mode in effect (`wal` once open).
     pub async fn journal_mode(&self) -> Result<String> {
-        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(mode.0)
+        Ok(sqlx::query_scalar!(
+            r#"SELECT CAST(journal_mode AS TEXT) AS "mode!: String" FROM pragma_journal_mode()"#
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 }
 
@@ -90,6 +134,39 @@ mod tests {
         // Opening again is a no-op: migrations are versioned.
         drop(store);
         Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    }
+
+    /// The Rust files under `dir`.
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// No SQL outside `store/`: the rest of the core calls the typed functions of the table modules (whose queries
+    /// are compile-checked), and a unique violation reaches it as a typed outcome, not as a database error.
+    #[test]
+    fn no_sql_outside_the_store() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let store = src.join("store");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        assert!(files.len() > 20, "found only {} files", files.len());
+        let mut found = Vec::new();
+        for file in files.iter().filter(|f| !f.starts_with(&store)) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for needle in ["sqlx::query", "sqlx::Error::Database", "use sqlx"] {
+                if text.contains(needle) {
+                    found.push(format!("{}: {needle}", file.display()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "SQL outside store/: {found:#?}");
     }
 
     #[tokio::test]
