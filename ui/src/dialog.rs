@@ -1,83 +1,17 @@
 //! What the dialogs share: the modal frame (focus kept inside, Escape closes), text fields with their errors,
-//! the checks of names, CPUs and memory the shell would make, the row of actions under a form, sending a request
-//! while the dialog shows itself busy (its errors put beside the fields they name), and job progress.
+//! the checks of CPUs and memory (the app's ranges, through [`crate::checks`]), the row of actions under a form,
+//! sending a request while the dialog shows itself busy (its errors put beside the fields they name), and job
+//! progress.
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, Progress, Request};
+use sbx_api::{ApiError, Progress, Request, rules};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
+use crate::checks::{parse_optional_number, range_text};
 use crate::ipc;
 use crate::widgets::ErrorLine;
-
-/// CPUs a sandbox may have (S1).
-pub(crate) const CPUS_RANGE: (u32, u32) = (1, 32);
-/// Memory a sandbox may have, in MiB (S1).
-pub(crate) const MEMORY_RANGE: (u32, u32) = (128, 32768);
-
-/// Longest sandbox or snapshot name.
-const NAME_MAX_LEN: usize = 40;
-
-/// Why `value` is not a valid sandbox or snapshot name (1–40 of `a-z`, `0-9`, `-`), or `None` when it is.
-pub(crate) fn name_problem(value: &str) -> Option<String> {
-    if value.is_empty() {
-        return Some("Enter a name".to_string());
-    }
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        let shown = if bad == ' ' {
-            "a space".to_string()
-        } else {
-            format!("'{bad}'")
-        };
-        return Some(format!(
-            "'{value}' has {shown}: use only lowercase letters, digits and hyphens"
-        ));
-    }
-    let length = value.chars().count();
-    if length > NAME_MAX_LEN {
-        return Some(format!(
-            "'{value}' is {length} characters long: at most {NAME_MAX_LEN}"
-        ));
-    }
-    None
-}
-
-/// Why an optional name field is invalid; an empty field is fine (the name is generated).
-pub(crate) fn optional_name_problem(value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        None
-    } else {
-        name_problem(trimmed)
-    }
-}
-
-/// Parse an optional whole number within `min..=max`: empty is `Ok(None)`, anything else invalid is the reason.
-pub(crate) fn parse_optional_number(
-    value: &str,
-    min: u32,
-    max: u32,
-) -> Result<Option<u32>, String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    match trimmed.parse::<u32>() {
-        Ok(number) if (min..=max).contains(&number) => Ok(Some(number)),
-        Ok(number) => Err(format!("{number} is out of range: use {min}–{max}")),
-        Err(_) => Err(format!("'{trimmed}' is not a whole number ({min}–{max})")),
-    }
-}
-
-/// The trimmed text of an optional field, `None` when empty.
-pub(crate) fn optional_text(value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
-}
 
 /// The state of one text field of a dialog: what is typed, and the error the shell gave for that value.
 #[derive(Clone, Copy)]
@@ -166,8 +100,8 @@ pub(crate) fn TextField(
     #[prop(into)]
     problem: Signal<Option<String>>,
     /// Placeholder text.
-    #[prop(optional)]
-    placeholder: &'static str,
+    #[prop(optional, into)]
+    placeholder: String,
     /// Numbers only (numeric keyboard; still a text input so the error can name what was typed).
     #[prop(optional)]
     numeric: bool,
@@ -325,19 +259,19 @@ pub(crate) fn progress_bar(job: &Progress, label: String) -> impl IntoView + use
     })
 }
 
-/// Why the CPUs field is invalid: the shell's error for this value, else out of 1–32 or not a number.
+/// Why the CPUs field is invalid: the shell's error for this value, else out of range or not a number.
 pub(crate) fn cpus_problem(cpus: FieldState) -> Memo<Option<String>> {
     Memo::new(move |_| {
         cpus.rejected_problem()
-            .or_else(|| parse_optional_number(&cpus.value.get(), CPUS_RANGE.0, CPUS_RANGE.1).err())
+            .or_else(|| parse_optional_number(&cpus.value.get(), &rules::CPUS).err())
     })
 }
 
-/// Why the memory field is invalid: the shell's error for this value, else out of 128–32768 MiB or not a number.
+/// Why the memory field is invalid: the shell's error for this value, else out of range (MiB) or not a number.
 pub(crate) fn memory_problem(memory: FieldState) -> Memo<Option<String>> {
     Memo::new(move |_| {
         memory.rejected_problem().or_else(|| {
-            parse_optional_number(&memory.value.get(), MEMORY_RANGE.0, MEMORY_RANGE.1)
+            parse_optional_number(&memory.value.get(), &rules::MEMORY_MIB)
                 .err()
                 .map(|message| format!("{message} MiB"))
         })
@@ -346,20 +280,26 @@ pub(crate) fn memory_problem(memory: FieldState) -> Memo<Option<String>> {
 
 /// The CPUs a valid field asks for (`None` when empty, or not valid: the submit button is disabled then).
 pub(crate) fn cpus_value(cpus: FieldState) -> Option<u32> {
-    parse_optional_number(&cpus.value.get_untracked(), CPUS_RANGE.0, CPUS_RANGE.1)
+    parse_optional_number(&cpus.value.get_untracked(), &rules::CPUS)
         .ok()
         .flatten()
 }
 
 /// The memory in MiB a valid field asks for (`None` when empty, or not valid).
 pub(crate) fn memory_value(memory: FieldState) -> Option<u32> {
-    parse_optional_number(
-        &memory.value.get_untracked(),
-        MEMORY_RANGE.0,
-        MEMORY_RANGE.1,
-    )
-    .ok()
-    .flatten()
+    parse_optional_number(&memory.value.get_untracked(), &rules::MEMORY_MIB)
+        .ok()
+        .flatten()
+}
+
+/// The placeholder of an optional CPUs field: `{empty} (1–32)`.
+pub(crate) fn cpus_placeholder(empty: &str) -> String {
+    format!("{empty} ({})", range_text(&rules::CPUS))
+}
+
+/// The placeholder of an optional memory field: `{empty} (128–32768)`.
+pub(crate) fn memory_placeholder(empty: &str) -> String {
+    format!("{empty} ({})", range_text(&rules::MEMORY_MIB))
 }
 
 /// The foot of a dialog's form: the error of the last attempt, why the submit button is disabled, Cancel, and

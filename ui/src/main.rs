@@ -1,6 +1,7 @@
 //! Sandbox Desktop's UI: a Leptos client-side-rendered app inside the Tauri window.
 
 mod app;
+mod checks;
 mod dialog;
 mod ipc;
 mod live;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod repo;
 pub mod requests;
+pub mod rules;
 pub mod sandbox;
 pub mod settings;
 pub mod snapshot;

@@ -464,7 +464,7 @@ fn inside_repository(relative: &str) -> Result<PathBuf, &'static str> {
 }
 
 /// The largest setup script read, from the repository or from `--setup-script FILE` (1 MiB).
-pub const MAX_SETUP_SCRIPT_BYTES: u64 = 1024 * 1024;
+pub const MAX_SETUP_SCRIPT_BYTES: u64 = sbx_api::rules::SETUP_SCRIPT_MAX_BYTES;
 
 /// At most `limit` bytes of `path` (symlinks followed); `Ok(None)` when it holds more. Never reads more than
 /// `limit + 1` bytes, whatever the file's size.

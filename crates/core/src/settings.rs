@@ -18,33 +18,9 @@ pub fn load(file: &Path) -> Settings {
         .unwrap_or_default()
 }
 
-/// Check every value of `settings`; the error names the offending one.
+/// Check every value of `settings`; the error names the offending one (the rules are [`sbx_api::rules::settings`]).
 pub fn validate(settings: &Settings) -> Result<(), sbx_api::ApiError> {
-    use sbx_api::ApiError;
-    if let Some(days) = settings.snapshot_retention_days
-        && !(1..=3650).contains(&days)
-    {
-        return Err(ApiError::invalid(
-            "snapshot_retention_days",
-            days.to_string(),
-            "must be between 1 and 3650 days, or empty to keep snapshots forever",
-        ));
-    }
-    if settings.default_auto_stop_minutes > 10080 {
-        return Err(ApiError::invalid(
-            "default_auto_stop_minutes",
-            settings.default_auto_stop_minutes.to_string(),
-            "must be between 0 and 10080 minutes (0 disables auto-stop)",
-        ));
-    }
-    if settings.default_preset.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "default_preset",
-            "",
-            "must name a preset",
-        ));
-    }
-    Ok(())
+    sbx_api::rules::settings(settings)
 }
 
 impl crate::Core {

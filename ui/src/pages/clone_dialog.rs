@@ -5,9 +5,10 @@ use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
 
+use crate::checks::{optional_name_problem, optional_text};
 use crate::dialog::{
-    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
-    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_placeholder, cpus_problem,
+    cpus_value, focus_when_shown, job_for, memory_placeholder, memory_problem, memory_value,
     progress_bar, refocus, send, show_failure,
 };
 use crate::live::use_live;
@@ -127,12 +128,12 @@ fn CloneDialog(
     let new_name_problem = Memo::new(move |_| {
         new_name
             .rejected_problem()
-            .or_else(|| optional_name_problem(&new_name.value.get()))
+            .or_else(|| optional_name_problem("name", &new_name.value.get()))
     });
     let snapshot_name_problem = Memo::new(move |_| {
         snapshot_name
             .rejected_problem()
-            .or_else(|| optional_name_problem(&snapshot_name.value.get()))
+            .or_else(|| optional_name_problem("snapshot-name", &snapshot_name.value.get()))
     });
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
@@ -240,7 +241,7 @@ fn CloneDialog(
                     id="clone-cpus"
                     field=cpus
                     problem=cpus_problem
-                    placeholder="same as the source (1–32)"
+                    placeholder=cpus_placeholder("same as the source")
                     numeric=true
                 />
                 <TextField
@@ -249,7 +250,7 @@ fn CloneDialog(
                     id="clone-memory"
                     field=memory
                     problem=memory_problem
-                    placeholder="same as the source (128–32768)"
+                    placeholder=memory_placeholder("same as the source")
                     numeric=true
                 />
                 <TextField

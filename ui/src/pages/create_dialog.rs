@@ -10,10 +10,13 @@ use sbx_api::{
     ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, ExplainRequest, GitChoice,
     ListSnapshotsRequest, SnapshotChoice, SnapshotStatus, ValueSource,
     requests::{CreateSandbox, ExplainConfig, ListPresets, ListSnapshots},
+    rules,
 };
-use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use crate::checks::range_text;
+use crate::dialog::{cpus_placeholder, memory_placeholder};
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::ErrorLine;
@@ -24,8 +27,6 @@ const DEFAULT_PRESET: &str = "coder";
 const DEFAULT_AUTO_STOP: &str = "30";
 /// How long typing pauses before the configuration is explained again.
 const EXPLAIN_DEBOUNCE: Duration = Duration::from_millis(300);
-/// The container ports the app keeps for itself.
-const RESERVED_PORTS: std::ops::RangeInclusive<u16> = 60899..=60999;
 
 /// A field of the dialog, for errors and source tags.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -158,111 +159,59 @@ fn non_blank(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
-/// 1–40 of a-z, 0-9 and '-'; blank lets the app generate one.
+/// A sandbox name by the app's rule; blank lets the app generate one.
 fn check_name(text: &str) -> Result<Option<String>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let ok = text.len() <= 40
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(Some(text.to_string()))
-    } else {
-        Err(format!(
-            "Name '{text}' must be 1–40 lowercase letters, digits or hyphens"
-        ))
-    }
+    rules::name("name", text)
+        .map(|()| Some(text.to_string()))
+        .map_err(|e| e.to_string())
 }
 
-/// A whole number in `min..=max`; blank is `None`.
-fn check_number(text: &str, min: u32, max: u32, message: &str) -> Result<Option<u32>, String> {
+/// A whole number in `range`; blank is `None`. The error reads "{label} must be {range}{unit} (not '...')".
+fn check_number(
+    text: &str,
+    range: &RangeInclusive<u32>,
+    label: &str,
+    unit: &str,
+) -> Result<Option<u32>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     match text.parse::<u32>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(format!("{message} (not '{text}')")),
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "{label} must be {}{unit} (not '{text}')",
+            range_text(range)
+        )),
     }
 }
 
-/// A port number 1–65535.
-fn parse_port(text: &str) -> Option<u16> {
-    text.parse::<u16>().ok().filter(|p| *p != 0)
-}
-
-/// Bindings like `8080:80 53:53/udp 0.0.0.0:8080:80`, separated by spaces or commas.
+/// Bindings like `8080:80 53:53/udp 0.0.0.0:8080:80`, separated by spaces or commas, each by the app's rule.
 fn check_ports(text: &str) -> Result<Vec<String>, String> {
-    let mut bindings = Vec::new();
-    for token in text
-        .split(|c: char| c.is_whitespace() || c == ',')
+    text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
-    {
-        let shape =
-            || format!("Port '{token}' must look like 8080:80, 53:53/udp or 0.0.0.0:8080:80");
-        let spec = match token.rsplit_once('/') {
-            Some((spec, "tcp" | "udp")) => spec,
-            Some(_) => {
-                return Err(format!(
-                    "Port '{token}' must end in /tcp or /udp, if anything"
-                ));
-            }
-            None => token,
-        };
-        let parts: Vec<&str> = spec.split(':').collect();
-        let (address, host, container) = match parts.as_slice() {
-            [host, container] => (None, *host, *container),
-            [address, host, container] => (Some(*address), *host, *container),
-            _ => return Err(shape()),
-        };
-        if let Some(address) = address
-            && address.parse::<Ipv4Addr>().is_err()
-        {
-            return Err(format!(
-                "Port '{token}': '{address}' is not an IPv4 address like 0.0.0.0"
-            ));
-        }
-        let (Some(_), Some(container)) = (parse_port(host), parse_port(container)) else {
-            return Err(shape());
-        };
-        if RESERVED_PORTS.contains(&container) {
-            return Err(format!(
-                "Port '{token}': container ports 60899–60999 are reserved for the app"
-            ));
-        }
-        bindings.push(token.to_string());
-    }
-    Ok(bindings)
+        .map(|token| {
+            rules::port_binding(token)
+                .map(|_| token.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
-/// An environment variable name: a letter or `_`, then letters, digits or `_`.
-fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// One `KEY=VALUE` per line; blank lines and `#` comments are skipped.
+/// One `KEY=VALUE` per line, each by the app's rule; blank lines and `#` comments are skipped.
 fn check_env(text: &str) -> Result<Vec<String>, String> {
-    let mut vars = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match line.split_once('=') {
-            Some((name, _)) if is_env_name(name) => vars.push(line.to_string()),
-            _ => {
-                return Err(format!(
-                    "Environment line {}: '{line}' must look like KEY=VALUE",
-                    index + 1
-                ));
-            }
-        }
-    }
-    Ok(vars)
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            rules::env_var(line)
+                .map(|_| line.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 /// Names among the environment's variables, separated by spaces or commas.
@@ -286,23 +235,14 @@ fn check_secrets(text: &str, env: &[String]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// A five-field cron expression; blank or `manual` is no schedule.
+/// A five-field cron expression by the app's rule; blank or `manual` is no schedule.
 fn check_schedule(text: &str) -> Result<Option<String>, String> {
     let text = text.trim();
     if text.is_empty() || text.eq_ignore_ascii_case("manual") {
         return Ok(None);
     }
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    let cron_chars = |f: &str| {
-        f.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '/' | ',' | '-' | '?'))
-    };
-    if fields.len() != 5 || !fields.iter().all(|f| cron_chars(f)) {
-        return Err(format!(
-            "Snapshot schedule '{text}' must be five cron fields, like 0 */2 * * *"
-        ));
-    }
-    Ok(Some(fields.join(" ")))
+    rules::cron_schedule(text).map_err(|e| e.to_string())?;
+    Ok(Some(text.split_whitespace().collect::<Vec<_>>().join(" ")))
 }
 
 /// The value of a checked field, or `fallback` with its error noted.
@@ -385,13 +325,13 @@ fn check_draft(values: &DraftValues) -> Checked {
     let cpus = keep(
         &mut errors,
         Field::Cpus,
-        check_number(&values.cpus, 1, 32, "CPUs must be 1–32"),
+        check_number(&values.cpus, &rules::CPUS, "CPUs", ""),
         None,
     );
     let memory_mib = keep(
         &mut errors,
         Field::Memory,
-        check_number(&values.memory, 128, 32768, "Memory must be 128–32768 MiB"),
+        check_number(&values.memory, &rules::MEMORY_MIB, "Memory", " MiB"),
         None,
     );
     let auto_stop_minutes = keep(
@@ -399,9 +339,9 @@ fn check_draft(values: &DraftValues) -> Checked {
         Field::AutoStop,
         check_number(
             values.auto_stop.as_deref().unwrap_or_default(),
-            0,
-            10080,
-            "Auto-stop must be 0–10080 minutes",
+            &rules::LIFETIME_MINUTES,
+            "Auto-stop",
+            " minutes",
         ),
         None,
     );
@@ -410,9 +350,9 @@ fn check_draft(values: &DraftValues) -> Checked {
         Field::AutoDelete,
         check_number(
             &values.auto_delete,
-            0,
-            10080,
-            "Auto-delete must be 0–10080 minutes",
+            &rules::LIFETIME_MINUTES,
+            "Auto-delete",
+            " minutes",
         ),
         None,
     );
@@ -839,7 +779,7 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
                     <p class="hint field-hint">"Runs once before the sandbox starts, at /usr/local/etc/amikad/setup/setup.sh"</p>
 
                     <TextRow form field=Field::Ports label="Ports" value=form.ports placeholder="8080:80 53:53/udp" />
-                    <p class="hint field-hint">"Bound to 127.0.0.1 unless you give an address (0.0.0.0:8080:80). Ports 60899–60999 are reserved."</p>
+                    <p class="hint field-hint">{ports_hint()}</p>
 
                     <TextAreaRow form field=Field::Env label="Environment" value=form.env
                         placeholder="KEY=VALUE, one per line" />
@@ -847,8 +787,8 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
                         placeholder="names among Environment, like API_TOKEN" />
                     <p class="hint field-hint">"Secret values are masked in the app and removed by Snapshot and delete."</p>
 
-                    <TextRow form field=Field::Cpus label="CPUs" value=form.cpus placeholder="engine default (1–32)" numeric=true />
-                    <TextRow form field=Field::Memory label="Memory (MiB)" value=form.memory placeholder="engine default (128–32768)" numeric=true />
+                    <TextRow form field=Field::Cpus label="CPUs" value=form.cpus placeholder=cpus_placeholder("engine default") numeric=true />
+                    <TextRow form field=Field::Memory label="Memory (MiB)" value=form.memory placeholder=memory_placeholder("engine default") numeric=true />
 
                     <AutoStopRow form />
                     <TextRow form field=Field::AutoDelete label="Auto-delete (minutes)" value=form.auto_delete placeholder="keep" numeric=true />
@@ -950,7 +890,7 @@ fn TextRow(
     field: Field,
     label: &'static str,
     value: RwSignal<String>,
-    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional, into)] placeholder: String,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(optional)] numeric: bool,
     #[prop(optional)] node_ref: NodeRef<html::Input>,
@@ -1094,6 +1034,24 @@ fn PresetRow(form: Form) -> impl IntoView {
     }
 }
 
+/// The hint under Auto-stop, with the app's longest auto-stop.
+fn auto_stop_hint() -> String {
+    format!(
+        "Minutes of idleness before the sandbox stops; 0 disables; at most {} (7 days).",
+        rules::LIFETIME_MINUTES.end()
+    )
+}
+
+/// The hint under Ports, with the app's reserved range.
+fn ports_hint() -> String {
+    format!(
+        "Bound to {} unless you give an address (0.0.0.0:8080:80). Ports {}–{} are reserved.",
+        rules::DEFAULT_HOST_IP,
+        rules::RESERVED_PORTS.start(),
+        rules::RESERVED_PORTS.end()
+    )
+}
+
 /// The Auto-stop input: shows the effective default until the user types.
 #[component]
 fn AutoStopRow(form: Form) -> impl IntoView {
@@ -1117,7 +1075,7 @@ fn AutoStopRow(form: Form) -> impl IntoView {
             <SourceTag form field />
         </div>
         <FieldError form field />
-        <p class="hint field-hint">"Minutes of idleness before the sandbox stops; 0 disables; at most 10080 (7 days)."</p>
+        <p class="hint field-hint">{auto_stop_hint()}</p>
     }
 }
 

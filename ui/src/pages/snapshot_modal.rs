@@ -10,9 +10,10 @@ use sbx_api::{
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use crate::checks::name_problem;
 use crate::dialog::{
     DialogActions, FieldState, Modal, TextField, blocked_reason, focus_when_shown, job_for,
-    name_problem, progress_bar, refocus, send, show_failure,
+    progress_bar, refocus, send, show_failure,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -112,7 +113,9 @@ fn TakeSnapshotDialog(
     let name_shown_problem = Memo::new(move |_| {
         name.rejected_problem().or_else(|| {
             let value = name.value.get();
-            (!value.is_empty()).then(|| name_problem(&value)).flatten()
+            (!value.is_empty())
+                .then(|| name_problem("name", &value))
+                .flatten()
         })
     });
     let name_missing =

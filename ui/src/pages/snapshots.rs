@@ -11,9 +11,10 @@ use sbx_api::{
 use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
+use crate::checks::{optional_name_problem, optional_text};
 use crate::dialog::{
-    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_problem, cpus_value,
-    focus_when_shown, job_for, memory_problem, memory_value, optional_name_problem, optional_text,
+    DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_placeholder, cpus_problem,
+    cpus_value, focus_when_shown, job_for, memory_placeholder, memory_problem, memory_value,
     progress_bar, send, show_failure,
 };
 use crate::ipc;
@@ -489,7 +490,7 @@ fn RestoreDialog(
     let new_name_problem = Memo::new(move |_| {
         new_name
             .rejected_problem()
-            .or_else(|| optional_name_problem(&new_name.value.get()))
+            .or_else(|| optional_name_problem("name", &new_name.value.get()))
     });
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
@@ -559,7 +560,7 @@ fn RestoreDialog(
                     id="restore-cpus"
                     field=cpus
                     problem=cpus_problem
-                    placeholder="as captured (1–32)"
+                    placeholder=cpus_placeholder("as captured")
                     numeric=true
                 />
                 <TextField
@@ -568,7 +569,7 @@ fn RestoreDialog(
                     id="restore-memory"
                     field=memory
                     problem=memory_problem
-                    placeholder="as captured (128–32768)"
+                    placeholder=memory_placeholder("as captured")
                     numeric=true
                 />
                 <div class="full checkbox-row">
