@@ -1,10 +1,11 @@
-//! The build system: `cargo xtask setup | build | run | test | bench | bundle | ui`.
+//! The build system: `cargo xtask setup | build | run | test | queries | bench | bundle | ui`.
 //!
 //! Every command first installs what is missing (system packages on Debian/Ubuntu, the wasm32 target or its
-//! offline replacement, the end-to-end test tools), so a fresh machine needs only these commands. Each step
-//! checks before it acts, so a second run is quick.
+//! offline replacement, the end-to-end test tools, sqlx-cli), so a fresh machine needs only these commands. Each
+//! step checks before it acts, so a second run is quick.
 
 mod engine;
+mod queries;
 mod setup;
 #[cfg(test)]
 mod tidy;
@@ -17,11 +18,13 @@ use std::time::Instant;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  setup    install what building and testing need (system packages, wasm32 target, test tools)
+  setup    install what building and testing need (system packages, wasm32 target, test tools, sqlx-cli)
   build    setup, then build the UI and the app (target/debug/sandbox-desktop) and the CLI (target/debug/sbx)
   run      build, then start the desktop app
-  test     setup, start a Docker engine if none answers, build the test images, and run every test
-           (unit, integration against the engine, end-to-end through the app window)
+  test     setup, check formatting, lints and the core's query data (cargo sqlx prepare --check), start a
+           Docker engine if none answers, build the test images, and run every test (unit, integration
+           against the engine, end-to-end through the app window)
+  queries  write the core's query data (crates/core/.sqlx) again after changing a query or a migration
   bench    build, then measure create, snapshot and restore against the raw Docker operations
   bundle   build a .deb of the app with the Tauri bundler (installs tauri-cli on first use)
   ui       build only the UI into ui/dist
@@ -59,6 +62,7 @@ fn run(args: &[String]) -> Result<()> {
             ui::build(&wasm)
         }
         "test" => test(rest),
+        "queries" => queries::regenerate(),
         "bench" => {
             build()?;
             engine::ensure_engine()?;
@@ -132,6 +136,7 @@ fn test(args: &[String]) -> Result<()> {
     ])
     .run()?;
     ui::clippy(&wasm)?;
+    queries::check()?;
     engine::ensure_engine()?;
     engine::ensure_test_images()?;
     util::step("building the app, the CLI and the tests");

@@ -57,6 +57,9 @@ pub fn all(need: Need) -> Result<()> {
     if need == Need::Test && cfg!(target_os = "linux") {
         ensure_cargo_tool("tauri-driver", "tauri-driver", "^2")?;
     }
+    if need == Need::Test {
+        crate::queries::ensure_sqlx_cli()?;
+    }
     Ok(())
 }
 
