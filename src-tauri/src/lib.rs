@@ -1,10 +1,10 @@
 //! The desktop shell: the only crate that knows Tauri. It opens the core, registers the commands (one-line
-//! delegations to the core), forwards the core's events to the window, and keeps settings through
-//! tauri-plugin-store.
+//! delegations to the core), forwards the core's events to the window, and keeps the window's own state (its
+//! size) through tauri-plugin-store.
 
 mod commands;
 mod events;
-mod settings;
+mod window;
 
 use sbx_core::Core;
 use std::sync::Arc;
@@ -36,8 +36,10 @@ pub fn run() {
             })?;
             events::forward(app.handle().clone(), &core);
             app.manage(AppState { core });
+            window::restore(app.handle());
             Ok(())
         })
+        .on_window_event(window::on_event)
         .invoke_handler(commands::handler())
         .run(context);
     if let Err(error) = result {

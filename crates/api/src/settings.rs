@@ -1,4 +1,4 @@
-//! User settings, stored by the desktop shell through tauri-plugin-store and read by the core and the CLI.
+//! User settings, kept by the core in the data dir's `settings.json` (the shell's settings commands go through it).
 
 use serde::{Deserialize, Serialize};
 

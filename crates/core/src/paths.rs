@@ -50,7 +50,7 @@ impl Paths {
         self.root.join("sandbox-desktop.db")
     }
 
-    /// The settings file written by tauri-plugin-store (plain JSON).
+    /// The settings file (plain JSON), written only through [`crate::settings`].
     pub fn settings(&self) -> PathBuf {
         self.root.join("settings.json")
     }

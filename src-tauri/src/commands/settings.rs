@@ -1,25 +1,17 @@
-//! Commands about the user's settings.
+//! Commands about the user's settings: the core owns the file (see `sbx_core::settings`).
 
 use sbx_api::{ApiError, Settings};
-use tauri::{AppHandle, State};
+use tauri::State;
 
 use crate::AppState;
 
 #[tauri::command]
-pub fn settings_get(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    params: (),
-) -> Result<Settings, ApiError> {
+pub fn settings_get(state: State<'_, AppState>, params: ()) -> Result<Settings, ApiError> {
     let () = params;
-    crate::settings::load(&app, &state.core.paths().settings())
+    Ok(state.core.settings())
 }
 
 #[tauri::command]
-pub fn settings_save(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    params: Settings,
-) -> Result<Settings, ApiError> {
-    crate::settings::save(&app, &state.core, params)
+pub fn settings_save(state: State<'_, AppState>, params: Settings) -> Result<Settings, ApiError> {
+    Ok(state.core.save_settings(&params)?)
 }
