@@ -1,6 +1,6 @@
-//! The desktop shell: the only crate that knows Tauri. It opens the core, registers the commands (one-line
-//! delegations to the core), forwards the core's events to the window, and keeps the window's own state (its
-//! size) through tauri-plugin-store.
+//! The desktop shell: the only crate that knows Tauri. It opens the core, registers the commands (generated from
+//! the API's request types, each a one-line delegation to the core), forwards the core's events to the window,
+//! and keeps the window's own state (its size) through tauri-plugin-store.
 
 mod commands;
 mod events;

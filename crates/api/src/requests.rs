@@ -2,135 +2,102 @@
 
 use crate::*;
 
-macro_rules! request {
-    ($(#[$doc:meta])* $name:ident, $method:literal, $params:ty => $result:ty) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub enum $name {}
-        impl Request for $name {
-            const METHOD: &'static str = $method;
-            type Params = $params;
-            type Result = $result;
+/// Calls `$callback!` with every request of the API, one entry each, in the form
+///
+/// ```text
+/// /// doc comment
+/// TypeName, method_name, Params => Result;
+/// ```
+///
+/// `method_name` is the Tauri command name (the type's [`Request::METHOD`](crate::Request::METHOD), as an
+/// identifier so a callback can name a function after it). This list is the only place a request type is
+/// declared: this crate defines the types from it, and the desktop shell generates its commands from it, so a
+/// request without a command cannot compile. `Params` and `Result` are written as this module sees them; a
+/// callback in another crate names them through the type instead (`<sbx_api::requests::TypeName as
+/// Request>::Params`).
+#[macro_export]
+macro_rules! for_each_request {
+    ($callback:ident) => {
+        $callback! {
+            /// The engine's status (connects, or reconnects, as needed).
+            GetEngineStatus, engine_status, () => EngineStatus;
+            /// Every container of the engine, managed or not.
+            ListContainers, list_containers, () => Vec<ContainerSummary>;
+            /// Create a sandbox.
+            CreateSandbox, sandbox_create, CreateSandboxRequest => Sandbox;
+            /// Effective values of a sandbox-to-be and where each comes from.
+            ExplainConfig, config_explain, ExplainRequest => ConfigExplanation;
+            /// All sandboxes.
+            ListSandboxes, sandbox_list, () => Vec<Sandbox>;
+            /// One sandbox.
+            GetSandbox, sandbox_show, SandboxRef => Sandbox;
+            /// Start a stopped sandbox.
+            StartSandbox, sandbox_start, SandboxRef => Sandbox;
+            /// Stop a running sandbox.
+            StopSandbox, sandbox_stop, SandboxRef => Sandbox;
+            /// Restart a sandbox.
+            RestartSandbox, sandbox_restart, SandboxRef => Sandbox;
+            /// Delete a sandbox (`force` for a running one). Its git volume is kept.
+            DeleteSandbox, sandbox_delete, SandboxRef => ();
+            /// Setup and container logs.
+            GetLogs, sandbox_logs, LogsRequest => SandboxLogs;
+            /// Run a command and wait for its output.
+            ExecInSandbox, sandbox_exec, ExecRequest => ExecOutput;
+            /// Open an interactive shell; output arrives as [`TerminalOutput`] events. Returns the session id.
+            OpenTerminal, terminal_open, TerminalOpen => String;
+            /// Send keystrokes to a terminal session.
+            WriteTerminal, terminal_write, TerminalInput => ();
+            /// Close a terminal session.
+            CloseTerminal, terminal_close, String => ();
+            /// Git volumes.
+            ListVolumes, volume_list, () => Vec<Volume>;
+            /// Delete a git volume.
+            DeleteVolume, volume_delete, String => ();
+            /// Take a snapshot.
+            CreateSnapshot, snapshot_create, CreateSnapshotRequest => Snapshot;
+            /// What a scrubbing snapshot of a sandbox (by name) would remove now.
+            PreviewScrub, snapshot_preview_scrub, String => ScrubPreview;
+            /// List snapshots.
+            ListSnapshots, snapshot_list, ListSnapshotsRequest => SnapshotPage;
+            /// One snapshot, by name.
+            GetSnapshot, snapshot_show, String => Snapshot;
+            /// A new sandbox from a snapshot.
+            RestoreSnapshot, snapshot_restore, RestoreSnapshotRequest => Sandbox;
+            /// Delete a snapshot, by name.
+            DeleteSnapshot, snapshot_delete, String => ();
+            /// Clone a sandbox: snapshot, then restore.
+            CloneSandbox, sandbox_clone, CloneSandboxRequest => CloneResult;
+            /// Repositories and their defaults.
+            ListRepositories, repo_list, () => Vec<Repository>;
+            /// Set or clear a repository's default snapshot.
+            SetRepoDefault, repo_default_set, RepoDefaultRequest => Repository;
+            /// Presets the user can pick.
+            ListPresets, preset_list, () => Vec<String>;
+            /// The user's settings.
+            GetSettings, settings_get, () => Settings;
+            /// Save the user's settings.
+            SaveSettings, settings_save, Settings => Settings;
         }
     };
 }
 
-request!(
-    /// The engine's status (connects, or reconnects, as needed).
-    GetEngineStatus, "engine_status", () => EngineStatus
-);
-request!(
-    /// Every container of the engine, managed or not.
-    ListContainers, "list_containers", () => Vec<ContainerSummary>
-);
-request!(
-    /// Create a sandbox.
-    CreateSandbox, "sandbox_create", CreateSandboxRequest => Sandbox
-);
-request!(
-    /// Effective values of a sandbox-to-be and where each comes from.
-    ExplainConfig, "config_explain", ExplainRequest => ConfigExplanation
-);
-request!(
-    /// All sandboxes.
-    ListSandboxes, "sandbox_list", () => Vec<Sandbox>
-);
-request!(
-    /// One sandbox.
-    GetSandbox, "sandbox_show", SandboxRef => Sandbox
-);
-request!(
-    /// Start a stopped sandbox.
-    StartSandbox, "sandbox_start", SandboxRef => Sandbox
-);
-request!(
-    /// Stop a running sandbox.
-    StopSandbox, "sandbox_stop", SandboxRef => Sandbox
-);
-request!(
-    /// Restart a sandbox.
-    RestartSandbox, "sandbox_restart", SandboxRef => Sandbox
-);
-request!(
-    /// Delete a sandbox (`force` for a running one). Its git volume is kept.
-    DeleteSandbox, "sandbox_delete", SandboxRef => ()
-);
-request!(
-    /// Setup and container logs.
-    GetLogs, "sandbox_logs", LogsRequest => SandboxLogs
-);
-request!(
-    /// Run a command and wait for its output.
-    ExecInSandbox, "sandbox_exec", ExecRequest => ExecOutput
-);
-request!(
-    /// Open an interactive shell; output arrives as [`TerminalOutput`] events. Returns the session id.
-    OpenTerminal, "terminal_open", TerminalOpen => String
-);
-request!(
-    /// Send keystrokes to a terminal session.
-    WriteTerminal, "terminal_write", TerminalInput => ()
-);
-request!(
-    /// Close a terminal session.
-    CloseTerminal, "terminal_close", String => ()
-);
-request!(
-    /// Git volumes.
-    ListVolumes, "volume_list", () => Vec<Volume>
-);
-request!(
-    /// Delete a git volume.
-    DeleteVolume, "volume_delete", String => ()
-);
-request!(
-    /// Take a snapshot.
-    CreateSnapshot, "snapshot_create", CreateSnapshotRequest => Snapshot
-);
-request!(
-    /// What a scrubbing snapshot of a sandbox (by name) would remove now.
-    PreviewScrub, "snapshot_preview_scrub", String => ScrubPreview
-);
-request!(
-    /// List snapshots.
-    ListSnapshots, "snapshot_list", ListSnapshotsRequest => SnapshotPage
-);
-request!(
-    /// One snapshot, by name.
-    GetSnapshot, "snapshot_show", String => Snapshot
-);
-request!(
-    /// A new sandbox from a snapshot.
-    RestoreSnapshot, "snapshot_restore", RestoreSnapshotRequest => Sandbox
-);
-request!(
-    /// Delete a snapshot, by name.
-    DeleteSnapshot, "snapshot_delete", String => ()
-);
-request!(
-    /// Clone a sandbox: snapshot, then restore.
-    CloneSandbox, "sandbox_clone", CloneSandboxRequest => CloneResult
-);
-request!(
-    /// Repositories and their defaults.
-    ListRepositories, "repo_list", () => Vec<Repository>
-);
-request!(
-    /// Set or clear a repository's default snapshot.
-    SetRepoDefault, "repo_default_set", RepoDefaultRequest => Repository
-);
-request!(
-    /// Presets the user can pick.
-    ListPresets, "preset_list", () => Vec<String>
-);
-request!(
-    /// The user's settings.
-    GetSettings, "settings_get", () => Settings
-);
-request!(
-    /// Save the user's settings.
-    SaveSettings, "settings_save", Settings => Settings
-);
+/// Defines one request type per entry of [`for_each_request!`].
+macro_rules! define_requests {
+    ($($(#[$doc:meta])* $name:ident, $method:ident, $params:ty => $result:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub enum $name {}
+            impl Request for $name {
+                const METHOD: &'static str = stringify!($method);
+                type Params = $params;
+                type Result = $result;
+            }
+        )*
+    };
+}
+
+for_each_request!(define_requests);
 
 /// Open a terminal in a sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -152,4 +119,54 @@ pub struct TerminalInput {
     pub session: String,
     /// Text to send.
     pub data: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! methods {
+        ($($(#[$doc:meta])* $name:ident, $method:ident, $params:ty => $result:ty;)*) => {
+            [$(<$name as Request>::METHOD),*]
+        };
+    }
+
+    /// The command names the UI invokes, pinned: renaming a request's method renames a Tauri command.
+    #[test]
+    fn method_names_are_pinned() {
+        assert_eq!(
+            for_each_request!(methods),
+            [
+                "engine_status",
+                "list_containers",
+                "sandbox_create",
+                "config_explain",
+                "sandbox_list",
+                "sandbox_show",
+                "sandbox_start",
+                "sandbox_stop",
+                "sandbox_restart",
+                "sandbox_delete",
+                "sandbox_logs",
+                "sandbox_exec",
+                "terminal_open",
+                "terminal_write",
+                "terminal_close",
+                "volume_list",
+                "volume_delete",
+                "snapshot_create",
+                "snapshot_preview_scrub",
+                "snapshot_list",
+                "snapshot_show",
+                "snapshot_restore",
+                "snapshot_delete",
+                "sandbox_clone",
+                "repo_list",
+                "repo_default_set",
+                "preset_list",
+                "settings_get",
+                "settings_save",
+            ]
+        );
+    }
 }

@@ -1,7 +1,14 @@
-//! The Tauri commands: one module per domain, each command a one-line delegation to the core.
+//! The Tauri commands, generated from the API's request types: one command per [`sbx_api::Request`], named by
+//! its `METHOD`, taking its `Params` as the one argument `params` and answering its `Result` or an [`ApiError`].
 //!
-//! Every command takes one argument named `params` and answers `Result<_, ApiError>`; the types are those named
-//! by the matching [`sbx_api::Request`] (a test checks the names).
+//! What each command does is one line of delegation to the core, written per domain in this module's children as
+//! an implementation of [`Command`] (through [`handle!`]). The commands themselves and the handler that registers
+//! them are generated here from [`sbx_api::for_each_request!`], the one list of request types, so:
+//!
+//! - a request type without a [`Command`] implementation does not compile (the generated command calls it);
+//! - an implementation whose parameters or result differ from the request's does not compile (the trait's
+//!   signature is the request's);
+//! - the registered names are the `METHOD`s the UI invokes, because the function names come from the same list.
 
 mod engine;
 mod repo;
@@ -11,119 +18,189 @@ mod snapshot;
 mod terminal;
 mod volume;
 
-/// The names of every registered command, in registration order (checked against `sbx_api::requests`).
-#[cfg(test)]
-const NAMES: &[&str] = &[
-    "engine_status",
-    "list_containers",
-    "settings_get",
-    "settings_save",
-    "sandbox_create",
-    "config_explain",
-    "sandbox_list",
-    "sandbox_show",
-    "sandbox_start",
-    "sandbox_stop",
-    "sandbox_restart",
-    "sandbox_delete",
-    "sandbox_logs",
-    "sandbox_exec",
-    "terminal_open",
-    "terminal_write",
-    "terminal_close",
-    "volume_list",
-    "volume_delete",
-    "snapshot_create",
-    "snapshot_preview_scrub",
-    "snapshot_list",
-    "snapshot_show",
-    "snapshot_restore",
-    "snapshot_delete",
-    "sandbox_clone",
-    "repo_list",
-    "repo_default_set",
-    "preset_list",
-];
+use sbx_api::{ApiError, Request};
+use sbx_core::Core;
+use std::future::Future;
+use std::sync::Arc;
+use tauri::{Runtime, State, ipc::Invoke};
 
-/// The invoke handler with every command registered.
-pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        engine::engine_status,
-        engine::list_containers,
-        settings::settings_get,
-        settings::settings_save,
-        sandbox::sandbox_create,
-        sandbox::config_explain,
-        sandbox::sandbox_list,
-        sandbox::sandbox_show,
-        sandbox::sandbox_start,
-        sandbox::sandbox_stop,
-        sandbox::sandbox_restart,
-        sandbox::sandbox_delete,
-        sandbox::sandbox_logs,
-        sandbox::sandbox_exec,
-        terminal::terminal_open,
-        terminal::terminal_write,
-        terminal::terminal_close,
-        volume::volume_list,
-        volume::volume_delete,
-        snapshot::snapshot_create,
-        snapshot::snapshot_preview_scrub,
-        snapshot::snapshot_list,
-        snapshot::snapshot_show,
-        snapshot::snapshot_restore,
-        snapshot::snapshot_delete,
-        snapshot::sandbox_clone,
-        repo::repo_list,
-        repo::repo_default_set,
-        repo::preset_list,
-    ]
+use crate::AppState;
+
+/// What one request does: a delegation to the core, with the request's own parameter and result types.
+trait Command: Request {
+    /// Answer `params` for the window.
+    fn run(
+        core: &Arc<Core>,
+        params: Self::Params,
+    ) -> impl Future<Output = Result<Self::Result, ApiError>> + Send;
 }
+
+/// Implement [`Command`] for each `Request => |core, params| body` (the body's `?` turns core errors into
+/// [`ApiError`]s).
+macro_rules! handle {
+    ($($request:ty => |$core:ident, $params:pat_param| $body:expr;)*) => {
+        $(
+            impl $crate::commands::Command for $request {
+                async fn run(
+                    $core: &std::sync::Arc<sbx_core::Core>,
+                    params: <Self as sbx_api::Request>::Params,
+                ) -> Result<<Self as sbx_api::Request>::Result, sbx_api::ApiError> {
+                    let $params = params;
+                    $body
+                }
+            }
+        )*
+    };
+}
+use handle;
+
+/// One `#[tauri::command]` per request of [`sbx_api::for_each_request!`], and [`handler`] registering them all.
+macro_rules! commands {
+    ($($(#[$doc:meta])* $request:ident, $method:ident, $params:ty => $result:ty;)*) => {
+        $(
+            #[tauri::command]
+            async fn $method(
+                state: State<'_, AppState>,
+                params: <sbx_api::requests::$request as Request>::Params,
+            ) -> Result<<sbx_api::requests::$request as Request>::Result, ApiError> {
+                <sbx_api::requests::$request as Command>::run(&state.core, params).await
+            }
+        )*
+
+        /// The invoke handler with every command registered.
+        pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($method),*]
+        }
+    };
+}
+
+sbx_api::for_each_request!(commands);
 
 #[cfg(test)]
 mod tests {
     use sbx_api::Request;
-    use sbx_api::requests::*;
+    use serde_json::{Value, json};
+    use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context};
+    use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-    /// Every request type of the API names a registered command, and every command has a request type.
+    /// Where the app's own pages are served from (a request from anywhere else is refused).
+    const APP_URL: &str = if cfg!(windows) {
+        "http://tauri.localhost"
+    } else {
+        "tauri://localhost"
+    };
+
+    /// The shell as the window sees it, without a webview: the handler and a core of a fresh data dir (its
+    /// engine an address nothing answers at; these tests never reach it).
+    struct Shell {
+        window: WebviewWindow<MockRuntime>,
+        core: std::sync::Arc<sbx_core::Core>,
+        _app: tauri::App<MockRuntime>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Shell {
+        fn new() -> Shell {
+            let dir = tempfile::tempdir().unwrap();
+            let paths = sbx_core::paths::Paths::at(dir.path()).unwrap();
+            let engine = sbx_core::engine::Engine::at("unix:///nonexistent/docker.sock");
+            let core = tauri::async_runtime::block_on(sbx_core::Core::open(paths, engine)).unwrap();
+            let app = mock_builder()
+                .invoke_handler(super::handler())
+                .build(mock_context(tauri::test::noop_assets()))
+                .unwrap();
+            app.manage(crate::AppState { core: core.clone() });
+            let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+                .build()
+                .unwrap();
+            Shell {
+                window,
+                core,
+                _app: app,
+                _dir: dir,
+            }
+        }
+
+        /// Invoke `command` the way `ui/src/ipc.rs` does: one argument named `params`.
+        fn invoke(&self, command: &str, params: Value) -> Result<Value, Value> {
+            let request = tauri::webview::InvokeRequest {
+                cmd: command.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: APP_URL.parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(json!({ "params": params })),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            };
+            get_ipc_response(&self.window, request).map(|body| body.deserialize().unwrap())
+        }
+
+        fn call<R: Request>(&self, params: &R::Params) -> Result<R::Result, sbx_api::ApiError> {
+            self.invoke(R::METHOD, serde_json::to_value(params).unwrap())
+                .map(|value| serde_json::from_value(value).unwrap())
+                .map_err(|error| serde_json::from_value(error).unwrap())
+        }
+    }
+
+    macro_rules! methods {
+        ($($(#[$doc:meta])* $request:ident, $method:ident, $params:ty => $result:ty;)*) => {
+            [$(<sbx_api::requests::$request as Request>::METHOD),*]
+        };
+    }
+
+    /// Every request's `METHOD` (the name the UI invokes) reaches a registered command: sent a value no request
+    /// takes as its parameters, each refuses the arguments (so nothing runs), where an unknown name is not found.
     #[test]
     fn every_request_has_a_command() {
-        let methods = [
-            GetEngineStatus::METHOD,
-            ListContainers::METHOD,
-            GetSettings::METHOD,
-            SaveSettings::METHOD,
-            CreateSandbox::METHOD,
-            ExplainConfig::METHOD,
-            ListSandboxes::METHOD,
-            GetSandbox::METHOD,
-            StartSandbox::METHOD,
-            StopSandbox::METHOD,
-            RestartSandbox::METHOD,
-            DeleteSandbox::METHOD,
-            GetLogs::METHOD,
-            ExecInSandbox::METHOD,
-            OpenTerminal::METHOD,
-            WriteTerminal::METHOD,
-            CloseTerminal::METHOD,
-            ListVolumes::METHOD,
-            DeleteVolume::METHOD,
-            CreateSnapshot::METHOD,
-            PreviewScrub::METHOD,
-            ListSnapshots::METHOD,
-            GetSnapshot::METHOD,
-            RestoreSnapshot::METHOD,
-            DeleteSnapshot::METHOD,
-            CloneSandbox::METHOD,
-            ListRepositories::METHOD,
-            SetRepoDefault::METHOD,
-            ListPresets::METHOD,
-        ];
-        let mut sorted_methods = methods.to_vec();
-        sorted_methods.sort_unstable();
-        let mut names = super::NAMES.to_vec();
-        names.sort_unstable();
-        assert_eq!(sorted_methods, names);
+        let shell = Shell::new();
+        let methods = sbx_api::for_each_request!(methods);
+        assert_eq!(methods.len(), 29);
+        for method in methods {
+            let error = shell.invoke(method, json!(5)).unwrap_err();
+            let expected = format!("invalid args `params` for command `{method}`");
+            assert!(
+                error.as_str().unwrap_or_default().starts_with(&expected),
+                "{method}: {error}"
+            );
+        }
+        let unknown = shell.invoke("snapshot_take", json!(null)).unwrap_err();
+        assert_eq!(unknown, json!("Command snapshot_take not found"));
+    }
+
+    /// The settings commands go through the core: what the window saves is in the file the CLI reads, a change
+    /// another writer makes is what the window reads next, and a refused value comes back as the field's error.
+    #[test]
+    fn settings_commands_delegate_to_the_core() {
+        use sbx_api::requests::{GetSettings, ListPresets, SaveSettings};
+        let shell = Shell::new();
+        let file = shell.core.paths().settings();
+        assert_eq!(
+            shell.call::<GetSettings>(&()).unwrap(),
+            sbx_api::Settings::default()
+        );
+        let dark = sbx_api::Settings {
+            theme: sbx_api::Theme::Dark,
+            ..Default::default()
+        };
+        assert_eq!(shell.call::<SaveSettings>(&dark).unwrap(), dark);
+        assert_eq!(sbx_core::settings::load(&file), dark);
+        sbx_core::settings::update(&file, |s| s.snapshot_retention_days = Some(9)).unwrap();
+        let read = shell.call::<GetSettings>(&()).unwrap();
+        assert_eq!(
+            (read.snapshot_retention_days, read.theme),
+            (Some(9), sbx_api::Theme::Dark)
+        );
+        let refused = sbx_api::Settings {
+            default_auto_stop_minutes: 100_000,
+            ..read.clone()
+        };
+        let error = shell.call::<SaveSettings>(&refused).unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&error).unwrap()["field"],
+            "default_auto_stop_minutes"
+        );
+        assert_eq!(sbx_core::settings::load(&file), read);
+        assert_eq!(shell.call::<ListPresets>(&()).unwrap(), ["coder"]);
     }
 
     /// The app's identifier is the one the core uses for the per-user data dir, so the app and the CLI share it.

@@ -1,93 +1,19 @@
 //! Commands about sandboxes, their commands and logs, and the effective configuration of a new one.
 
-use sbx_api::{
-    ApiError, ConfigExplanation, CreateSandboxRequest, ExecOutput, ExecRequest, ExplainRequest,
-    LogsRequest, Sandbox, SandboxLogs, SandboxRef,
+use sbx_api::requests::{
+    CreateSandbox, DeleteSandbox, ExecInSandbox, ExplainConfig, GetLogs, GetSandbox, ListSandboxes,
+    RestartSandbox, StartSandbox, StopSandbox,
 };
-use tauri::State;
 
-use crate::AppState;
-
-#[tauri::command]
-pub async fn sandbox_create(
-    state: State<'_, AppState>,
-    params: CreateSandboxRequest,
-) -> Result<Sandbox, ApiError> {
-    Ok(state.core.create_sandbox(&params).await?)
-}
-
-#[tauri::command]
-pub async fn config_explain(
-    state: State<'_, AppState>,
-    params: ExplainRequest,
-) -> Result<ConfigExplanation, ApiError> {
-    Ok(state.core.explain_config(&params.create).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_list(
-    state: State<'_, AppState>,
-    params: (),
-) -> Result<Vec<Sandbox>, ApiError> {
-    let () = params;
-    Ok(state.core.list_sandboxes().await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_show(
-    state: State<'_, AppState>,
-    params: SandboxRef,
-) -> Result<Sandbox, ApiError> {
-    Ok(state.core.get_sandbox(&params.name).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_start(
-    state: State<'_, AppState>,
-    params: SandboxRef,
-) -> Result<Sandbox, ApiError> {
-    Ok(state.core.start_sandbox(&params.name).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_stop(
-    state: State<'_, AppState>,
-    params: SandboxRef,
-) -> Result<Sandbox, ApiError> {
-    Ok(state.core.stop_sandbox(&params.name).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_restart(
-    state: State<'_, AppState>,
-    params: SandboxRef,
-) -> Result<Sandbox, ApiError> {
-    Ok(state.core.restart_sandbox(&params.name).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_delete(
-    state: State<'_, AppState>,
-    params: SandboxRef,
-) -> Result<(), ApiError> {
-    Ok(state
-        .core
-        .delete_sandbox(&params.name, params.force)
-        .await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_logs(
-    state: State<'_, AppState>,
-    params: LogsRequest,
-) -> Result<SandboxLogs, ApiError> {
-    Ok(state.core.sandbox_logs(&params).await?)
-}
-
-#[tauri::command]
-pub async fn sandbox_exec(
-    state: State<'_, AppState>,
-    params: ExecRequest,
-) -> Result<ExecOutput, ApiError> {
-    Ok(state.core.exec_collect(&params).await?)
+super::handle! {
+    CreateSandbox => |core, params| Ok(core.create_sandbox(&params).await?);
+    ExplainConfig => |core, params| Ok(core.explain_config(&params.create).await?);
+    ListSandboxes => |core, ()| Ok(core.list_sandboxes().await?);
+    GetSandbox => |core, params| Ok(core.get_sandbox(&params.name).await?);
+    StartSandbox => |core, params| Ok(core.start_sandbox(&params.name).await?);
+    StopSandbox => |core, params| Ok(core.stop_sandbox(&params.name).await?);
+    RestartSandbox => |core, params| Ok(core.restart_sandbox(&params.name).await?);
+    DeleteSandbox => |core, params| Ok(core.delete_sandbox(&params.name, params.force).await?);
+    GetLogs => |core, params| Ok(core.sandbox_logs(&params).await?);
+    ExecInSandbox => |core, params| Ok(core.exec_collect(&params).await?);
 }

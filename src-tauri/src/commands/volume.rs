@@ -1,17 +1,8 @@
 //! Commands about git volumes.
 
-use sbx_api::{ApiError, Volume};
-use tauri::State;
+use sbx_api::requests::{DeleteVolume, ListVolumes};
 
-use crate::AppState;
-
-#[tauri::command]
-pub async fn volume_list(state: State<'_, AppState>, params: ()) -> Result<Vec<Volume>, ApiError> {
-    let () = params;
-    Ok(state.core.list_volumes().await?)
-}
-
-#[tauri::command]
-pub async fn volume_delete(state: State<'_, AppState>, params: String) -> Result<(), ApiError> {
-    Ok(state.core.delete_volume(&params).await?)
+super::handle! {
+    ListVolumes => |core, ()| Ok(core.list_volumes().await?);
+    DeleteVolume => |core, name| Ok(core.delete_volume(&name).await?);
 }
