@@ -2,7 +2,7 @@
 //! the core and the CLI call, so a value the window lets through is one the app accepts, and a refusal reads the
 //! same here as from the app. Pure (no browser): its tests run natively.
 
-use sbx_api::rules;
+use sbx_api::{Field, rules};
 use std::ops::RangeInclusive;
 
 /// A range as the dialogs show it: `1–32`.
@@ -11,12 +11,12 @@ pub(crate) fn range_text(range: &RangeInclusive<u32>) -> String {
 }
 
 /// Why `value` is not a valid name for `field` (the app's rule and words), or `None` when it is.
-pub(crate) fn name_problem(field: &str, value: &str) -> Option<String> {
+pub(crate) fn name_problem(field: Field, value: &str) -> Option<String> {
     rules::name(field, value).err().map(|e| e.to_string())
 }
 
 /// Why an optional name field is invalid; an empty field is fine (the name is generated).
-pub(crate) fn optional_name_problem(field: &str, value: &str) -> Option<String> {
+pub(crate) fn optional_name_problem(field: Field, value: &str) -> Option<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         None
@@ -54,17 +54,17 @@ mod tests {
 
     #[test]
     fn names_follow_the_apps_rule() {
-        assert_eq!(name_problem("name", "teal-tokyo"), None);
+        assert_eq!(name_problem(Field::Name, "teal-tokyo"), None);
         assert_eq!(
-            name_problem("name", "My Box").as_deref(),
+            name_problem(Field::Name, "My Box").as_deref(),
             Some(
                 "invalid name 'My Box': may contain only lowercase letters a-z, digits 0-9 and '-', not 'M'"
             )
         );
         // The app refuses a leading or trailing hyphen; so does the window.
-        assert!(name_problem("snapshot-name", "-base").is_some());
-        assert_eq!(optional_name_problem("name", "  "), None);
-        assert!(optional_name_problem("name", &"a".repeat(41)).is_some());
+        assert!(name_problem(Field::SnapshotName, "-base").is_some());
+        assert_eq!(optional_name_problem(Field::Name, "  "), None);
+        assert!(optional_name_problem(Field::Name, &"a".repeat(41)).is_some());
     }
 
     #[test]

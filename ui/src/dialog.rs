@@ -5,7 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, Progress, Request, rules};
+use sbx_api::{ApiError, Field, JobKind, Progress, Request, rules};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
@@ -67,16 +67,16 @@ pub(crate) fn send<R: Request + 'static>(
     });
 }
 
-/// Show `failure` where it belongs: beside the field of `fields` (the shell's field name, the dialog's field) that
-/// it names, else on the dialog's `error` line.
+/// Show `failure` where it belongs: beside the field of `fields` (the field the shell names, the dialog's field)
+/// that it names, else on the dialog's `error` line.
 pub(crate) fn show_failure(
     failure: ApiError,
-    fields: &[(&str, FieldState)],
+    fields: &[(Field, FieldState)],
     error: RwSignal<Option<ApiError>>,
 ) {
     let field = failure
-        .field()
-        .and_then(|name| fields.iter().find(|(field, _)| *field == name));
+        .invalid_field()
+        .and_then(|named| fields.iter().find(|(field, _)| field == named));
     match field {
         Some((_, state)) => state.reject(&failure),
         None => {
@@ -229,14 +229,14 @@ pub(crate) fn refocus(opener: NodeRef<html::Button>) {
     }
 }
 
-/// The running job of `kind` working on `target`, if the shell reported one.
+/// The running job of one of `kinds` working on `target`, if the shell reported one.
 pub(crate) fn job_for(
     jobs: &BTreeMap<String, Progress>,
-    kinds: &[&str],
+    kinds: &[JobKind],
     target: &str,
 ) -> Option<Progress> {
     jobs.values()
-        .find(|job| job.target == target && kinds.contains(&job.kind.as_str()))
+        .find(|job| job.target == target && kinds.contains(&job.kind))
         .cloned()
 }
 

@@ -107,7 +107,7 @@ impl Live {
                         map.insert(progress.job_id.clone(), progress.clone());
                     }
                 });
-                if done && progress.error.is_some() && makes_sandbox(&progress.kind) {
+                if done && progress.error.is_some() && progress.kind.makes_sandbox() {
                     self.failed.update(|failed| failed.push(progress));
                 }
                 if done {
@@ -136,14 +136,6 @@ impl Live {
             }
         }
     }
-}
-
-/// Kinds of long work that make a new sandbox (whose row may not be listed yet, or never will be if it fails).
-pub const SANDBOX_MAKING_JOBS: [&str; 3] = ["create", "restore", "clone"];
-
-/// Whether a job of this kind makes a new sandbox.
-pub fn makes_sandbox(kind: &str) -> bool {
-    SANDBOX_MAKING_JOBS.contains(&kind)
 }
 
 /// The live signals of the app.

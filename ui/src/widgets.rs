@@ -2,34 +2,64 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
-use sbx_api::{ApiError, Progress};
+use sbx_api::{ApiError, JobKind, Progress, SandboxState};
 use wasm_bindgen::JsValue;
 
 use crate::live::use_live;
 
-/// A coloured badge for a state word (`running`, `stopped`, `failed`, ...); busy states get a spinner.
+/// The colour of a badge: what its state means for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    /// Working as it should (green).
+    Ok,
+    /// Work in progress (blue, with a spinner).
+    Busy,
+    /// At rest (grey).
+    #[default]
+    Idle,
+    /// Failed (red).
+    Bad,
+}
+
+impl Tone {
+    /// The tone of a sandbox's state (`None`: not known yet).
+    pub fn of_sandbox(state: Option<SandboxState>) -> Tone {
+        match state {
+            Some(SandboxState::Running) => Tone::Ok,
+            Some(SandboxState::Creating | SandboxState::SettingUp) => Tone::Busy,
+            Some(SandboxState::SetupFailed | SandboxState::Failed) => Tone::Bad,
+            Some(SandboxState::Stopped) | None => Tone::Idle,
+        }
+    }
+
+    /// The tone of a container's state as the engine words it (`running`, `exited`, `dead`, ...).
+    pub fn of_container(state: &str) -> Tone {
+        match state {
+            "running" => Tone::Ok,
+            "dead" => Tone::Bad,
+            _ => Tone::Idle,
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Tone::Ok => "badge badge-ok",
+            Tone::Busy => "badge badge-busy",
+            Tone::Idle => "badge badge-idle",
+            Tone::Bad => "badge badge-bad",
+        }
+    }
+}
+
+/// A coloured badge: the state's word in its tone; busy states get a spinner.
 #[component]
 pub fn Badge(
     #[prop(into)] state: Signal<String>,
+    #[prop(into)] tone: Signal<Tone>,
     #[prop(optional, into)] title: Signal<String>,
 ) -> impl IntoView {
-    let class = move || {
-        let s = state.get();
-        let tone = match s.as_str() {
-            "running" | "active" | "connected" => "ok",
-            "creating" | "setting-up" | "capturing" | "finalizing" => "busy",
-            "stopped" | "created" | "exited" => "idle",
-            "failed" | "setup-failed" | "dead" => "bad",
-            _ => "idle",
-        };
-        format!("badge badge-{tone}")
-    };
-    let busy = move || {
-        matches!(
-            state.get().as_str(),
-            "creating" | "setting-up" | "capturing" | "finalizing"
-        )
-    };
+    let class = move || tone.get().class();
+    let busy = move || tone.get() == Tone::Busy;
     view! {
         <span class=class title=move || title.get() role="status">
             <Show when=busy>
@@ -63,25 +93,13 @@ pub fn format_time(at: DateTime<Utc>) -> String {
 }
 
 /// The verb for a kind of long work, as in "Creating teal-tokyo: cloning…".
-fn job_verb(kind: &str) -> String {
+fn job_verb(kind: JobKind) -> &'static str {
     match kind {
-        "create" => "Creating".to_string(),
-        "setup" => "Setting up".to_string(),
-        "snapshot" | "capture" => "Snapshotting".to_string(),
-        "restore" => "Restoring".to_string(),
-        "clone" => "Cloning".to_string(),
-        "import" => "Importing".to_string(),
-        "build" => "Building".to_string(),
-        "start" => "Starting".to_string(),
-        "stop" => "Stopping".to_string(),
-        "delete" => "Deleting".to_string(),
-        other => {
-            let mut chars = other.chars();
-            match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
-                None => "Working on".to_string(),
-            }
-        }
+        JobKind::Create => "Creating",
+        JobKind::Snapshot => "Snapshotting",
+        JobKind::Restore => "Restoring",
+        JobKind::Clone => "Cloning",
+        JobKind::Import => "Importing",
     }
 }
 
@@ -90,7 +108,7 @@ fn job_verb(kind: &str) -> String {
 pub fn JobProgress(progress: Progress) -> impl IntoView {
     let headline = format!(
         "{} {}: {}…",
-        job_verb(&progress.kind),
+        job_verb(progress.kind),
         progress.target,
         progress.stage
     );
@@ -124,7 +142,7 @@ pub fn FailedJob(progress: Progress) -> impl IntoView {
     let live = use_live();
     let job_id = progress.job_id.clone();
     let dismiss = move |_| live.dismiss_failure(&job_id);
-    let headline = format!("{} {} failed", job_verb(&progress.kind), progress.target);
+    let headline = format!("{} {} failed", job_verb(progress.kind), progress.target);
     let reason = progress.error.clone().unwrap_or_default();
     view! {
         <div class="progress-line error" role="alert" data-failed-job=progress.job_id.clone()>
@@ -151,7 +169,7 @@ pub fn TargetProgress(#[prop(into)] target: Signal<String>) -> impl IntoView {
     view! {
         <For
             each=move || jobs.get()
-            key=|p| (p.job_id.clone(), p.stage.clone(), p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
+            key=|p| (p.job_id.clone(), p.stage, p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
             children=|p| view! { <JobProgress progress=p /> }
         />
     }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::Field;
+
 /// An error the UI or the CLI shows to the user.
 ///
 /// Serialized as `{"kind": "...", ...fields}`.
@@ -24,8 +26,8 @@ pub enum ApiError {
     },
     /// A value the user gave is not acceptable. Nothing was created or changed.
     InvalidInput {
-        /// The field or flag, e.g. `name`, `port`, `memory`.
-        field: String,
+        /// The field or flag, e.g. `name`, `port`, `memory` (a string in JSON).
+        field: Field,
         /// The offending value as given.
         value: String,
         /// Why it is not acceptable.
@@ -47,9 +49,13 @@ pub enum ApiError {
 
 impl ApiError {
     /// Shorthand for [`ApiError::InvalidInput`].
-    pub fn invalid(field: &str, value: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<Field>,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError::InvalidInput {
-            field: field.to_string(),
+            field: field.into(),
             value: value.into(),
             message: message.into(),
         }
@@ -77,8 +83,13 @@ impl ApiError {
         }
     }
 
-    /// The field an [`ApiError::InvalidInput`] is about, for showing the error beside it.
+    /// The name of the field an [`ApiError::InvalidInput`] is about, as the JSON spells it.
     pub fn field(&self) -> Option<&str> {
+        self.invalid_field().map(Field::as_str)
+    }
+
+    /// The field an [`ApiError::InvalidInput`] is about, for showing the error beside it.
+    pub fn invalid_field(&self) -> Option<&Field> {
         match self {
             ApiError::InvalidInput { field, .. } => Some(field),
             _ => None,
@@ -155,5 +166,6 @@ mod tests {
             "invalid memory '64': must be between 128 and 32768 MiB"
         );
         assert_eq!(e.field(), Some("memory"));
+        assert_eq!(e.invalid_field(), Some(&Field::Memory));
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::EngineStatus;
+use crate::{EngineStatus, JobKind, JobStage};
 
 /// One push from the shell to the UI, emitted under [`crate::UI_EVENT`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,12 +48,12 @@ pub enum UiEvent {
 pub struct Progress {
     /// Id of the job row this belongs to.
     pub job_id: String,
-    /// What kind of work: `create`, `snapshot`, `restore`, `clone`, `build`.
-    pub kind: String,
+    /// What kind of work.
+    pub kind: JobKind,
     /// The object it works on (sandbox or snapshot name).
     pub target: String,
-    /// Current step, e.g. `cloning`, `building image`, `setting up`, `capturing`.
-    pub stage: String,
+    /// Current step.
+    pub stage: JobStage,
     /// Latest line of output, if any.
     pub message: String,
     /// 0.0–1.0 when the step can measure itself.

@@ -4,9 +4,12 @@
 //! Every call the UI can make is a type implementing [`Request`], which names the Tauri command and its
 //! parameter and result types, so both sides agree on them at compile time.
 
+pub mod config_key;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod field;
+pub mod job;
 pub mod repo;
 pub mod requests;
 pub mod rules;
@@ -14,9 +17,12 @@ pub mod sandbox;
 pub mod settings;
 pub mod snapshot;
 
+pub use config_key::*;
 pub use engine::*;
 pub use error::*;
 pub use event::*;
+pub use field::*;
+pub use job::*;
 pub use repo::*;
 pub use sandbox::*;
 pub use settings::*;

@@ -8,7 +8,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-use crate::{ApiError, PortBinding, Protocol, Settings};
+use crate::{ApiError, Field, PortBinding, Protocol, Settings};
 
 /// Container ports the app keeps for its own services inside a sandbox.
 pub const RESERVED_PORTS: RangeInclusive<u16> = 60899..=60999;
@@ -34,8 +34,9 @@ pub const SETUP_SCRIPT_MAX_BYTES: u64 = 1024 * 1024;
 /// Check a sandbox or snapshot name: 1–40 of lowercase letters, digits and `-`, not starting or ending with `-`.
 ///
 /// `field` is the flag the name came from: `name`, `snapshot-name`, `sandbox.snapshot`, ...
-pub fn name(field: &str, value: &str) -> Result<(), ApiError> {
-    let bad = |message: String| Err(ApiError::invalid(field, value, message));
+pub fn name(field: impl Into<Field>, value: &str) -> Result<(), ApiError> {
+    let field = field.into();
+    let bad = |message: String| Err(ApiError::invalid(&field, value, message));
     if value.is_empty() {
         return bad("must not be empty".into());
     }
@@ -146,7 +147,7 @@ pub fn generate_name(random: u64) -> String {
 /// Check an environment variable name: a letter or `_`, then letters, digits and `_`.
 ///
 /// `field` is where the name came from: `env` for the flag, `env.NAME` for the repository configuration.
-pub fn env_name(field: &str, value: &str) -> Result<(), ApiError> {
+pub fn env_name(field: impl Into<Field>, value: &str) -> Result<(), ApiError> {
     if value.is_empty() {
         return Err(ApiError::invalid(
             field,
@@ -178,7 +179,7 @@ fn is_env_name(value: &str) -> bool {
 pub fn env_var(value: &str) -> Result<(String, String), ApiError> {
     let Some((key, val)) = value.split_once('=') else {
         return Err(ApiError::invalid(
-            "env",
+            Field::Env,
             value,
             "must be NAME=VALUE (the value may be empty, as in NAME=)",
         ));
@@ -190,14 +191,14 @@ pub fn env_var(value: &str) -> Result<(String, String), ApiError> {
     };
     if key.is_empty() {
         return Err(ApiError::invalid(
-            "env",
+            Field::Env,
             shown,
             "the variable name before '=' is empty; it must be NAME=VALUE",
         ));
     }
     if !is_env_name(key) {
         return Err(ApiError::invalid(
-            "env",
+            Field::Env,
             shown,
             format!(
                 "the variable name '{key}' must start with a letter or '_' and contain only letters, digits and '_'"
@@ -228,8 +229,7 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// Parse `--port [IP:]HOST:CONTAINER[/udp|/tcp]`. The host address is 127.0.0.1 unless one is given.
 pub fn port_binding(value: &str) -> Result<PortBinding, ApiError> {
-    const FIELD: &str = "port";
-    let bad = |message: String| ApiError::invalid(FIELD, value, message);
+    let bad = |message: String| ApiError::invalid(Field::Port, value, message);
     let (addr, protocol) = split_protocol(value.trim()).map_err(bad)?;
     let parts: Vec<&str> = addr.split(':').collect();
     let (host_ip, host, container) = match parts.as_slice() {
@@ -267,7 +267,12 @@ pub fn port_binding(value: &str) -> Result<PortBinding, ApiError> {
 /// A container port of a repository service, published on the same port of 127.0.0.1.
 ///
 /// `field` is where it came from, e.g. `services.web.port`.
-pub fn service_port(field: &str, port: u16, protocol: Protocol) -> Result<PortBinding, ApiError> {
+pub fn service_port(
+    field: impl Into<Field>,
+    port: u16,
+    protocol: Protocol,
+) -> Result<PortBinding, ApiError> {
+    let field = field.into();
     let shown = match protocol {
         Protocol::Tcp => port.to_string(),
         Protocol::Udp => format!("{port}/udp"),
@@ -289,8 +294,9 @@ pub fn service_port(field: &str, port: u16, protocol: Protocol) -> Result<PortBi
 }
 
 /// Parse a service port given as text: `8080`, `53/udp` or `53/tcp`.
-pub fn service_port_text(field: &str, value: &str) -> Result<PortBinding, ApiError> {
-    let bad = |message: String| ApiError::invalid(field, value, message);
+pub fn service_port_text(field: impl Into<Field>, value: &str) -> Result<PortBinding, ApiError> {
+    let field = field.into();
+    let bad = |message: String| ApiError::invalid(&field, value, message);
     let (number, protocol) = split_protocol(value.trim()).map_err(bad)?;
     let port = port_number(number).map_err(|why| {
         bad(format!(
@@ -373,7 +379,7 @@ pub fn no_duplicate_host_ports(ports: &[PortBinding]) -> Result<(), ApiError> {
                     later.host_ip
                 )
             };
-            return Err(ApiError::invalid("port", later.to_string(), message));
+            return Err(ApiError::invalid(Field::Port, later.to_string(), message));
         }
     }
     Ok(())
@@ -385,18 +391,18 @@ fn is_any(ip: &str) -> bool {
 
 /// Check a CPU limit: 1–32.
 pub fn cpus(value: u32) -> Result<(), ApiError> {
-    in_range("cpus", value, CPUS, "")
+    in_range(Field::Cpus, value, CPUS, "")
 }
 
 /// Check a memory limit in MiB: 128–32768.
 pub fn memory_mib(value: u32) -> Result<(), ApiError> {
-    in_range("memory", value, MEMORY_MIB, " MiB")
+    in_range(Field::Memory, value, MEMORY_MIB, " MiB")
 }
 
 /// Check the idle minutes before auto-stop: 0–10080 (7 days); 0 turns auto-stop off.
 pub fn auto_stop_minutes(value: u32) -> Result<(), ApiError> {
     in_range(
-        "auto-stop",
+        Field::AutoStop,
         value,
         LIFETIME_MINUTES,
         " minutes (7 days); 0 turns auto-stop off",
@@ -405,13 +411,18 @@ pub fn auto_stop_minutes(value: u32) -> Result<(), ApiError> {
 
 /// Check the minutes after stopping before auto-delete: 0–10080 (7 days).
 pub fn auto_delete_minutes(value: u32) -> Result<(), ApiError> {
-    in_range("auto-delete", value, LIFETIME_MINUTES, " minutes (7 days)")
+    in_range(
+        Field::AutoDelete,
+        value,
+        LIFETIME_MINUTES,
+        " minutes (7 days)",
+    )
 }
 
 /// Check the snapshot retention setting: 1–3650 days (no value keeps snapshots forever).
 pub fn retention_days(value: u32) -> Result<(), ApiError> {
     in_range(
-        "snapshot_retention_days",
+        Field::SnapshotRetentionDays,
         value,
         RETENTION_DAYS,
         " days, or empty to keep snapshots forever",
@@ -421,7 +432,7 @@ pub fn retention_days(value: u32) -> Result<(), ApiError> {
 /// Check the default auto-stop setting: 0–10080 minutes.
 pub fn default_auto_stop_minutes(value: u32) -> Result<(), ApiError> {
     in_range(
-        "default_auto_stop_minutes",
+        Field::DefaultAutoStopMinutes,
         value,
         LIFETIME_MINUTES,
         " minutes (0 disables auto-stop)",
@@ -437,7 +448,7 @@ pub fn settings(settings: &Settings) -> Result<(), ApiError> {
     default_auto_stop_minutes(settings.default_auto_stop_minutes)?;
     if settings.default_preset.trim().is_empty() {
         return Err(ApiError::invalid(
-            "default_preset",
+            Field::DefaultPreset,
             "",
             "must name a preset",
         ));
@@ -446,7 +457,7 @@ pub fn settings(settings: &Settings) -> Result<(), ApiError> {
 }
 
 fn in_range(
-    field: &str,
+    field: Field,
     value: u32,
     range: RangeInclusive<u32>,
     unit: &str,
@@ -470,13 +481,13 @@ fn in_range(
 /// Six-field expressions (with seconds), `@daily`-style shortcuts and expressions that can never fire (such as
 /// 30 February) are refused.
 pub fn cron_schedule(value: &str) -> Result<(), ApiError> {
-    const FIELD: &str = "snapshot-schedule";
-    let cron = parse_cron(value).map_err(|message| ApiError::invalid(FIELD, value, message))?;
+    let cron = parse_cron(value)
+        .map_err(|message| ApiError::invalid(Field::SnapshotSchedule, value, message))?;
     // Any fixed start works: a schedule that fires at all fires within a few years of it.
     let start = DateTime::<Utc>::UNIX_EPOCH;
     if cron.find_next_occurrence(&start, false).is_err() {
         return Err(ApiError::invalid(
-            FIELD,
+            Field::SnapshotSchedule,
             value,
             "never fires: no date matches it (e.g. 30 February)",
         ));
@@ -518,7 +529,7 @@ mod tests {
                 field,
                 value,
                 message,
-            } => (field, value, message),
+            } => (field.to_string(), value, message),
             other => panic!("expected InvalidInput, got {other:?}"),
         }
     }

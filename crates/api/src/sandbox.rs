@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ConfigKey;
+
 /// Where a sandbox is in its life, derived from the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -348,8 +350,8 @@ impl ValueSource {
 /// One effective value of a sandbox-to-be, with its source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EffectiveValue {
-    /// `preset`, `setup_script`, `env.NAME`, `port`, `snapshot`, ...
-    pub field: String,
+    /// Which value: `preset`, `setup_script`, `env.NAME`, `port`, `snapshot`, ... (a string in JSON).
+    pub field: ConfigKey,
     /// The value as text.
     pub value: String,
     /// Where it came from.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Sandbox;
+use crate::{JobStage, Sandbox};
 
 /// Where a snapshot is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,6 +27,15 @@ impl SnapshotStatus {
             SnapshotStatus::Finalizing => "finalizing",
             SnapshotStatus::Active => "active",
             SnapshotStatus::Failed => "failed",
+        }
+    }
+
+    /// The stage of the capture job while a snapshot is at this status (`None` once it has ended).
+    pub fn capture_stage(self) -> Option<JobStage> {
+        match self {
+            SnapshotStatus::Capturing => Some(JobStage::Capturing),
+            SnapshotStatus::Finalizing => Some(JobStage::Finalizing),
+            SnapshotStatus::Active | SnapshotStatus::Failed => None,
         }
     }
 }

@@ -94,7 +94,7 @@ pub async fn run(core: &Core, command: ConfigCommand) -> Result<ExitCode, ApiErr
         .iter()
         .map(|v| {
             vec![
-                v.field.clone(),
+                v.field.to_string(),
                 v.value.clone(),
                 v.source.as_str().to_string(),
             ]

@@ -2,7 +2,7 @@
 //! build, setup, capture), one line each, and the setup script's output while it runs.
 
 use futures_util::StreamExt;
-use sbx_api::{Progress, UiEvent};
+use sbx_api::{JobKind, JobStage, Progress, UiEvent};
 use sbx_core::Core;
 use sbx_core::sandbox::container::{SETUP_DONE_MARKER, SETUP_FAILED_MARKER, SETUP_START_MARKER};
 use std::collections::HashSet;
@@ -19,15 +19,15 @@ const SETUP_DRAIN: Duration = Duration::from_secs(3);
 /// Which events belong to the work this command started.
 #[derive(Debug, Clone)]
 pub struct Filter {
-    /// Job kinds to show (`create`, `restore`, `clone`, `snapshot`).
-    pub kinds: &'static [&'static str],
+    /// Job kinds to show.
+    pub kinds: &'static [JobKind],
     /// The sandbox or snapshot name, when the user gave one; any target of these kinds otherwise.
     pub target: Option<String>,
 }
 
 impl Filter {
     fn matches(&self, progress: &Progress) -> bool {
-        self.kinds.contains(&progress.kind.as_str())
+        self.kinds.contains(&progress.kind)
             && self
                 .target
                 .as_deref()
@@ -49,7 +49,7 @@ struct Printer {
     filter: Filter,
     stream_setup: bool,
     seen_jobs: HashSet<String>,
-    last: (String, String),
+    last: Option<(JobStage, String)>,
     setup: Arc<Mutex<Option<JoinHandle<()>>>>,
     setup_shown: Arc<AtomicBool>,
 }
@@ -64,17 +64,22 @@ impl Printer {
         }
         let first = self.seen_jobs.insert(progress.job_id.clone());
         // The setup script's output is printed by the log follower; its progress events would repeat it.
-        if self.stream_setup && progress.stage == "setting up" && self.last.0 == "setting up" {
+        let setting_up = progress.stage == JobStage::SettingUp;
+        let was_setting_up = self
+            .last
+            .as_ref()
+            .is_some_and(|(stage, _)| *stage == JobStage::SettingUp);
+        if self.stream_setup && setting_up && was_setting_up {
             return;
         }
-        let line = (progress.stage.clone(), progress.message.clone());
-        if !first && line == self.last {
+        let line = (progress.stage, progress.message.clone());
+        if !first && self.last.as_ref() == Some(&line) {
             return;
         }
         eprintln!("{}", progress_line(&progress, first));
-        self.last = line;
+        self.last = Some(line);
         if self.stream_setup
-            && progress.stage == "setting up"
+            && setting_up
             && let Ok(mut slot) = self.setup.lock()
             && slot.is_none()
         {
@@ -100,7 +105,7 @@ impl Watch {
             filter,
             stream_setup,
             seen_jobs: HashSet::new(),
-            last: (String::new(), String::new()),
+            last: None,
             setup: Arc::clone(&setup),
             setup_shown: Arc::clone(&setup_shown),
         };
@@ -166,11 +171,10 @@ impl Drop for Watch {
 /// One progress line: `creating teal-tokyo: cloning /path` for the first event of a sandbox job, else
 /// `stage: message`.
 fn progress_line(progress: &Progress, first: bool) -> String {
-    let verb = match progress.kind.as_str() {
-        "create" => Some("creating"),
-        "restore" => Some("restoring"),
-        "clone" => Some("creating"),
-        _ => None,
+    let verb = match progress.kind {
+        JobKind::Create | JobKind::Clone => Some("creating"),
+        JobKind::Restore => Some("restoring"),
+        JobKind::Snapshot | JobKind::Import => None,
     };
     match (first, verb, progress.message.is_empty()) {
         (true, Some(verb), true) => format!("{verb} {}: {}", progress.target, progress.stage),
@@ -178,7 +182,7 @@ fn progress_line(progress: &Progress, first: bool) -> String {
             "{verb} {}: {} {}",
             progress.target, progress.stage, progress.message
         ),
-        (_, _, true) => progress.stage.clone(),
+        (_, _, true) => progress.stage.to_string(),
         (_, _, false) => format!("{}: {}", progress.stage, progress.message),
     }
 }
@@ -242,12 +246,12 @@ impl SetupSection {
 mod tests {
     use super::*;
 
-    fn progress(kind: &str, target: &str, stage: &str, message: &str) -> Progress {
+    fn progress(kind: JobKind, target: &str, stage: JobStage, message: &str) -> Progress {
         Progress {
             job_id: "j".into(),
-            kind: kind.into(),
+            kind,
             target: target.into(),
-            stage: stage.into(),
+            stage,
             message: message.into(),
             fraction: None,
             done: false,
@@ -257,14 +261,24 @@ mod tests {
 
     #[test]
     fn lines_name_the_sandbox_first() {
-        let p = progress("create", "teal-tokyo", "cloning", "/path");
+        let p = progress(JobKind::Create, "teal-tokyo", JobStage::Cloning, "/path");
         assert_eq!(
             progress_line(&p, true),
             "creating teal-tokyo: cloning /path"
         );
-        let p = progress("create", "teal-tokyo", "building image", "Step 2/4");
+        let p = progress(
+            JobKind::Create,
+            "teal-tokyo",
+            JobStage::BuildingImage,
+            "Step 2/4",
+        );
         assert_eq!(progress_line(&p, false), "building image: Step 2/4");
-        let p = progress("snapshot", "base", "capturing", "removing injected secrets");
+        let p = progress(
+            JobKind::Snapshot,
+            "base",
+            JobStage::Capturing,
+            "removing injected secrets",
+        );
         assert_eq!(
             progress_line(&p, true),
             "capturing: removing injected secrets"
@@ -274,17 +288,18 @@ mod tests {
     #[test]
     fn filter_by_kind_and_target() {
         let filter = Filter {
-            kinds: &["create"],
+            kinds: &[JobKind::Create],
             target: Some("a".into()),
         };
-        assert!(filter.matches(&progress("create", "a", "s", "")));
-        assert!(!filter.matches(&progress("create", "b", "s", "")));
-        assert!(!filter.matches(&progress("snapshot", "a", "s", "")));
+        let s = JobStage::Starting;
+        assert!(filter.matches(&progress(JobKind::Create, "a", s, "")));
+        assert!(!filter.matches(&progress(JobKind::Create, "b", s, "")));
+        assert!(!filter.matches(&progress(JobKind::Snapshot, "a", s, "")));
         let any = Filter {
-            kinds: &["restore"],
+            kinds: &[JobKind::Restore],
             target: None,
         };
-        assert!(any.matches(&progress("restore", "x", "s", "")));
+        assert!(any.matches(&progress(JobKind::Restore, "x", s, "")));
     }
 
     #[test]

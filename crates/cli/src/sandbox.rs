@@ -3,8 +3,8 @@
 use clap::{Args, Subcommand};
 use futures_util::StreamExt;
 use sbx_api::{
-    ApiError, CloneSandboxRequest, CreateSandboxRequest, LogsRequest, Sandbox, SandboxState,
-    SnapshotChoice,
+    ApiError, CloneSandboxRequest, CreateSandboxRequest, JobKind, LogsRequest, Sandbox,
+    SandboxState, SnapshotChoice,
 };
 use sbx_core::Core;
 use std::io::{IsTerminal, Write};
@@ -286,7 +286,7 @@ async fn create(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError
     let watch = Watch::start(
         core,
         Filter {
-            kinds: &["create"],
+            kinds: &[JobKind::Create],
             target: args.name,
         },
         true,
@@ -575,7 +575,7 @@ async fn clone(core: &Arc<Core>, args: CloneArgs) -> Result<ExitCode, ApiError> 
     let watch = Watch::start(
         core,
         Filter {
-            kinds: &["snapshot", "clone"],
+            kinds: &[JobKind::Snapshot, JobKind::Clone],
             target: None,
         },
         true,

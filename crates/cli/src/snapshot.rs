@@ -2,8 +2,8 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, ListSnapshotsRequest, RestoreSnapshotRequest, SnapshotMode,
-    SnapshotStatus,
+    ApiError, CreateSnapshotRequest, JobKind, ListSnapshotsRequest, RestoreSnapshotRequest,
+    SnapshotMode, SnapshotStatus,
 };
 use sbx_core::Core;
 use std::path::PathBuf;
@@ -233,7 +233,7 @@ async fn create(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError
     let watch = Watch::start(
         core,
         Filter {
-            kinds: &["snapshot"],
+            kinds: &[JobKind::Snapshot],
             target: Some(args.name.clone()),
         },
         false,
@@ -334,7 +334,7 @@ async fn restore(core: &Arc<Core>, args: RestoreArgs) -> Result<ExitCode, ApiErr
     let watch = Watch::start(
         core,
         Filter {
-            kinds: &["restore"],
+            kinds: &[JobKind::Restore],
             target: args.name,
         },
         true,

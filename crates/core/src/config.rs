@@ -617,7 +617,7 @@ mod tests {
                 field,
                 value,
                 message,
-            } => (field, value, message),
+            } => (field.to_string(), value, message),
             other => panic!("expected InvalidInput, got {other:?}"),
         }
     }

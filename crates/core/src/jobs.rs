@@ -3,7 +3,7 @@
 //! job without a live owner and cleans up after it).
 
 use chrono::Utc;
-use sbx_api::{Progress, UiEvent};
+use sbx_api::{JobKind, JobStage, JobStatus, Progress, UiEvent};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,8 +24,8 @@ pub struct JobHandle {
     core: Arc<Core>,
     /// The job's id.
     pub id: String,
-    /// What kind of work: `create`, `snapshot`, `restore`.
-    pub kind: String,
+    /// What kind of work.
+    pub kind: JobKind,
     /// The sandbox or snapshot name it works on.
     pub target: String,
     heartbeat: tokio::task::JoinHandle<()>,
@@ -33,7 +33,7 @@ pub struct JobHandle {
 
 impl Core {
     /// Record a new running job owned by this process and start its heartbeat.
-    pub async fn begin_job(self: &Arc<Self>, kind: &str, target: &str) -> Result<JobHandle> {
+    pub async fn begin_job(self: &Arc<Self>, kind: JobKind, target: &str) -> Result<JobHandle> {
         let id = uuid::Uuid::new_v4().to_string();
         self.begin_job_with_id(&id, kind, target).await
     }
@@ -42,12 +42,12 @@ impl Core {
     pub async fn begin_job_with_id(
         self: &Arc<Self>,
         id: &str,
-        kind: &str,
+        kind: JobKind,
         target: &str,
     ) -> Result<JobHandle> {
         let job = NewJob {
             id,
-            kind,
+            kind: kind.as_str(),
             target,
             owner: self.process_token(),
             at: Utc::now(),
@@ -64,7 +64,7 @@ impl Core {
         Ok(JobHandle {
             core: Arc::clone(self),
             id: id.to_string(),
-            kind: kind.to_string(),
+            kind,
             target: target.to_string(),
             heartbeat,
         })
@@ -93,6 +93,23 @@ impl Core {
     }
 }
 
+impl JobRow {
+    /// The kind of work, `None` for a word this version does not know.
+    pub fn job_kind(&self) -> Option<JobKind> {
+        self.kind.parse().ok()
+    }
+
+    /// The last stage, `None` before the first or for a word this version does not know.
+    pub fn job_stage(&self) -> Option<JobStage> {
+        self.stage.parse().ok()
+    }
+
+    /// How the job stands, `None` for a word this version does not know.
+    pub fn job_status(&self) -> Option<JobStatus> {
+        self.status.parse().ok()
+    }
+}
+
 /// Whether the process named by an owner token (`<pid>:<uuid>`) still runs. Where that cannot be told (not
 /// Linux), assume it does and let the heartbeat decide.
 fn owner_alive(owner: &str) -> bool {
@@ -116,11 +133,11 @@ pub fn process_alive(pid: u32) -> bool {
 
 impl JobHandle {
     /// Record and announce the current stage.
-    pub async fn stage(&self, stage: &str, message: &str, fraction: Option<f32>) {
+    pub async fn stage(&self, stage: JobStage, message: &str, fraction: Option<f32>) {
         let _ = rows::set_stage(
             self.core.store().pool(),
             &self.id,
-            stage,
+            stage.as_str(),
             message,
             Utc::now(),
         )
@@ -129,13 +146,13 @@ impl JobHandle {
     }
 
     /// Announce a line of output without writing the database (frequent output such as build or setup logs).
-    pub fn output(&self, stage: &str, message: &str) {
+    pub fn output(&self, stage: JobStage, message: &str) {
         self.emit(stage, message, None, false, None);
     }
 
     fn emit(
         &self,
-        stage: &str,
+        stage: JobStage,
         message: &str,
         fraction: Option<f32>,
         done: bool,
@@ -143,9 +160,9 @@ impl JobHandle {
     ) {
         self.core.emit(UiEvent::Progress(Progress {
             job_id: self.id.clone(),
-            kind: self.kind.clone(),
+            kind: self.kind,
             target: self.target.clone(),
-            stage: stage.to_string(),
+            stage,
             message: message.to_string(),
             fraction,
             done,
@@ -163,7 +180,7 @@ impl JobHandle {
     pub async fn succeed(self) -> Result<()> {
         self.heartbeat.abort();
         rows::set_succeeded(self.core.store().pool(), &self.id, Utc::now()).await?;
-        self.emit("done", "", Some(1.0), true, None);
+        self.emit(JobStage::Done, "", Some(1.0), true, None);
         Ok(())
     }
 
@@ -171,7 +188,7 @@ impl JobHandle {
     pub async fn fail(self, error: &str) -> Result<()> {
         self.heartbeat.abort();
         rows::set_failed(self.core.store().pool(), &self.id, error, Utc::now()).await?;
-        self.emit("failed", error, None, true, Some(error.to_string()));
+        self.emit(JobStage::Failed, error, None, true, Some(error.to_string()));
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
-use sbx_api::ApiError;
+use sbx_api::{ApiError, JobStage};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -173,7 +173,7 @@ impl Core {
         }
         if let Some(job) = job {
             job.stage(
-                "building image",
+                JobStage::BuildingImage,
                 &format!("building preset {} ({image})", preset.name),
                 None,
             )
@@ -216,7 +216,7 @@ impl Core {
                             continue;
                         }
                         if let Some(job) = job {
-                            job.output("building image", &line);
+                            job.output(JobStage::BuildingImage, &line);
                         }
                         last_lines.push(line);
                         if last_lines.len() > 20 {

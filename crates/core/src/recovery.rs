@@ -2,6 +2,7 @@
 //! mid-way (jobs without a live owner), and rebuilding records from labels when the database was lost (E2).
 
 use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
+use sbx_api::{JobKind, JobStatus};
 use std::collections::HashSet;
 
 use crate::sandbox::spec::SandboxSpec;
@@ -90,8 +91,8 @@ impl Core {
     /// is undone; snapshot and restore jobs are handled by [`Core::recover_snapshots`].
     async fn recover_jobs(&self) -> Result<()> {
         for job in self.orphaned_jobs().await? {
-            match job.kind.as_str() {
-                "create" => {
+            match job.job_kind() {
+                Some(JobKind::Create) => {
                     match self.sandbox_record(&job.target).await {
                         Ok(record) if record.phase == Phase::Creating => {
                             self.undo_create(&record.spec.id).await;
@@ -117,10 +118,10 @@ impl Core {
                         name: Some(job.target.clone()),
                     });
                 }
-                "snapshot" | "restore" | "clone" | "import" => {
+                Some(JobKind::Snapshot | JobKind::Restore | JobKind::Clone | JobKind::Import) => {
                     self.recover_snapshot_job(&job).await?
                 }
-                _ => {
+                None => {
                     self.fail_job(&job.id, "interrupted: the process doing it stopped")
                         .await?;
                 }
@@ -208,7 +209,10 @@ impl Core {
             let stray = match label(labels::KIND).as_deref() {
                 Some(labels::KIND_SANDBOX) => false,
                 Some(labels::KIND_HELPER) => match label(labels::JOB) {
-                    Some(id) => self.job(&id).await?.is_none_or(|j| j.status != "running"),
+                    Some(id) => self
+                        .job(&id)
+                        .await?
+                        .is_none_or(|j| j.job_status() != Some(JobStatus::Running)),
                     None => true,
                 },
                 _ => running_jobs == 0,

@@ -528,7 +528,7 @@ async fn a_missing_preset_is_built_on_first_use_with_progress() {
     let mut saw_build = false;
     while let Ok(event) = events.try_recv() {
         if let sbx_api::UiEvent::Progress(p) = event
-            && p.stage == "building image"
+            && p.stage == sbx_api::JobStage::BuildingImage
         {
             saw_build = true;
         }

@@ -3,7 +3,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, CloneSandboxRequest, requests::CloneSandbox};
+use sbx_api::{ApiError, CloneSandboxRequest, Field, JobKind, JobStage, requests::CloneSandbox};
 
 use crate::checks::{optional_name_problem, optional_text};
 use crate::dialog::{
@@ -56,13 +56,13 @@ pub fn CloneButton(
                     .map(|Cloned { sandbox, snapshot }| {
                         let job = live
                             .progress
-                            .with(|jobs| job_for(jobs, &["clone", "restore", "create"], &sandbox));
+                            .with(|jobs| job_for(jobs, &[JobKind::Clone, JobKind::Restore, JobKind::Create], &sandbox));
                         let stage = job.as_ref().map(|job| {
                             let bar = progress_bar(job, format!("Progress of {sandbox}"));
                             view! {
                                 <span class="stage muted">
                                     <span class="spinner busy-text" aria-hidden="true"></span>
-                                    {job.stage.clone()}
+                                    {job.stage.as_str()}
                                 </span>
                                 {bar}
                             }
@@ -128,12 +128,12 @@ fn CloneDialog(
     let new_name_problem = Memo::new(move |_| {
         new_name
             .rejected_problem()
-            .or_else(|| optional_name_problem("name", &new_name.value.get()))
+            .or_else(|| optional_name_problem(Field::Name, &new_name.value.get()))
     });
     let snapshot_name_problem = Memo::new(move |_| {
         snapshot_name
             .rejected_problem()
-            .or_else(|| optional_name_problem("snapshot-name", &snapshot_name.value.get()))
+            .or_else(|| optional_name_problem(Field::SnapshotName, &snapshot_name.value.get()))
     });
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
@@ -191,11 +191,11 @@ fn CloneDialog(
             Err(failure) => show_failure(
                 failure,
                 &[
-                    ("name", new_name),
-                    ("snapshot-name", snapshot_name),
-                    ("cpus", cpus),
-                    ("memory", memory),
-                    ("image", image),
+                    (Field::Name, new_name),
+                    (Field::SnapshotName, snapshot_name),
+                    (Field::Cpus, cpus),
+                    (Field::Memory, memory),
+                    (Field::Image, image),
                 ],
                 error,
             ),
@@ -267,17 +267,17 @@ fn CloneDialog(
                             let job = live
                                 .progress
                                 .with(|jobs| {
-                                    job_for(jobs, &["clone", "snapshot"], &progress_sandbox)
+                                    job_for(jobs, &[JobKind::Clone, JobKind::Snapshot], &progress_sandbox)
                                         .or_else(|| {
                                             jobs.values()
-                                                .find(|job| job.kind == "clone")
+                                                .find(|job| job.kind == JobKind::Clone)
                                                 .cloned()
                                         })
                                 });
                             let stage = job
                                 .as_ref()
-                                .map(|job| job.stage.clone())
-                                .unwrap_or_else(|| "capturing".to_string());
+                                .map_or(JobStage::Capturing, |job| job.stage)
+                                .as_str();
                             let bar = job
                                 .as_ref()
                                 .map(|job| progress_bar(job, "Clone progress".to_string()));

@@ -7,8 +7,9 @@
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, ExplainRequest, GitChoice,
-    ListSnapshotsRequest, SnapshotChoice, SnapshotStatus, ValueSource,
+    ApiError, ConfigExplanation, ConfigKey, CreateSandboxRequest, EffectiveValue, ExplainRequest,
+    Field as ApiField, GitChoice, ListSnapshotsRequest, SnapshotChoice, SnapshotStatus,
+    ValueSource,
     requests::{CreateSandbox, ExplainConfig, ListPresets, ListSnapshots},
     rules,
 };
@@ -75,47 +76,44 @@ impl Field {
         format!("{}-error", self.id())
     }
 
-    /// The field an API error names (`InvalidInput.field`), in the core's or the CLI's spelling.
-    fn from_api(field: &str) -> Option<Field> {
-        let field = field.trim().to_ascii_lowercase().replace('_', "-");
-        Some(match field.as_str() {
-            "git" | "repository" | "repo" | "config" | "cwd" | "no-clean" => Field::Repository,
-            "branch" => Field::Branch,
-            "name" => Field::Name,
-            "preset" => Field::Preset,
-            "image" => Field::Image,
-            "snapshot" => Field::Snapshot,
-            "snapshot-schedule" | "schedule" => Field::Schedule,
-            "setup-script" | "setup-script-text" | "no-setup" => Field::SetupScript,
-            "port" | "ports" => Field::Ports,
-            "env" | "environment" => Field::Env,
-            "secret-env" | "secret" | "secrets" => Field::Secrets,
-            "cpus" | "cpu" => Field::Cpus,
-            "memory" | "memory-mib" => Field::Memory,
-            "auto-stop" | "auto-stop-minutes" => Field::AutoStop,
-            "auto-delete" | "auto-delete-minutes" => Field::AutoDelete,
+    /// The dialog's field for the field an API error names (`InvalidInput.field`), if the dialog has it.
+    fn from_api(field: &ApiField) -> Option<Field> {
+        Some(match field {
+            ApiField::Git => Field::Repository,
+            ApiField::Branch => Field::Branch,
+            ApiField::Name => Field::Name,
+            ApiField::Preset => Field::Preset,
+            ApiField::Image => Field::Image,
+            ApiField::Snapshot => Field::Snapshot,
+            ApiField::SnapshotSchedule => Field::Schedule,
+            ApiField::SetupScript => Field::SetupScript,
+            ApiField::Port => Field::Ports,
+            ApiField::Env => Field::Env,
+            ApiField::Cpus => Field::Cpus,
+            ApiField::Memory => Field::Memory,
+            ApiField::AutoStop => Field::AutoStop,
+            ApiField::AutoDelete => Field::AutoDelete,
             _ => return None,
         })
     }
 
-    /// The key of the field among the explanation's values (see [`explained_key`]).
-    fn explained_key(self) -> &'static str {
-        match self {
-            Field::Repository => "git",
-            Field::Branch => "branch",
-            Field::Name => "name",
-            Field::Preset => "preset",
-            Field::Image => "image",
-            Field::Snapshot => "snapshot",
-            Field::Schedule => "snapshot_schedule",
-            Field::SetupScript => "setup_script",
-            Field::Ports => "port",
-            Field::Env => "env",
-            Field::Secrets => "secret_env",
-            Field::Cpus => "cpus",
-            Field::Memory => "memory",
-            Field::AutoStop => "auto_stop",
-            Field::AutoDelete => "auto_delete",
+    /// Whether the explanation's value `key` is this field's (the field's effective value, or one of them).
+    fn explains(self, key: &ConfigKey) -> bool {
+        match key {
+            ConfigKey::Repository => self == Field::Repository,
+            ConfigKey::Branch => self == Field::Branch,
+            ConfigKey::Snapshot => self == Field::Snapshot,
+            ConfigKey::Preset => self == Field::Preset,
+            ConfigKey::Image => self == Field::Image,
+            ConfigKey::SetupScript => self == Field::SetupScript,
+            ConfigKey::Env(_) => self == Field::Env,
+            ConfigKey::Port => self == Field::Ports,
+            ConfigKey::Cpus => self == Field::Cpus,
+            ConfigKey::Memory => self == Field::Memory,
+            ConfigKey::AutoStop => self == Field::AutoStop,
+            ConfigKey::AutoDelete => self == Field::AutoDelete,
+            ConfigKey::SnapshotSchedule => self == Field::Schedule,
+            _ => false,
         }
     }
 }
@@ -401,45 +399,18 @@ fn check_draft(values: &DraftValues) -> Checked {
     Checked { request, errors }
 }
 
-/// An explanation's field name in one spelling: lowercase, `_` for `-`, without unit suffixes.
-fn explained_key(field: &str) -> String {
-    let key = field.trim().to_ascii_lowercase().replace('-', "_");
-    let key = key
-        .strip_suffix("_minutes")
-        .or_else(|| key.strip_suffix("_mib"))
-        .or_else(|| key.strip_suffix("_text"))
-        .unwrap_or(&key)
-        .to_string();
-    match key.as_str() {
-        "ports" => "port".to_string(),
-        "repository" | "repo" => "git".to_string(),
-        "schedule" => "snapshot_schedule".to_string(),
-        "environment" => "env".to_string(),
-        _ => key,
-    }
-}
-
-/// Whether an explanation's `field` (e.g. `env.TOKEN`, `port`) belongs to the dialog field with `key`.
-fn explains(field: &str, key: &str) -> bool {
-    let normalized = explained_key(field);
-    normalized == key
-        || normalized
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-}
-
 /// The explanation's values for a dialog field.
-fn explained<'a>(explanation: &'a ConfigExplanation, key: &str) -> Vec<&'a EffectiveValue> {
+fn explained(explanation: &ConfigExplanation, field: Field) -> Vec<&EffectiveValue> {
     explanation
         .values
         .iter()
-        .filter(|v| explains(&v.field, key))
+        .filter(|v| field.explains(&v.field))
         .collect()
 }
 
 /// The repository default snapshot an explanation (of a request asking for it) names.
 fn repository_default(explanation: &ConfigExplanation) -> Option<String> {
-    explained(explanation, "snapshot")
+    explained(explanation, Field::Snapshot)
         .into_iter()
         .find(|v| matches!(v.source, ValueSource::RepoConfig | ValueSource::App))
         .map(|v| v.value.clone())
@@ -448,8 +419,8 @@ fn repository_default(explanation: &ConfigExplanation) -> Option<String> {
 
 /// The tag beside a field whose value came from the repository, the app or the snapshot started from:
 /// (text, tooltip).
-fn source_tag(explanation: &ConfigExplanation, key: &str) -> Option<(String, String)> {
-    let values: Vec<&EffectiveValue> = explained(explanation, key)
+fn source_tag(explanation: &ConfigExplanation, field: Field) -> Option<(String, String)> {
+    let values: Vec<&EffectiveValue> = explained(explanation, field)
         .into_iter()
         .filter(|v| {
             matches!(
@@ -462,9 +433,11 @@ fn source_tag(explanation: &ConfigExplanation, key: &str) -> Option<(String, Str
         return None;
     }
     let has = |source: ValueSource| values.iter().any(|v| v.source == source);
-    let text = match key {
-        "snapshot" if has(ValueSource::RepoConfig) => "repository default, from .amika/config.toml",
-        "snapshot" => "repository default, set in the app",
+    let text = match field {
+        Field::Snapshot if has(ValueSource::RepoConfig) => {
+            "repository default, from .amika/config.toml"
+        }
+        Field::Snapshot => "repository default, set in the app",
         _ if has(ValueSource::RepoConfig) => "from .amika/config.toml",
         _ if has(ValueSource::App) => "from app settings",
         _ => "from the snapshot",
@@ -478,10 +451,10 @@ fn source_tag(explanation: &ConfigExplanation, key: &str) -> Option<(String, Str
 }
 
 /// The effective value of a single-valued field, when the explanation has one.
-fn effective_value(explanation: &Option<ConfigExplanation>, key: &str) -> Option<String> {
+fn effective_value(explanation: &Option<ConfigExplanation>, field: Field) -> Option<String> {
     explanation
         .as_ref()
-        .and_then(|e| explained(e, key).first().map(|v| v.value.clone()))
+        .and_then(|e| explained(e, field).first().map(|v| v.value.clone()))
         .filter(|v| !v.is_empty())
 }
 
@@ -602,7 +575,7 @@ impl Form {
         let from_create = || {
             self.create_error.with(|e| {
                 e.as_ref()
-                    .filter(|e| e.field().and_then(Field::from_api) == Some(field))
+                    .filter(|e| e.invalid_field().and_then(Field::from_api) == Some(field))
                     .map(ToString::to_string)
             })
         };
@@ -611,7 +584,7 @@ impl Form {
             self.explain_error.with(|e| {
                 e.as_ref()
                     .filter(|e| {
-                        e.field()
+                        e.invalid_field()
                             .and_then(Field::from_api)
                             .unwrap_or(Field::Repository)
                             == field
@@ -624,10 +597,8 @@ impl Form {
 
     /// The source tag of `field`, when the explanation says its value came from the repository or the app.
     fn tag(self, field: Field) -> Option<(String, String)> {
-        self.explanation.with(|e| {
-            e.as_ref()
-                .and_then(|e| source_tag(e, field.explained_key()))
-        })
+        self.explanation
+            .with(|e| e.as_ref().and_then(|e| source_tag(e, field)))
     }
 
     /// The first thing that blocks Create.
@@ -729,7 +700,7 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
                     on_close.try_run(());
                 }
                 Err(error) => {
-                    let field = error.field().and_then(Field::from_api);
+                    let field = error.invalid_field().and_then(Field::from_api);
                     form.create_error.try_set(Some(error));
                     // The field the app refused gets the focus, so its error (beside it) is in view.
                     if let Some(field) = field {
@@ -748,7 +719,7 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
     let other_error = Signal::derive(move || {
         form.create_error
             .get()
-            .filter(|e| e.field().and_then(Field::from_api).is_none())
+            .filter(|e| e.invalid_field().and_then(Field::from_api).is_none())
     });
     let no_repository = Signal::derive(move || form.no_repository.get());
 
@@ -852,7 +823,7 @@ fn setup_placeholder(form: Form) -> String {
     }
     let from_repository = form.explanation.with(|e| {
         e.as_ref().and_then(|e| {
-            explained(e, Field::SetupScript.explained_key())
+            explained(e, Field::SetupScript)
                 .into_iter()
                 .find(|v| v.source == ValueSource::RepoConfig && !v.value.is_empty())
                 .map(|v| v.value.clone())
@@ -990,7 +961,7 @@ fn PresetRow(form: Form) -> impl IntoView {
     let shown = Memo::new(move |_| {
         form.preset
             .get()
-            .or_else(|| form.explanation.with(|e| effective_value(e, "preset")))
+            .or_else(|| form.explanation.with(|e| effective_value(e, Field::Preset)))
             .or_else(|| {
                 presets.get().and_then(Result::ok).and_then(|list| {
                     if list.iter().any(|p| p == DEFAULT_PRESET) {
@@ -1059,7 +1030,7 @@ fn AutoStopRow(form: Form) -> impl IntoView {
     let shown = move || {
         form.auto_stop.get().unwrap_or_else(|| {
             form.explanation
-                .with(|e| effective_value(e, "auto_stop"))
+                .with(|e| effective_value(e, Field::AutoStop))
                 .unwrap_or_else(|| DEFAULT_AUTO_STOP.to_string())
         })
     };
@@ -1216,8 +1187,8 @@ fn EffectiveConfiguration(form: Form) -> impl IntoView {
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Value"</th><th scope="col">"Source"</th></tr></thead>
                     <tbody>
                         {move || values().into_iter().map(|v| view! {
-                            <tr data-field=v.field.clone()>
-                                <td>{v.field.clone()}</td>
+                            <tr data-field=v.field.to_string()>
+                                <td>{v.field.to_string()}</td>
                                 <td class="value">{v.value.clone()}</td>
                                 <td class="muted">{v.source.as_str()}</td>
                             </tr>

@@ -5,7 +5,7 @@ use sbx_api::{EngineStatus, requests::ListContainers};
 
 use crate::ipc;
 use crate::live::use_live;
-use crate::widgets::Badge;
+use crate::widgets::{Badge, Tone};
 
 #[component]
 pub fn EnginePage() -> impl IntoView {
@@ -48,7 +48,7 @@ pub fn EnginePage() -> impl IntoView {
                                 <tr data-container=c.name.clone()>
                                     <td>{c.name.clone()}{c.managed.then_some(" (sandbox)")}</td>
                                     <td>{c.image}</td>
-                                    <td><Badge state=c.state.clone() /></td>
+                                    <td><Badge state=c.state.clone() tone=Tone::of_container(&c.state) /></td>
                                     <td class="muted">{c.status}</td>
                                 </tr>
                             }).collect_view()}

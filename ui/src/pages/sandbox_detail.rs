@@ -17,7 +17,7 @@ use crate::live::{Live, TERMINAL_COLS, TERMINAL_ROWS, use_live};
 use crate::pages::clone_dialog::CloneButton;
 use crate::pages::sandboxes::{format_ports, state_title};
 use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
-use crate::widgets::{Badge, ErrorLine, TargetProgress, format_time};
+use crate::widgets::{Badge, ErrorLine, TargetProgress, Tone, format_time};
 
 /// What the page shows as a whole.
 #[derive(Clone, PartialEq)]
@@ -151,12 +151,14 @@ fn DetailHeader(
                 .unwrap_or_default()
         })
     });
+    let tone =
+        Signal::derive(move || Tone::of_sandbox(sandbox.with(|s| s.as_ref().map(|s| s.state))));
     let reason =
         Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
     view! {
         <header class="page-head detail-head">
             <h1 tabindex="-1" node_ref=heading>{name}</h1>
-            <Badge state=state title=reason />
+            <Badge state=state tone=tone title=reason />
         </header>
         <Show when=move || !reason.get().is_empty()>
             <p class="error state-reason" role="alert">{move || reason.get()}</p>

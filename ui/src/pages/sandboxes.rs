@@ -7,9 +7,9 @@ use sbx_api::{ApiError, PortBinding, Sandbox, SandboxState, requests::ListSandbo
 
 use crate::app::use_sandbox_nav;
 use crate::ipc;
-use crate::live::{makes_sandbox, use_live};
+use crate::live::use_live;
 use crate::pages::create_dialog::CreateSandboxDialog;
-use crate::widgets::{Badge, FailedJob, JobProgress, TargetProgress, format_time};
+use crate::widgets::{Badge, FailedJob, JobProgress, TargetProgress, Tone, format_time};
 
 /// What the table area shows.
 #[derive(Clone, PartialEq)]
@@ -111,7 +111,7 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
         let listed = names.get();
         live.progress.with(|map| {
             map.values()
-                .filter(|p| makes_sandbox(&p.kind))
+                .filter(|p| p.kind.makes_sandbox())
                 .filter(|p| !listed.contains(&p.target))
                 .cloned()
                 .collect::<Vec<_>>()
@@ -121,7 +121,7 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
         <div class="jobs" aria-live="polite">
             <For
                 each=move || jobs.get()
-                key=|p| (p.job_id.clone(), p.stage.clone(), p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
+                key=|p| (p.job_id.clone(), p.stage, p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
                 children=|p| view! { <JobProgress progress=p /> }
             />
             <For
@@ -179,6 +179,8 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
+    let tone =
+        Signal::derive(move || Tone::of_sandbox(sandbox.with(|s| s.as_ref().map(|s| s.state))));
     let reason =
         Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
     let open = {
@@ -204,7 +206,7 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
         >
             <td role="cell" class="name">{name.clone()}</td>
             <td role="cell" class="status">
-                <Badge state=state title=reason />
+                <Badge state=state tone=tone title=reason />
                 <TargetProgress target=name.clone() />
             </td>
             <td role="cell">{cell(preset_or_image)}</td>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, Settings, Theme,
+    ApiError, Field, Settings, Theme,
     requests::{GetSettings, ListPresets, SaveSettings},
 };
 
@@ -69,7 +69,7 @@ pub fn SettingsPage() -> impl IntoView {
                 Ok(d) => Some(d),
                 Err(_) => {
                     error.set(Some(ApiError::invalid(
-                        "snapshot_retention_days",
+                        Field::SnapshotRetentionDays,
                         retention_text,
                         "must be a whole number of days",
                     )));
@@ -79,7 +79,7 @@ pub fn SettingsPage() -> impl IntoView {
         };
         let Ok(minutes) = auto_stop.get().trim().parse::<u32>() else {
             error.set(Some(ApiError::invalid(
-                "default_auto_stop_minutes",
+                Field::DefaultAutoStopMinutes,
                 auto_stop.get(),
                 "must be a whole number of minutes",
             )));

@@ -4,7 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, SnapshotMode, SnapshotStatus,
+    ApiError, CreateSnapshotRequest, Field, JobKind, SnapshotMode, SnapshotStatus,
     requests::{CreateSnapshot, GetSnapshot, PreviewScrub},
 };
 use std::cell::RefCell;
@@ -114,7 +114,7 @@ fn TakeSnapshotDialog(
         name.rejected_problem().or_else(|| {
             let value = name.value.get();
             (!value.is_empty())
-                .then(|| name_problem("name", &value))
+                .then(|| name_problem(Field::Name, &value))
                 .flatten()
         })
     });
@@ -148,7 +148,7 @@ fn TakeSnapshotDialog(
                 started.try_update(|count| *count += 1);
                 on_close.try_run(());
             }
-            Err(failure) => show_failure(failure, &[("name", name)], error),
+            Err(failure) => show_failure(failure, &[(Field::Name, name)], error),
         });
     };
 
@@ -352,18 +352,16 @@ fn CaptureStatus(name: String) -> impl IntoView {
                             .into_any()
                     }
                     other => {
-                        let status_word = match other {
-                            Some(Ok(found)) if found.name == name => found.status.as_str(),
-                            _ => SnapshotStatus::Capturing.as_str(),
+                        let status = match other {
+                            Some(Ok(found)) if found.name == name => found.status,
+                            _ => SnapshotStatus::Capturing,
                         };
                         let job = live
                             .progress
-                            .with(|jobs| job_for(jobs, &["snapshot"], &name));
+                            .with(|jobs| job_for(jobs, &[JobKind::Snapshot], &name));
                         let stage = job
                             .as_ref()
-                            .map(|job| job.stage.clone())
-                            .filter(|stage| !stage.is_empty())
-                            .unwrap_or_else(|| status_word.to_string());
+                            .map_or(status.as_str(), |job| job.stage.as_str());
                         let message = job
                             .as_ref()
                             .map(|job| job.message.clone())

@@ -5,7 +5,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, ListSnapshotsRequest, RestoreSnapshotRequest, Snapshot, SnapshotStatus,
+    ApiError, Field, JobKind, ListSnapshotsRequest, RestoreSnapshotRequest, Snapshot,
+    SnapshotStatus,
     requests::{DeleteSnapshot, ListSnapshots, RestoreSnapshot},
 };
 use wasm_bindgen::JsValue;
@@ -171,7 +172,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                 .map(|sandbox| {
                     let job = live
                         .progress
-                        .with(|jobs| job_for(jobs, &["restore", "create"], &sandbox));
+                        .with(|jobs| job_for(jobs, &[JobKind::Restore, JobKind::Create], &sandbox));
                     let stage = job
                         .as_ref()
                         .map(|job| {
@@ -179,7 +180,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                             view! {
                                 <span class="stage muted">
                                     <span class="spinner busy-text" aria-hidden="true"></span>
-                                    {job.stage.clone()}
+                                    {job.stage.as_str()}
                                 </span>
                                 {bar}
                             }
@@ -188,7 +189,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                         failed
                             .iter()
                             .rev()
-                            .find(|p| p.kind == "restore" && p.target == sandbox)
+                            .find(|p| p.kind == JobKind::Restore && p.target == sandbox)
                             .cloned()
                     });
                     if let Some(failed) = failed {
@@ -393,11 +394,11 @@ fn SnapshotRow(
     let live_stage = move || {
         busy.then(|| {
             live.progress
-                .with(|jobs| job_for(jobs, &["snapshot"], &progress_name))
+                .with(|jobs| job_for(jobs, &[JobKind::Snapshot], &progress_name))
                 .map(|job| {
                     let bar = progress_bar(&job, format!("Capture progress of {}", job.target));
                     view! {
-                        <span class="stage muted">{job.stage.clone()}</span>
+                        <span class="stage muted">{job.stage.as_str()}</span>
                         {bar}
                     }
                 })
@@ -490,7 +491,7 @@ fn RestoreDialog(
     let new_name_problem = Memo::new(move |_| {
         new_name
             .rejected_problem()
-            .or_else(|| optional_name_problem("name", &new_name.value.get()))
+            .or_else(|| optional_name_problem(Field::Name, &new_name.value.get()))
     });
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
@@ -525,7 +526,11 @@ fn RestoreDialog(
             }
             Err(failure) => show_failure(
                 failure,
-                &[("name", new_name), ("cpus", cpus), ("memory", memory)],
+                &[
+                    (Field::Name, new_name),
+                    (Field::Cpus, cpus),
+                    (Field::Memory, memory),
+                ],
                 error,
             ),
         });

@@ -12,7 +12,7 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
-use sbx_api::{ApiError, CreateSandboxRequest, GitChoice, Sandbox, UiEvent};
+use sbx_api::{ApiError, CreateSandboxRequest, GitChoice, JobKind, JobStage, Sandbox, UiEvent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +45,12 @@ impl Core {
         let scratch = self.paths().scratch_dir().join(&job_id);
         let checkout = match &plan.repo {
             Some(source) => {
-                self.emit_stage(&job_id, &plan.spec.name, "cloning", &source.display());
+                self.emit_stage(
+                    &job_id,
+                    &plan.spec.name,
+                    JobStage::Cloning,
+                    &source.display(),
+                );
                 match self.clone_checkout(source, &plan, &scratch).await {
                     Ok(dir) => Some(dir),
                     Err(error) => {
@@ -80,7 +85,7 @@ impl Core {
             checkout,
             Some(scratch),
             job_id,
-            "create",
+            JobKind::Create,
             None,
             request.wait_for_ready,
         )
@@ -97,7 +102,7 @@ impl Core {
         checkout: Option<PathBuf>,
         scratch: Option<PathBuf>,
         job_id: String,
-        kind: &str,
+        kind: JobKind,
         restore_of: Option<String>,
         wait: bool,
     ) -> Result<Sandbox> {
@@ -140,7 +145,7 @@ impl Core {
                         READY_TIMEOUT,
                         core.follow_until_ready(&plan.spec.name, |line| {
                             if !line.starts_with("[amikad]") {
-                                job.output("setting up", line);
+                                job.output(JobStage::SettingUp, line);
                             }
                         }),
                     )
@@ -172,12 +177,12 @@ impl Core {
         }
     }
 
-    fn emit_stage(&self, job_id: &str, target: &str, stage: &str, message: &str) {
+    fn emit_stage(&self, job_id: &str, target: &str, stage: JobStage, message: &str) {
         self.emit(UiEvent::Progress(sbx_api::Progress {
             job_id: job_id.to_string(),
-            kind: "create".into(),
+            kind: JobKind::Create,
             target: target.to_string(),
-            stage: stage.to_string(),
+            stage,
             message: message.to_string(),
             fraction: None,
             done: false,
@@ -272,7 +277,8 @@ impl Core {
         // Git volume.
         let volume = match &spec.repo {
             Some(repo) => {
-                job.stage("creating volume", &repo.volume, None).await;
+                job.stage(JobStage::CreatingVolume, &repo.volume, None)
+                    .await;
                 let mut volume_labels =
                     labels::base(self.paths().instance(), labels::KIND_GIT_VOLUME);
                 volume_labels.insert(labels::SANDBOX_ID.into(), spec.id.clone());
@@ -292,7 +298,7 @@ impl Core {
             None => None,
         };
         // Container.
-        job.stage("creating container", &spec.container_name(), None)
+        job.stage(JobStage::CreatingContainer, &spec.container_name(), None)
             .await;
         let body = container::create_body(
             spec,
@@ -328,7 +334,7 @@ impl Core {
         sandboxes::set_container(self.store().pool(), &spec.id, &created.id).await?;
         // Checkout into the volume (over what a snapshot's image put there).
         if let (Some(dir), Some(repo)) = (checkout, &spec.repo) {
-            job.stage("copying the checkout", &repo.mount_path, None)
+            job.stage(JobStage::CopyingCheckout, &repo.mount_path, None)
                 .await;
             let archive = dir.with_extension("tar");
             let source = dir.to_path_buf();
@@ -350,13 +356,13 @@ impl Core {
         }
         // A snapshot's workspace, when the sandbox runs another image.
         if let (Some(image), Some(repo)) = (&plan.workspace_from_image, &spec.repo) {
-            job.stage("copying the workspace", &repo.mount_path, None)
+            job.stage(JobStage::CopyingWorkspace, &repo.mount_path, None)
                 .await;
             self.copy_workspace(image, &created.id, &repo.mount_path, &job.id)
                 .await?;
         }
         // Start.
-        job.stage("starting", &spec.name, None).await;
+        job.stage(JobStage::Starting, &spec.name, None).await;
         docker
             .start_container(&created.id, None)
             .await
@@ -367,7 +373,7 @@ impl Core {
         {
             self.note_repository(key, &repo.name).await?;
         }
-        job.stage("setting up", &spec.name, None).await;
+        job.stage(JobStage::SettingUp, &spec.name, None).await;
         Ok(())
     }
 
@@ -376,7 +382,7 @@ impl Core {
         if self.image_exists(image).await? {
             return Ok(());
         }
-        job.stage("pulling image", image, None).await;
+        job.stage(JobStage::PullingImage, image, None).await;
         let docker = self.engine().client().await?;
         let options = CreateImageOptionsBuilder::default()
             .from_image(image)
@@ -386,7 +392,7 @@ impl Core {
             match item {
                 Ok(info) => {
                     if let Some(status) = info.status {
-                        job.output("pulling image", &status);
+                        job.output(JobStage::PullingImage, &status);
                     }
                 }
                 Err(e) => {

@@ -6,8 +6,8 @@
 
 use chrono::Utc;
 use sbx_api::{
-    ApiError, ConfigExplanation, CreateSandboxRequest, EffectiveValue, EnvVar, GitChoice,
-    PortBinding, SandboxRepo, Settings, SnapshotChoice, ValueSource,
+    ApiError, ConfigExplanation, ConfigKey, CreateSandboxRequest, EffectiveValue, EnvVar,
+    GitChoice, PortBinding, SandboxRepo, Settings, SnapshotChoice, ValueSource,
 };
 use std::path::{Path, PathBuf};
 
@@ -259,7 +259,7 @@ impl Core {
 impl Planner<'_> {
     fn explain(&mut self, field: &str, text: impl Into<String>, source: ValueSource) {
         self.values.push(EffectiveValue {
-            field: field.to_string(),
+            field: ConfigKey::parse(field),
             value: text.into(),
             source,
         });

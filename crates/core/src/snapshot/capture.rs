@@ -10,7 +10,8 @@ use bollard::query_parameters::{
 use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, SandboxState, Snapshot, SnapshotMode, SnapshotStatus, UiEvent,
+    ApiError, CreateSnapshotRequest, JobKind, JobStage, SandboxState, Snapshot, SnapshotMode,
+    SnapshotStatus, UiEvent,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -87,7 +88,7 @@ impl Core {
         // The job first: recovery in another process treats a capturing snapshot without a running job as
         // interrupted.
         let job = self
-            .begin_job_with_id(&job_id, "snapshot", &request.name)
+            .begin_job_with_id(&job_id, JobKind::Snapshot, &request.name)
             .await?;
         let row = snapshots::NewSnapshot {
             id: &id,
@@ -192,7 +193,9 @@ impl Core {
         message: &str,
     ) -> Result<()> {
         snapshots::set_status(self.store().pool(), id, status).await?;
-        job.stage(status.as_str(), message, None).await;
+        if let Some(stage) = status.capture_stage() {
+            job.stage(stage, message, None).await;
+        }
         self.emit(UiEvent::SnapshotsChanged);
         Ok(())
     }
@@ -208,12 +211,12 @@ impl Core {
         let snapshot = self.snapshot_record(&job.target).await?;
         let docker = self.engine().client().await?;
         let container = self.running_container(&source.spec.name).await?;
-        job.stage("capturing", "checking the sandbox", Some(0.05))
+        job.stage(JobStage::Capturing, "checking the sandbox", Some(0.05))
             .await;
 
         match mode {
             SnapshotMode::Scrub => {
-                job.stage("capturing", "removing injected secrets", Some(0.1))
+                job.stage(JobStage::Capturing, "removing injected secrets", Some(0.1))
                     .await;
                 self.scrub(&container, &source.spec).await?;
             }
@@ -370,7 +373,7 @@ impl Core {
             size.map(|s| s as i64),
         )
         .await?;
-        job.stage("finalizing", "done", Some(1.0)).await;
+        job.stage(JobStage::Finalizing, "done", Some(1.0)).await;
         Ok(())
     }
 
@@ -388,7 +391,7 @@ impl Core {
         let docker = self.engine().client().await?;
         let workspace = match &source.spec.repo {
             Some(repo) => {
-                job.stage("capturing", "archiving the workspace", Some(0.3))
+                job.stage(JobStage::Capturing, "archiving the workspace", Some(0.3))
                     .await;
                 let dir = self.paths().scratch_dir();
                 std::fs::create_dir_all(&dir)
@@ -418,7 +421,7 @@ impl Core {
             }
             None => None,
         };
-        job.stage("capturing", "committing the filesystem", Some(0.5))
+        job.stage(JobStage::Capturing, "committing the filesystem", Some(0.5))
             .await;
         let (repo, tag, commit_labels) = match direct {
             Some((repo, tag, labels)) => (repo.to_string(), tag.to_string(), labels),

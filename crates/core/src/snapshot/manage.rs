@@ -4,8 +4,8 @@
 use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
 use chrono::{DateTime, Utc};
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, ListSnapshotsRequest, Snapshot, SnapshotMode, SnapshotPage,
-    SnapshotStatus, UiEvent,
+    ApiError, CreateSnapshotRequest, JobKind, ListSnapshotsRequest, Snapshot, SnapshotMode,
+    SnapshotPage, SnapshotStatus, UiEvent,
 };
 use std::sync::Arc;
 
@@ -261,8 +261,8 @@ impl Core {
 
     /// A snapshot, restore or clone job whose process died.
     pub(crate) async fn recover_snapshot_job(&self, job: &JobRow) -> Result<()> {
-        match job.kind.as_str() {
-            "snapshot" => {
+        match job.job_kind() {
+            Some(JobKind::Snapshot) => {
                 if let Ok(record) = self.snapshot_record(&job.target).await
                     && matches!(
                         record.status(),
@@ -275,7 +275,7 @@ impl Core {
                     self.emit(UiEvent::SnapshotsChanged);
                 }
             }
-            "import" => self.recover_import_job(job).await,
+            Some(JobKind::Import) => self.recover_import_job(job).await,
             _ => {
                 if let Ok(record) = self.sandbox_record(&job.target).await
                     && record.phase == Phase::Creating

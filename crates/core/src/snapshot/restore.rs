@@ -8,7 +8,7 @@ use bollard::query_parameters::{
 use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
-    ApiError, CloneResult, CloneSandboxRequest, ConfigExplanation, CreateSnapshotRequest,
+    ApiError, CloneResult, CloneSandboxRequest, ConfigExplanation, CreateSnapshotRequest, JobKind,
     RestoreSnapshotRequest, Sandbox, SnapshotMode, SnapshotStatus,
 };
 use std::sync::Arc;
@@ -46,7 +46,7 @@ impl Core {
             None,
             None,
             job_id,
-            "restore",
+            JobKind::Restore,
             Some(snapshot.id.clone()),
             request.wait_for_ready,
         )
@@ -227,7 +227,7 @@ impl Core {
                 None,
                 None,
                 job_id,
-                "clone",
+                JobKind::Clone,
                 Some(record.id.clone()),
                 request.wait_for_ready,
             )

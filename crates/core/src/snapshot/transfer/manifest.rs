@@ -2,7 +2,7 @@
 //! of a create, one group at a time (names, environment, ports, resources, lifecycle, setup script, repository,
 //! credentials) — which also makes it this machine's ([`ImportPlan`]).
 
-use sbx_api::{ApiError, Snapshot, SnapshotMode, SnapshotStatus};
+use sbx_api::{ApiError, Field, Snapshot, SnapshotMode, SnapshotStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -50,7 +50,7 @@ pub(super) struct ImportPlan {
 fn in_snapshot_json(path: &str) -> impl Fn(ApiError) -> ApiError + '_ {
     move |error| match error {
         ApiError::InvalidInput { value, message, .. } => {
-            ApiError::invalid(&format!("snapshot.json {path}"), value, message)
+            ApiError::invalid(Field::Key(format!("snapshot.json {path}")), value, message)
         }
         other => other,
     }
@@ -58,7 +58,7 @@ fn in_snapshot_json(path: &str) -> impl Fn(ApiError) -> ApiError + '_ {
 
 /// An `ApiError` on the value at `path` of `snapshot.json`.
 fn bad_value(path: &str, value: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::invalid(&format!("snapshot.json {path}"), value, message)
+    ApiError::invalid(Field::Key(format!("snapshot.json {path}")), value, message)
 }
 
 /// Text of at most `max` bytes without control characters (`multiline` allows newlines and tabs).

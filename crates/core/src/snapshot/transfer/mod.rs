@@ -34,7 +34,7 @@ use bollard::query_parameters::{
     RemoveImageOptionsBuilder,
 };
 use futures_util::StreamExt;
-use sbx_api::{ApiError, Snapshot, SnapshotMode, SnapshotStatus, UiEvent};
+use sbx_api::{ApiError, JobKind, JobStage, Snapshot, SnapshotMode, SnapshotStatus, UiEvent};
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
@@ -184,7 +184,7 @@ impl Core {
             .into());
         }
         self.engine().client().await?;
-        let job = self.begin_job("import", &name).await?;
+        let job = self.begin_job(JobKind::Import, &name).await?;
         let temporary = format!("{IMPORT_REPO}{}:load", uuid::Uuid::new_v4().simple());
         let result = self
             .load_import(&job, file, &archive, &plan, &temporary)
@@ -216,7 +216,7 @@ impl Core {
         let docker = self.engine().client().await?;
         let name = plan.snapshot.name.clone();
         // Recovery reads the message: the temporary tag an interrupted import may have loaded, to be removed.
-        job.stage("loading", temporary, None).await;
+        job.stage(JobStage::Loading, temporary, None).await;
         let (chunks, received) = mpsc::channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
         let failed = chunks.clone();
         let (source, checked, tag) = (file.to_path_buf(), archive.clone(), temporary.to_string());
@@ -281,7 +281,7 @@ impl Core {
         }
 
         // Relabel for this data dir: a commit of an unchanged container of the loaded image.
-        job.stage("committing", temporary, None).await;
+        job.stage(JobStage::Committing, temporary, None).await;
         let id = uuid::Uuid::new_v4().to_string();
         let image_repo = format!("{SNAPSHOT_REPO}{name}");
         let image_tag = id.split('-').next().unwrap_or(&id).to_string();
@@ -356,7 +356,11 @@ impl Core {
     /// An import whose process died: the committed image (if any) carries the record in its labels and is rebuilt
     /// from them; the temporary tag it loaded the file's image under is removed.
     pub(crate) async fn recover_import_job(&self, job: &JobRow) {
-        if matches!(job.stage.as_str(), "loading" | "committing") && !job.message.is_empty() {
+        if matches!(
+            job.job_stage(),
+            Some(JobStage::Loading | JobStage::Committing)
+        ) && !job.message.is_empty()
+        {
             self.remove_image_tag(&job.message).await;
         }
     }
