@@ -9,7 +9,7 @@ use sbx_api::{ApiError, Field, JobKind, Progress, Request, rules};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
-use crate::checks::{parse_optional_number, range_text};
+use crate::checks::{optional_name_problem, parse_optional_number, range_text};
 use crate::ipc;
 use crate::widgets::ErrorLine;
 
@@ -275,6 +275,16 @@ pub(crate) fn memory_problem(memory: FieldState) -> Memo<Option<String>> {
                 .err()
                 .map(|message| format!("{message} MiB"))
         })
+    })
+}
+
+/// Why an optional name field is invalid: the shell's error for this value, else the app's rule for a name of
+/// `field` (empty is fine: the name is generated).
+pub(crate) fn optional_name_problem_of(field: Field, state: FieldState) -> Memo<Option<String>> {
+    Memo::new(move |_| {
+        state
+            .rejected_problem()
+            .or_else(|| optional_name_problem(field.clone(), &state.value.get()))
     })
 }
 

@@ -70,6 +70,22 @@ pub fn Badge(
     }
 }
 
+/// A sandbox's state as a badge (empty while the sandbox is not known).
+#[component]
+pub fn SandboxBadge(
+    #[prop(into)] state: Signal<Option<SandboxState>>,
+    #[prop(optional, into)] title: Signal<String>,
+) -> impl IntoView {
+    let word = Signal::derive(move || {
+        state
+            .get()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    });
+    let tone = Signal::derive(move || Tone::of_sandbox(state.get()));
+    view! { <Badge state=word tone=tone title=title /> }
+}
+
 /// An error line, shown where the error happened.
 #[component]
 pub fn ErrorLine(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
@@ -172,5 +188,27 @@ pub fn TargetProgress(#[prop(into)] target: Signal<String>) -> impl IntoView {
             key=|p| (p.job_id.clone(), p.stage, p.message.clone(), p.fraction.map(f32::to_bits), p.error.clone())
             children=|p| view! { <JobProgress progress=p /> }
         />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tones_of_states() {
+        assert_eq!(Tone::of_sandbox(Some(SandboxState::Running)), Tone::Ok);
+        assert_eq!(Tone::of_sandbox(Some(SandboxState::SettingUp)), Tone::Busy);
+        assert_eq!(Tone::of_sandbox(Some(SandboxState::SetupFailed)), Tone::Bad);
+        assert_eq!(Tone::of_sandbox(None), Tone::Idle);
+        assert_eq!(Tone::of_container("running"), Tone::Ok);
+        assert_eq!(Tone::of_container("exited"), Tone::Idle);
+        assert_eq!(Tone::of_container("dead"), Tone::Bad);
+    }
+
+    #[test]
+    fn verbs_of_jobs() {
+        assert_eq!(job_verb(JobKind::Create), "Creating");
+        assert_eq!(job_verb(JobKind::Restore), "Restoring");
     }
 }

@@ -3,13 +3,15 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, CloneSandboxRequest, Field, JobKind, JobStage, requests::CloneSandbox};
+use sbx_api::{
+    ApiError, CloneResult, CloneSandboxRequest, Field, JobKind, JobStage, requests::CloneSandbox,
+};
 
-use crate::checks::{optional_name_problem, optional_text};
+use crate::checks::optional_text;
 use crate::dialog::{
     DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_placeholder, cpus_problem,
     cpus_value, focus_when_shown, job_for, memory_placeholder, memory_problem, memory_value,
-    progress_bar, refocus, send, show_failure,
+    optional_name_problem_of, progress_bar, refocus, send, show_failure,
 };
 use crate::live::use_live;
 
@@ -114,7 +116,6 @@ fn CloneDialog(
     cloned: RwSignal<Option<Cloned>>,
     left_error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
-    let live = use_live();
     let new_name = FieldState::new();
     let snapshot_name = FieldState::new();
     let cpus = FieldState::new();
@@ -125,29 +126,11 @@ fn CloneDialog(
     let first_input = NodeRef::<html::Input>::new();
     focus_when_shown(first_input);
 
-    let new_name_problem = Memo::new(move |_| {
-        new_name
-            .rejected_problem()
-            .or_else(|| optional_name_problem(Field::Name, &new_name.value.get()))
-    });
-    let snapshot_name_problem = Memo::new(move |_| {
-        snapshot_name
-            .rejected_problem()
-            .or_else(|| optional_name_problem(Field::SnapshotName, &snapshot_name.value.get()))
-    });
+    let new_name_problem = optional_name_problem_of(Field::Name, new_name);
+    let snapshot_name_problem = optional_name_problem_of(Field::SnapshotName, snapshot_name);
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
-    let image_problem = Memo::new(move |_| {
-        image.rejected_problem().or_else(|| {
-            let value = image.value.get();
-            value.trim().contains(char::is_whitespace).then(|| {
-                format!(
-                    "'{}' is not an image reference: it has a space",
-                    value.trim()
-                )
-            })
-        })
-    });
+    let image_problem = image_problem(image);
     let blocked_reason = blocked_reason(
         busy,
         "Cloning…",
@@ -174,31 +157,25 @@ fn CloneDialog(
             image: optional_text(&image.value.get_untracked()),
             wait_for_ready: false,
         };
-        send::<CloneSandbox>(busy, error, request, move |answer| match answer {
-            Ok(result) => {
-                cloned.try_set(Some(Cloned {
-                    sandbox: result.sandbox.name,
-                    snapshot: result.snapshot.name,
-                }));
-                if open.try_get_untracked().unwrap_or(false) {
-                    on_close.try_run(());
-                }
-            }
-            // The dialog was left while the clone ran: report under the button.
-            Err(failure) if !open.try_get_untracked().unwrap_or(false) => {
-                left_error.try_set(Some(failure));
-            }
-            Err(failure) => show_failure(
-                failure,
-                &[
-                    (Field::Name, new_name),
-                    (Field::SnapshotName, snapshot_name),
-                    (Field::Cpus, cpus),
-                    (Field::Memory, memory),
-                    (Field::Image, image),
-                ],
-                error,
-            ),
+        let fields = [
+            (Field::Name, new_name),
+            (Field::SnapshotName, snapshot_name),
+            (Field::Cpus, cpus),
+            (Field::Memory, memory),
+            (Field::Image, image),
+        ];
+        send::<CloneSandbox>(busy, error, request, move |answer| {
+            clone_answered(
+                answer,
+                Outcome {
+                    open,
+                    on_close,
+                    cloned,
+                    left_error,
+                    error,
+                },
+                &fields,
+            )
         });
     };
 
@@ -261,13 +238,46 @@ fn CloneDialog(
                     problem=image_problem
                     placeholder="the snapshot's image"
                 />
-                {move || {
-                    busy.get()
+                <CloneProgress busy sandbox=progress_sandbox />
+                <DialogActions
+                    error=error
+                    blocked_reason=blocked_reason
+                    on_cancel=on_close
+                    submit_label="Clone sandbox now"
+                    submit_text="Clone"
+                    busy=busy
+                />
+            </form>
+        </Modal>
+    }
+}
+
+/// Why the image field is invalid: the shell's error for this value, else a space in it.
+fn image_problem(image: FieldState) -> Memo<Option<String>> {
+    Memo::new(move |_| {
+        image.rejected_problem().or_else(|| {
+            let value = image.value.get();
+            value.trim().contains(char::is_whitespace).then(|| {
+                format!(
+                    "'{}' is not an image reference: it has a space",
+                    value.trim()
+                )
+            })
+        })
+    })
+}
+
+/// While the clone runs: its stage and progress, and that the dialog may be closed.
+#[component]
+fn CloneProgress(busy: RwSignal<bool>, sandbox: String) -> impl IntoView {
+    let live = use_live();
+    move || {
+        busy.get()
                         .then(|| {
                             let job = live
                                 .progress
                                 .with(|jobs| {
-                                    job_for(jobs, &[JobKind::Clone, JobKind::Snapshot], &progress_sandbox)
+                                    job_for(jobs, &[JobKind::Clone, JobKind::Snapshot], &sandbox)
                                         .or_else(|| {
                                             jobs.values()
                                                 .find(|job| job.kind == JobKind::Clone)
@@ -293,16 +303,40 @@ fn CloneDialog(
                                 </p>
                             }
                         })
-                }}
-                <DialogActions
-                    error=error
-                    blocked_reason=blocked_reason
-                    on_cancel=on_close
-                    submit_label="Clone sandbox now"
-                    submit_text="Clone"
-                    busy=busy
-                />
-            </form>
-        </Modal>
+    }
+}
+
+/// Where the answer to a clone goes.
+struct Outcome {
+    open: RwSignal<bool>,
+    on_close: Callback<()>,
+    cloned: RwSignal<Option<Cloned>>,
+    left_error: RwSignal<Option<ApiError>>,
+    error: RwSignal<Option<ApiError>>,
+}
+
+/// The clone is done: name the result under the button and close the dialog, or show why it failed (beside the
+/// field it names, or under the button when the dialog was left meanwhile).
+fn clone_answered(
+    answer: Result<CloneResult, ApiError>,
+    outcome: Outcome,
+    fields: &[(Field, FieldState)],
+) {
+    let still_open = outcome.open.try_get_untracked().unwrap_or(false);
+    match answer {
+        Ok(result) => {
+            outcome.cloned.try_set(Some(Cloned {
+                sandbox: result.sandbox.name,
+                snapshot: result.snapshot.name,
+            }));
+            if still_open {
+                outcome.on_close.try_run(());
+            }
+        }
+        // The dialog was left while the clone ran: report under the button.
+        Err(failure) if !still_open => {
+            outcome.left_error.try_set(Some(failure));
+        }
+        Err(failure) => show_failure(failure, fields, outcome.error),
     }
 }

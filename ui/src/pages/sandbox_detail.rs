@@ -17,7 +17,7 @@ use crate::live::{Live, TERMINAL_COLS, TERMINAL_ROWS, use_live};
 use crate::pages::clone_dialog::CloneButton;
 use crate::pages::sandboxes::{format_ports, state_title};
 use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
-use crate::widgets::{Badge, ErrorLine, TargetProgress, Tone, format_time};
+use crate::widgets::{ErrorLine, SandboxBadge, TargetProgress, format_time};
 
 /// What the page shows as a whole.
 #[derive(Clone, PartialEq)]
@@ -144,21 +144,13 @@ fn DetailHeader(
     sandbox: Memo<Option<Sandbox>>,
     heading: NodeRef<html::H1>,
 ) -> impl IntoView {
-    let state = Signal::derive(move || {
-        sandbox.with(|s| {
-            s.as_ref()
-                .map(|s| s.state.as_str().to_string())
-                .unwrap_or_default()
-        })
-    });
-    let tone =
-        Signal::derive(move || Tone::of_sandbox(sandbox.with(|s| s.as_ref().map(|s| s.state))));
+    let state = Signal::derive(move || sandbox.with(|s| s.as_ref().map(|s| s.state)));
     let reason =
         Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
     view! {
         <header class="page-head detail-head">
             <h1 tabindex="-1" node_ref=heading>{name}</h1>
-            <Badge state=state tone=tone title=reason />
+            <SandboxBadge state=state title=reason />
         </header>
         <Show when=move || !reason.get().is_empty()>
             <p class="error state-reason" role="alert">{move || reason.get()}</p>

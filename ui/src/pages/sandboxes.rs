@@ -9,7 +9,7 @@ use crate::app::use_sandbox_nav;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::create_dialog::CreateSandboxDialog;
-use crate::widgets::{Badge, FailedJob, JobProgress, TargetProgress, Tone, format_time};
+use crate::widgets::{FailedJob, JobProgress, SandboxBadge, TargetProgress, format_time};
 
 /// What the table area shows.
 #[derive(Clone, PartialEq)]
@@ -172,15 +172,7 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
     let cell = move |f: fn(&Sandbox) -> String| {
         move || sandbox.with(|s| s.as_ref().map(f).unwrap_or_default())
     };
-    let state = Signal::derive(move || {
-        sandbox.with(|s| {
-            s.as_ref()
-                .map(|s| s.state.as_str().to_string())
-                .unwrap_or_default()
-        })
-    });
-    let tone =
-        Signal::derive(move || Tone::of_sandbox(sandbox.with(|s| s.as_ref().map(|s| s.state))));
+    let state = Signal::derive(move || sandbox.with(|s| s.as_ref().map(|s| s.state)));
     let reason =
         Signal::derive(move || sandbox.with(|s| s.as_ref().map(state_title).unwrap_or_default()));
     let open = {
@@ -206,7 +198,7 @@ fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
         >
             <td role="cell" class="name">{name.clone()}</td>
             <td role="cell" class="status">
-                <Badge state=state tone=tone title=reason />
+                <SandboxBadge state=state title=reason />
                 <TargetProgress target=name.clone() />
             </td>
             <td role="cell">{cell(preset_or_image)}</td>

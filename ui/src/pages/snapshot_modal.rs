@@ -175,6 +175,52 @@ fn TakeSnapshotDialog(
                     placeholder="e.g. example-repo-base"
                     input_ref=name_input
                 />
+                <CaptureModes mode />
+                <div class="full checkbox-row">
+                    <input
+                        type="checkbox"
+                        id="take-snapshot-quick"
+                        aria-label="Quick"
+                        prop:checked=move || quick.get()
+                        on:change=move |ev| quick.set(event_target_checked(&ev))
+                    />
+                    <label for="take-snapshot-quick">"Quick (crash-consistent, not paused)"</label>
+                </div>
+                <p class="hint">
+                    "By default the sandbox is paused while it is captured (application-consistent)."
+                </p>
+                {move || {
+                    (mode.get() == SnapshotMode::Scrub)
+                        .then(|| view! { <ScrubPreviewList sandbox=preview_sandbox.clone() /> })
+                }}
+                {move || {
+                    (mode.get() == SnapshotMode::Scrub)
+                        .then(|| {
+                            let sandbox = confirm_sandbox.clone();
+                            view! {
+                                <p class="full confirm-text">
+                                    "This deletes sandbox " <strong>{sandbox}</strong> " after capturing."
+                                </p>
+                            }
+                        })
+                }}
+                <DialogActions
+                    error=error
+                    blocked_reason=blocked_reason
+                    on_cancel=on_close
+                    submit_label="Create snapshot"
+                    submit_text="Take Snapshot"
+                    busy=busy
+                />
+            </form>
+        </Modal>
+    }
+}
+
+/// The two capture modes as radio buttons, and the warning a Full snapshot gets.
+#[component]
+fn CaptureModes(mode: RwSignal<SnapshotMode>) -> impl IntoView {
+    view! {
                 <fieldset class="full capture-modes">
                     <legend>"Capture mode"</legend>
                     <div class="radio">
@@ -223,44 +269,6 @@ fn TakeSnapshotDialog(
                             }
                         })
                 }}
-                <div class="full checkbox-row">
-                    <input
-                        type="checkbox"
-                        id="take-snapshot-quick"
-                        aria-label="Quick"
-                        prop:checked=move || quick.get()
-                        on:change=move |ev| quick.set(event_target_checked(&ev))
-                    />
-                    <label for="take-snapshot-quick">"Quick (crash-consistent, not paused)"</label>
-                </div>
-                <p class="hint">
-                    "By default the sandbox is paused while it is captured (application-consistent)."
-                </p>
-                {move || {
-                    (mode.get() == SnapshotMode::Scrub)
-                        .then(|| view! { <ScrubPreviewList sandbox=preview_sandbox.clone() /> })
-                }}
-                {move || {
-                    (mode.get() == SnapshotMode::Scrub)
-                        .then(|| {
-                            let sandbox = confirm_sandbox.clone();
-                            view! {
-                                <p class="full confirm-text">
-                                    "This deletes sandbox " <strong>{sandbox}</strong> " after capturing."
-                                </p>
-                            }
-                        })
-                }}
-                <DialogActions
-                    error=error
-                    blocked_reason=blocked_reason
-                    on_cancel=on_close
-                    submit_label="Create snapshot"
-                    submit_text="Take Snapshot"
-                    busy=busy
-                />
-            </form>
-        </Modal>
     }
 }
 

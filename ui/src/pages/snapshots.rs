@@ -5,18 +5,18 @@ use chrono::{DateTime, FixedOffset, Utc};
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
-    ApiError, Field, JobKind, ListSnapshotsRequest, RestoreSnapshotRequest, Snapshot,
+    ApiError, Field, JobKind, ListSnapshotsRequest, RestoreSnapshotRequest, Snapshot, SnapshotPage,
     SnapshotStatus,
     requests::{DeleteSnapshot, ListSnapshots, RestoreSnapshot},
 };
 use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
-use crate::checks::{optional_name_problem, optional_text};
+use crate::checks::optional_text;
 use crate::dialog::{
     DialogActions, FieldState, Modal, TextField, blocked_reason, cpus_placeholder, cpus_problem,
     cpus_value, focus_when_shown, job_for, memory_placeholder, memory_problem, memory_value,
-    progress_bar, send, show_failure,
+    optional_name_problem_of, progress_bar, send, show_failure,
 };
 use crate::ipc;
 use crate::live::use_live;
@@ -127,7 +127,6 @@ pub fn SnapshotsPage() -> impl IntoView {
     let restore_target = RwSignal::new(None::<String>);
     let delete_target = RwSignal::new(None::<String>);
     let restoring_into = RwSignal::new(None::<String>);
-    let nav = use_sandbox_nav();
 
     let page_count = Memo::new(move |_| {
         snapshots.get().and_then(Result::ok).map(|listing| {
@@ -166,10 +165,69 @@ pub fn SnapshotsPage() -> impl IntoView {
                     })
             }}
         </header>
+        <RestoringNotice restoring_into />
+        {move || match view_state.get() {
+            ListingState::Loading => view! { <p class="muted">"Loading snapshots…"</p> }.into_any(),
+            ListingState::Failed(message) => {
+                view! {
+                    <p class="error" role="alert">
+                        "Could not list snapshots: "
+                        {message}
+                    </p>
+                }
+                    .into_any()
+            }
+            ListingState::Empty => {
+                view! {
+                    <div class="empty">
+                        <p>"No snapshots yet — open a running sandbox and click Take Snapshot."</p>
+                    </div>
+                }
+                    .into_any()
+            }
+            ListingState::Listed => {
+                view! { <SnapshotTable snapshots page page_count restore_target delete_target /> }
+                    .into_any()
+            }
+        }}
         {move || {
-            restoring_into
+            restore_target
                 .get()
-                .map(|sandbox| {
+                .map(|snapshot| {
+                    let imported = snapshots
+                        .get_untracked()
+                        .and_then(Result::ok)
+                        .and_then(|listing| {
+                            listing.items.into_iter().find(|s| s.name == snapshot).map(|s| s.imported)
+                        })
+                        .unwrap_or(false);
+                    view! {
+                        <RestoreDialog
+                            snapshot=snapshot
+                            imported=imported
+                            restore_target=restore_target
+                            restoring_into=restoring_into
+                        />
+                    }
+                })
+        }}
+        {move || {
+            delete_target
+                .get()
+                .map(|snapshot| {
+                    view! { <DeleteDialog snapshot=snapshot delete_target=delete_target reload=reload /> }
+                })
+        }}
+    }
+}
+
+/// What became of the last restore started from this page: its progress, its failure, or the sandbox to open.
+#[component]
+fn RestoringNotice(restoring_into: RwSignal<Option<String>>) -> impl IntoView {
+    let live = use_live();
+    let nav = use_sandbox_nav();
+    move || {
+        restoring_into.get().map(|sandbox| {
                     let job = live
                         .progress
                         .with(|jobs| job_for(jobs, &[JobKind::Restore, JobKind::Create], &sandbox));
@@ -245,29 +303,20 @@ pub fn SnapshotsPage() -> impl IntoView {
                                 .into_any()
                         }
                     }
-                })
-        }}
-        {move || match view_state.get() {
-            ListingState::Loading => view! { <p class="muted">"Loading snapshots…"</p> }.into_any(),
-            ListingState::Failed(message) => {
-                view! {
-                    <p class="error" role="alert">
-                        "Could not list snapshots: "
-                        {message}
-                    </p>
-                }
-                    .into_any()
-            }
-            ListingState::Empty => {
-                view! {
-                    <div class="empty">
-                        <p>"No snapshots yet — open a running sandbox and click Take Snapshot."</p>
-                    </div>
-                }
-                    .into_any()
-            }
-            ListingState::Listed => {
-                view! {
+        })
+    }
+}
+
+/// The table of snapshots and the pager under it.
+#[component]
+fn SnapshotTable(
+    snapshots: LocalResource<Result<SnapshotPage, ApiError>>,
+    page: RwSignal<u32>,
+    page_count: Memo<Option<u32>>,
+    restore_target: RwSignal<Option<String>>,
+    delete_target: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
                     <table class="table snapshots-table" aria-label="Snapshots">
                         <thead>
                             <tr>
@@ -335,38 +384,6 @@ pub fn SnapshotsPage() -> impl IntoView {
                             "Next"
                         </button>
                     </nav>
-                }
-                    .into_any()
-            }
-        }}
-        {move || {
-            restore_target
-                .get()
-                .map(|snapshot| {
-                    let imported = snapshots
-                        .get_untracked()
-                        .and_then(Result::ok)
-                        .and_then(|listing| {
-                            listing.items.into_iter().find(|s| s.name == snapshot).map(|s| s.imported)
-                        })
-                        .unwrap_or(false);
-                    view! {
-                        <RestoreDialog
-                            snapshot=snapshot
-                            imported=imported
-                            restore_target=restore_target
-                            restoring_into=restoring_into
-                        />
-                    }
-                })
-        }}
-        {move || {
-            delete_target
-                .get()
-                .map(|snapshot| {
-                    view! { <DeleteDialog snapshot=snapshot delete_target=delete_target reload=reload /> }
-                })
-        }}
     }
 }
 
@@ -488,11 +505,7 @@ fn RestoreDialog(
     focus_when_shown(first_input);
     let close = Callback::new(move |()| restore_target.set(None));
 
-    let new_name_problem = Memo::new(move |_| {
-        new_name
-            .rejected_problem()
-            .or_else(|| optional_name_problem(Field::Name, &new_name.value.get()))
-    });
+    let new_name_problem = optional_name_problem_of(Field::Name, new_name);
     let cpus_problem = cpus_problem(cpus);
     let memory_problem = memory_problem(memory);
     let blocked_reason = blocked_reason(
