@@ -5,6 +5,7 @@
 //! step checks before it acts, so a second run is quick.
 
 mod engine;
+mod icons;
 mod queries;
 mod setup;
 #[cfg(test)]
@@ -28,6 +29,7 @@ commands:
   bench    build, then measure create, snapshot and restore against the raw Docker operations
   bundle   build a .deb of the app with the Tauri bundler (installs tauri-cli on first use)
   ui       build only the UI into ui/dist
+  icons    make every icon (PNG sizes, icon.ico, icon.icns) from icons/icon.png
 ";
 
 fn main() {
@@ -73,6 +75,7 @@ fn run(args: &[String]) -> Result<()> {
                 .run()
         }
         "bundle" => bundle(),
+        "icons" => icons::generate(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
