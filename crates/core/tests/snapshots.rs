@@ -1253,3 +1253,104 @@ async fn recovery_in_another_process_leaves_work_in_progress_alone() {
         .unwrap();
     assert_eq!(sandbox.state, SandboxState::Running);
 }
+
+#[tokio::test]
+async fn concurrent_clones_of_one_sandbox_from_two_processes_all_succeed() {
+    let env = TestEnv::new().await;
+    let base = unique("par");
+    env.create(env.request(&base)).await;
+    // A file to find in every clone, and enough bytes that the captures overlap.
+    env.sh(
+        &base,
+        "echo base > /root/marker; dd if=/dev/zero of=/root/big bs=1M count=16 2>/dev/null",
+    )
+    .await;
+    // Two cores on one data dir: two processes, as far as the database is concerned.
+    let other = env.another_core().await;
+    let clones: Vec<_> = (0..4)
+        .map(|i| {
+            let core = if i % 2 == 0 {
+                env.core.clone()
+            } else {
+                other.clone()
+            };
+            let request = CloneSandboxRequest {
+                sandbox: base.clone(),
+                name: Some(format!("{base}-w{i}")),
+                wait_for_ready: true,
+                ..Default::default()
+            };
+            tokio::spawn(async move { core.clone_sandbox(&request).await })
+        })
+        .collect();
+    let mut snapshot_names = std::collections::HashSet::new();
+    for (i, clone) in clones.into_iter().enumerate() {
+        let result = clone
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("clone {i}: {e}"));
+        assert_eq!(result.sandbox.state, SandboxState::Running);
+        assert_eq!(result.snapshot.status, SnapshotStatus::Active);
+        assert!(result.snapshot.name.len() <= 40, "{}", result.snapshot.name);
+        assert!(snapshot_names.insert(result.snapshot.name.clone()));
+        let (_, out, _) = env.sh(&result.sandbox.name, "cat /root/marker").await;
+        assert_eq!(out, "base\n");
+    }
+    assert_eq!(
+        env.core.get_sandbox(&base).await.unwrap().state,
+        SandboxState::Running
+    );
+    // With none in flight any more, a plain snapshot is taken as usual.
+    env.core
+        .create_snapshot(&snap(&base, &format!("{base}-after"), SnapshotMode::Full))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sandboxes_and_snapshots_are_found_by_id_or_name() {
+    let env = TestEnv::new().await;
+    let name = unique("byid");
+    let sandbox = env.create(env.request(&name)).await;
+    assert_eq!(
+        env.core.find_sandbox(&sandbox.id).await.unwrap().spec.name,
+        name
+    );
+    assert_eq!(
+        env.core.find_sandbox(&name).await.unwrap().spec.id,
+        sandbox.id
+    );
+    let snapshot = env
+        .core
+        .create_snapshot(&snap(&name, &format!("{name}-s"), SnapshotMode::Full))
+        .await
+        .unwrap();
+    assert_eq!(
+        env.core.find_snapshot(&snapshot.id).await.unwrap().name,
+        snapshot.name
+    );
+    assert_eq!(
+        env.core.find_snapshot(&snapshot.name).await.unwrap().id,
+        snapshot.id
+    );
+    for missing in [
+        "../../etc/passwd",
+        "00000000-0000-0000-0000-000000000000",
+        "",
+    ] {
+        let error = ApiError::from(env.core.find_sandbox(missing).await.unwrap_err());
+        assert!(matches!(error, ApiError::NotFound { .. }), "{error}");
+        let error = ApiError::from(env.core.find_snapshot(missing).await.unwrap_err());
+        assert!(matches!(error, ApiError::NotFound { .. }), "{error}");
+    }
+    // The snapshots of a sandbox are listed by its id too.
+    let page = env
+        .core
+        .list_snapshots(&ListSnapshotsRequest {
+            sandbox: Some(sandbox.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+}

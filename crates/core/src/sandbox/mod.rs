@@ -58,6 +58,17 @@ impl Core {
         SandboxRecord::from_row(row.ok_or_else(|| ApiError::not_found("sandbox", name))?)
     }
 
+    /// The record of the sandbox called `key`, else of the sandbox whose id is `key` (how the HTTP API addresses
+    /// objects: by id or by name).
+    pub async fn find_sandbox(&self, key: &str) -> Result<SandboxRecord> {
+        let pool = self.store().pool();
+        let row = match sandboxes::by_name(pool, key).await? {
+            Some(row) => Some(row),
+            None => sandboxes::by_id(pool, key).await?,
+        };
+        SandboxRecord::from_row(row.ok_or_else(|| ApiError::not_found("sandbox", key))?)
+    }
+
     /// Every sandbox record, oldest first.
     pub async fn sandbox_records(&self) -> Result<Vec<SandboxRecord>> {
         let rows = sandboxes::all(self.store().pool()).await?;

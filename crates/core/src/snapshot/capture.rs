@@ -23,13 +23,54 @@ use crate::sandbox::spec::SandboxSpec;
 use crate::store::snapshots::{self, CaptureRefused};
 use crate::{Core, Error, Result, labels, settings, validate};
 
-/// A snapshot name of at most 40 characters: `<prefix>-<sandbox part>-<time>`.
+/// A snapshot name of at most 40 characters: `<prefix>-<sandbox part>-<time>-<random>`. The random part keeps
+/// names made in the same second apart (concurrent clones of one sandbox, in one process or several).
 pub fn generated_name(prefix: &str, sandbox: &str) -> String {
     let stamp = Utc::now().format("%Y%m%d%H%M%S").to_string();
-    let room = 40usize.saturating_sub(prefix.len() + stamp.len() + 2);
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let random = &random[..6];
+    let room = 40usize.saturating_sub(prefix.len() + stamp.len() + random.len() + 3);
     let part: String = sandbox.chars().take(room).collect();
-    let part = part.trim_end_matches('-');
-    format!("{prefix}-{part}-{stamp}")
+    let part = part.trim_matches('-');
+    if part.is_empty() {
+        format!("{prefix}-{stamp}-{random}")
+    } else {
+        format!("{prefix}-{part}-{stamp}-{random}")
+    }
+}
+
+/// Why a snapshot could not be recorded, besides bad input and a sandbox that is not running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// A snapshot has the name asked for.
+    NameTaken,
+    /// Another snapshot of the sandbox is capturing or finalizing.
+    InFlight {
+        /// The sandbox's id.
+        sandbox_id: String,
+        /// The sandbox's name.
+        sandbox: String,
+        /// The snapshot in flight, when it could be read.
+        snapshot: Option<String>,
+    },
+}
+
+impl Refused {
+    /// The error a plain snapshot request answers with (N3: a second request while one is in flight is refused).
+    pub(crate) fn into_error(self, name: &str) -> Error {
+        match self {
+            Refused::NameTaken => {
+                ApiError::invalid("name", name, "a snapshot with this name already exists")
+            }
+            Refused::InFlight {
+                sandbox, snapshot, ..
+            } => ApiError::conflict(format!(
+                "a snapshot of sandbox '{sandbox}' is already in flight ({}); wait until it is active or failed",
+                snapshot.unwrap_or_default()
+            )),
+        }
+        .into()
+    }
 }
 
 impl Core {
@@ -57,6 +98,17 @@ impl Core {
         self: &Arc<Self>,
         request: &CreateSnapshotRequest,
     ) -> Result<(SandboxRecord, JobHandle)> {
+        self.try_begin_snapshot(request)
+            .await?
+            .map_err(|refused| refused.into_error(&request.name))
+    }
+
+    /// [`Core::begin_snapshot`], with a taken name or a snapshot in flight as a [`Refused`] the caller can wait on
+    /// (a clone waits for the snapshot in flight, then takes its own).
+    pub(crate) async fn try_begin_snapshot(
+        self: &Arc<Self>,
+        request: &CreateSnapshotRequest,
+    ) -> Result<std::result::Result<(SandboxRecord, JobHandle), Refused>> {
         validate::name("name", &request.name)?;
         let record = self.sandbox_record(&request.sandbox).await?;
         let view = self.sandbox_view(&record).await?;
@@ -68,12 +120,7 @@ impl Core {
             .into());
         }
         if self.snapshot_record(&request.name).await.is_ok() {
-            return Err(ApiError::invalid(
-                "name",
-                &request.name,
-                "a snapshot with this name already exists",
-            )
-            .into());
+            return Ok(Err(Refused::NameTaken));
         }
         let settings = settings::load(&self.paths().settings());
         let now = Utc::now();
@@ -118,26 +165,17 @@ impl Core {
         };
         if let Some(refused) = refused {
             job.discard().await;
-            return Err(match refused {
-                CaptureRefused::NameTaken => ApiError::invalid(
-                    "name",
-                    &request.name,
-                    "a snapshot with this name already exists",
-                ),
-                CaptureRefused::InFlight => {
-                    let in_flight =
-                        snapshots::in_flight_of(self.store().pool(), &record.spec.id).await?;
-                    ApiError::conflict(format!(
-                        "a snapshot of sandbox '{}' is already in flight ({}); wait until it is active or failed",
-                        record.spec.name,
-                        in_flight.unwrap_or_default()
-                    ))
-                }
-            }
-            .into());
+            return Ok(Err(match refused {
+                CaptureRefused::NameTaken => Refused::NameTaken,
+                CaptureRefused::InFlight => Refused::InFlight {
+                    sandbox_id: record.spec.id.clone(),
+                    sandbox: record.spec.name.clone(),
+                    snapshot: snapshots::in_flight_of(self.store().pool(), &record.spec.id).await?,
+                },
+            }));
         }
         self.emit(UiEvent::SnapshotsChanged);
-        Ok((record, job))
+        Ok(Ok((record, job)))
     }
 
     /// The capture job: ends with the snapshot active, or failed with its reason and nothing left behind.
@@ -555,4 +593,21 @@ pub fn snapshot_spec(source: &SandboxSpec, mode: SnapshotMode) -> SandboxSpec {
         spec.env.retain(|v| !v.secret);
     }
     spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_name;
+
+    #[test]
+    fn generated_names_are_valid_and_never_the_same_within_a_second() {
+        for sandbox in ["base", "a-sandbox-name-of-exactly-forty-chars-xy", "x-", ""] {
+            let names: std::collections::HashSet<String> =
+                (0..50).map(|_| generated_name("clone", sandbox)).collect();
+            assert_eq!(names.len(), 50, "{sandbox}");
+            for name in &names {
+                assert!(crate::validate::name("name", name).is_ok(), "{name}");
+            }
+        }
+    }
 }

@@ -76,6 +76,17 @@ impl Core {
             .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", name)))
     }
 
+    /// The snapshot called `key`, else the snapshot whose id is `key`, whatever its status.
+    pub async fn find_snapshot(&self, key: &str) -> Result<SnapshotRecord> {
+        let pool = self.store().pool();
+        match snapshots::by_name(pool, key).await? {
+            Some(row) => Ok(row),
+            None => snapshots::by_id(pool, key)
+                .await?
+                .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", key))),
+        }
+    }
+
     /// The snapshot called `name`, which must be active to start a sandbox from. `field` names the flag in errors.
     pub async fn active_snapshot(&self, field: &str, name: &str) -> Result<SnapshotRecord> {
         let record = self.snapshot_record(name).await?;

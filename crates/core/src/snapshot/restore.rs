@@ -9,18 +9,26 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
     ApiError, CloneResult, CloneSandboxRequest, ConfigExplanation, CreateSnapshotRequest, JobKind,
-    RestoreSnapshotRequest, Sandbox, SnapshotMode, SnapshotStatus,
+    RestoreSnapshotRequest, Sandbox, Snapshot, SnapshotMode, SnapshotStatus,
 };
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::sandbox::create::{CreatePlan, ImageSource};
 use crate::snapshot::SnapshotRecord;
-use crate::store::restores;
+use crate::snapshot::capture::Refused;
+use crate::store::{restores, snapshots};
 use crate::{Core, Error, Result, credentials, git, validate};
 
 /// How long deleting a snapshot waits for its restores to finish.
 const RESTORE_WAIT: Duration = Duration::from_secs(600);
+
+/// How long a clone waits for one snapshot of its source in flight (another clone's) to end.
+const CLONE_WAIT: Duration = Duration::from_secs(600);
+
+/// How often a waiting clone looks whether the snapshot ahead of it has ended.
+const CLONE_POLL: Duration = Duration::from_millis(200);
 
 impl Core {
     /// A new sandbox from an active snapshot.
@@ -174,32 +182,7 @@ impl Core {
         if let Some(memory) = request.memory_mib {
             validate::memory_mib(memory)?;
         }
-        let snapshot_name = match request.snapshot_name.as_deref().filter(|n| !n.is_empty()) {
-            Some(name) => {
-                validate::name("snapshot-name", name)?;
-                name.to_string()
-            }
-            None => super::capture::generated_name("clone", &request.sandbox),
-        };
-        let snapshot = self
-            .create_snapshot(&CreateSnapshotRequest {
-                sandbox: request.sandbox.clone(),
-                name: snapshot_name.clone(),
-                mode: SnapshotMode::Full,
-                quick: false,
-                wait: true,
-            })
-            .await
-            .map_err(|e| match ApiError::from(e) {
-                ApiError::InvalidInput {
-                    field,
-                    value,
-                    message,
-                } if field == "name" => {
-                    Error::Api(ApiError::invalid("snapshot-name", value, message))
-                }
-                other => Error::Api(other),
-            })?;
+        let snapshot = self.clone_snapshot(request).await?;
         if snapshot.status != SnapshotStatus::Active {
             return Err(ApiError::conflict(format!(
                 "the intermediate snapshot '{}' failed: {}",
@@ -233,6 +216,87 @@ impl Core {
             )
             .await?;
         Ok(CloneResult { sandbox, snapshot })
+    }
+
+    /// The intermediate snapshot of a clone: full and application-consistent (the source keeps running). Clones of
+    /// one sandbox serialize: while another snapshot of it is in flight (another clone's, in this process or
+    /// another) this one waits until it ends, then takes its own; it gives up when one snapshot ahead of it stays in
+    /// flight for [`CLONE_WAIT`]. A plain snapshot request is still refused while one is in flight (N3). A
+    /// generated name that is taken is generated again.
+    async fn clone_snapshot(self: &Arc<Self>, request: &CloneSandboxRequest) -> Result<Snapshot> {
+        let wanted = request.snapshot_name.as_deref().filter(|n| !n.is_empty());
+        if let Some(name) = wanted {
+            validate::name("snapshot-name", name)?;
+        }
+        // The errors of the snapshot request name its `name`, which is the clone's `snapshot-name`.
+        let as_snapshot_name = |error: Error| match ApiError::from(error) {
+            ApiError::InvalidInput {
+                field,
+                value,
+                message,
+            } if field.as_str() == "name" => {
+                Error::Api(ApiError::invalid("snapshot-name", value, message))
+            }
+            other => Error::Api(other),
+        };
+        let mut ahead: Option<String> = None;
+        let mut deadline = Instant::now() + CLONE_WAIT;
+        loop {
+            let name = wanted.map_or_else(
+                || super::capture::generated_name("clone", &request.sandbox),
+                str::to_string,
+            );
+            let snapshot_request = CreateSnapshotRequest {
+                sandbox: request.sandbox.clone(),
+                name: name.clone(),
+                mode: SnapshotMode::Full,
+                quick: false,
+                wait: true,
+            };
+            let begun = self
+                .try_begin_snapshot(&snapshot_request)
+                .await
+                .map_err(as_snapshot_name)?;
+            let (sandbox_id, in_flight) = match begun {
+                Ok((record, job)) => {
+                    // Its own task, so the capture ends (active or failed) even if this caller goes away.
+                    let core = Arc::clone(self);
+                    let _ = tokio::spawn(async move {
+                        core.capture(&record, job, SnapshotMode::Full, false).await
+                    })
+                    .await;
+                    return Ok(self.snapshot_record(&name).await?.to_api());
+                }
+                Err(Refused::NameTaken) if wanted.is_none() => continue,
+                Err(refused @ Refused::NameTaken) => {
+                    return Err(as_snapshot_name(refused.into_error(&name)));
+                }
+                Err(Refused::InFlight {
+                    sandbox_id,
+                    snapshot,
+                    ..
+                }) => (sandbox_id, snapshot),
+            };
+            // Wait until the snapshot ahead ends (polling the database: it may be another process's).
+            let mut current = in_flight;
+            while current.is_some() {
+                if current != ahead {
+                    ahead.clone_from(&current);
+                    deadline = Instant::now() + CLONE_WAIT;
+                }
+                if Instant::now() >= deadline {
+                    return Err(ApiError::conflict(format!(
+                        "snapshot '{}' of sandbox '{}' has been in flight for {} s; try the clone again when it ends",
+                        current.unwrap_or_default(),
+                        request.sandbox,
+                        CLONE_WAIT.as_secs()
+                    ))
+                    .into());
+                }
+                tokio::time::sleep(CLONE_POLL).await;
+                current = snapshots::in_flight_of(self.store().pool(), &sandbox_id).await?;
+            }
+        }
     }
 
     /// Copy the workspace at `path` of `image` into the (created, not started) container `target`.

@@ -73,6 +73,17 @@ pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<SandboxRow>
     .await?)
 }
 
+/// The sandbox whose id is `id`.
+pub async fn by_id(pool: &SqlitePool, id: &str) -> Result<Option<SandboxRow>> {
+    Ok(sqlx::query_as!(
+        SandboxRow,
+        "SELECT spec, container_id, phase, failure FROM sandboxes WHERE id = ?",
+        id,
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Every sandbox, oldest first.
 pub async fn all(pool: &SqlitePool) -> Result<Vec<SandboxRow>> {
     Ok(sqlx::query_as!(

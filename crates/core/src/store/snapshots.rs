@@ -128,7 +128,22 @@ pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<SnapshotRow
     .await?)
 }
 
-/// One page of snapshots, newest first: all of them, or those of the sandbox called `sandbox`.
+/// The snapshot whose id is `id`, whatever its status.
+pub async fn by_id(pool: &SqlitePool, id: &str) -> Result<Option<SnapshotRow>> {
+    Ok(sqlx::query_as!(
+        SnapshotRow,
+        r#"SELECT id AS "id!", name, source_template, source_sandbox_id, source_sandbox_name, repository,
+           status, failure_reason, created_at AS "created_at: DateTime<Utc>",
+           expires_at AS "expires_at: DateTime<Utc>", size_bytes, mode, consistency, image, spec, job_id,
+           imported AS "imported: bool"
+           FROM snapshots WHERE id = ?"#,
+        id,
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// One page of snapshots, newest first: all of them, or those of the sandbox called (or whose id is) `sandbox`.
 pub async fn page(
     pool: &SqlitePool,
     sandbox: Option<&str>,
@@ -141,7 +156,7 @@ pub async fn page(
            status, failure_reason, created_at AS "created_at: DateTime<Utc>",
            expires_at AS "expires_at: DateTime<Utc>", size_bytes, mode, consistency, image, spec, job_id,
            imported AS "imported: bool"
-           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1)
+           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1 OR source_sandbox_id = ?1)
            ORDER BY created_at DESC, id LIMIT ?2 OFFSET ?3"#,
         sandbox,
         limit,
@@ -151,12 +166,13 @@ pub async fn page(
     .await?)
 }
 
-/// How many snapshots there are and their bytes: all of them, or those of the sandbox called `sandbox`.
+/// How many snapshots there are and their bytes: all of them, or those of the sandbox called (or whose id is)
+/// `sandbox`.
 pub async fn totals(pool: &SqlitePool, sandbox: Option<&str>) -> Result<Totals> {
     Ok(sqlx::query_as!(
         Totals,
         r#"SELECT COUNT(*) AS "count!: i64", COALESCE(SUM(size_bytes), 0) AS "size_bytes!: i64"
-           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1)"#,
+           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1 OR source_sandbox_id = ?1)"#,
         sandbox,
     )
     .fetch_one(pool)
