@@ -139,6 +139,7 @@ fn test(args: &[String]) -> Result<()> {
     ])
     .run()?;
     ui::clippy(&wasm)?;
+    ui::test()?;
     queries::check()?;
     engine::ensure_engine()?;
     engine::ensure_test_images()?;

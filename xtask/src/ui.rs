@@ -1,4 +1,5 @@
-//! Building the UI: cargo for wasm32, then wasm-bindgen (as a library, no CLI to install) into `ui/dist`.
+//! Building the UI: cargo for wasm32, then wasm-bindgen (as a library, no CLI to install) into `ui/dist`; its
+//! lints (for wasm32, tests included) and its unit tests (native).
 
 use anyhow::{Context, Result};
 use wasm_bindgen_cli_support::Bindgen;
@@ -58,7 +59,7 @@ pub fn build(wasm: &WasmToolchain) -> Result<()> {
     Ok(())
 }
 
-/// Lints of the UI crate, compiled for wasm32.
+/// Lints of the UI crate and its tests, compiled for wasm32.
 pub fn clippy(wasm: &WasmToolchain) -> Result<()> {
     wasm_cargo(
         wasm,
@@ -68,12 +69,20 @@ pub fn clippy(wasm: &WasmToolchain) -> Result<()> {
             "sbx-ui",
             "--target",
             "wasm32-unknown-unknown",
+            "--all-targets",
             "--",
             "-D",
             "warnings",
         ],
     )
     .run()
+}
+
+/// The UI's unit tests, compiled natively with the machine's toolchain (the crate builds for the host too; its
+/// tests cover the parts that need no browser), so they need neither the wasm toolchain nor a window.
+pub fn test() -> Result<()> {
+    step("UI unit tests (native)");
+    util::cargo(&["test", "-p", "sbx-ui", "--lib"]).run()
 }
 
 /// The Tauri bundler expects `tauri.conf.json` beside the app crate: write a copy of the top-level config there
