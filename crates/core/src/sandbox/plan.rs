@@ -690,14 +690,4 @@ impl Planner<'_> {
     }
 }
 
-/// Whether nothing listens on the binding's host address and port (0 means "any free port": always free).
-pub(crate) fn host_port_free(port: &PortBinding) -> bool {
-    if port.host_port == 0 {
-        return true;
-    }
-    let address = (port.host_ip.as_str(), port.host_port);
-    match port.protocol {
-        sbx_api::Protocol::Tcp => std::net::TcpListener::bind(address).is_ok(),
-        sbx_api::Protocol::Udp => std::net::UdpSocket::bind(address).is_ok(),
-    }
-}
+pub(crate) use crate::validate::host_port_free;
