@@ -3,6 +3,7 @@
 //! Every command that prints data takes `--json`; every failure is one line `sbx: …` on stderr and exit code 1
 //! (`sbx sandbox exec` and `ssh` exit with the command's own code).
 
+mod api;
 mod config;
 mod engine;
 mod output;
@@ -52,8 +53,12 @@ enum Command {
     /// A repository's default snapshot.
     #[command(subcommand)]
     Repo(repo::RepoCommand),
-    /// Run the background work (idle auto-stop and auto-delete, automatic snapshots, expiry) until Ctrl-C.
-    Serve,
+    /// Run the background work (idle auto-stop and auto-delete, automatic snapshots, expiry) until Ctrl-C; with
+    /// --api, the local HTTP API too.
+    Serve(serve::ServeArgs),
+    /// The local HTTP API's key.
+    #[command(subcommand)]
+    Api(api::ApiCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,7 +66,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
     };
-    init_logging(matches!(cli.command, Command::Serve));
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -147,7 +152,7 @@ fn missing_subcommand() -> String {
 async fn run(cli: Cli) -> Result<ExitCode, sbx_api::ApiError> {
     let core: Arc<Core> = Core::open_default().await?;
     match &cli.command {
-        Command::Engine(_) | Command::Serve => {}
+        Command::Engine(_) | Command::Serve(_) | Command::Api(_) => {}
         // Clean up after work a crashed process left half done; it logs what it could not do.
         _ => core.recover().await,
     }
@@ -158,6 +163,7 @@ async fn run(cli: Cli) -> Result<ExitCode, sbx_api::ApiError> {
         Command::Volume(command) => volume::run(&core, command).await,
         Command::Config(command) => config::run(&core, command).await,
         Command::Repo(command) => repo::run(&core, command).await,
-        Command::Serve => serve::run(&core).await,
+        Command::Serve(args) => serve::run(&core, args).await,
+        Command::Api(command) => api::run(&core, command).await,
     }
 }

@@ -98,9 +98,11 @@ fn help_of_every_command_lists_its_flags() {
     assert_mentions(
         &help(&[]),
         &[
-            "engine", "sandbox", "snapshot", "volume", "config", "repo", "serve",
+            "engine", "sandbox", "snapshot", "volume", "config", "repo", "serve", "api",
         ],
     );
+    assert_mentions(&help(&["serve"]), &["--api", "--port", "--listen", "7323"]);
+    assert_mentions(&help(&["api", "token"]), &["--rotate", "x-api-key"]);
     assert_mentions(
         &help(&["sandbox"]),
         &[

@@ -531,3 +531,145 @@ async fn snapshot_dry_run_lists_what_the_scrub_removes_and_captures_nothing() {
     ]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn four_concurrent_clone_processes_of_one_sandbox_all_succeed() {
+    let cli = Cli::new();
+    let base = name("base");
+    cli.plain_sandbox(&base);
+    cli.fill(&base, 16);
+    // Four `sbx sandbox clone` processes at once: each waits for the snapshot in flight before taking its own.
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            cli.command(&[
+                "sandbox",
+                "clone",
+                &base,
+                "--name",
+                &format!("{base}-worker-{i}"),
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut snapshots = std::collections::HashSet::new();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "clone {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(result["sandbox"]["name"], format!("{base}-worker-{i}"));
+        assert_eq!(result["sandbox"]["state"], "running", "{result}");
+        assert_eq!(result["snapshot"]["status"], "active", "{result}");
+        assert!(snapshots.insert(result["snapshot"]["name"].to_string()));
+    }
+    let page = cli.json(&["snapshot", "list", "--sandbox", &base, "--json"]);
+    assert_eq!(page["total"], 4, "{page}");
+    // A plain snapshot still works once none is in flight.
+    cli.ok(&[
+        "snapshot",
+        "create",
+        &base,
+        "--name",
+        &name("after"),
+        "--mode",
+        "full",
+    ]);
+}
+
+/// A loopback port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn sbx_serve_api_serves_with_the_token_and_refuses_a_busy_port() {
+    let cli = Cli::new();
+    let token = cli.ok(&["api", "token"]).trim().to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    assert_eq!(cli.ok(&["api", "token"]).trim(), token, "made once");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cli.data().join("api-token"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let port = free_port();
+    let mut serve = cli
+        .command(&["serve", "--api", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/v1/sandboxes");
+    let curl = |key: &str| {
+        Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H"])
+            .arg(format!("x-api-key: {key}"))
+            .arg(&url)
+            .output()
+            .unwrap()
+    };
+    let started = Instant::now();
+    while String::from_utf8_lossy(&curl(&token).stdout) != "200" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sbx serve --api never answered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(String::from_utf8_lossy(&curl("wrong").stdout), "401");
+    // Rotated while it runs: the new key works at once, the old one no longer.
+    let rotated = cli.ok(&["api", "token", "--rotate"]).trim().to_string();
+    assert_ne!(rotated, token);
+    assert_eq!(String::from_utf8_lossy(&curl(&token).stdout), "401");
+    assert_eq!(String::from_utf8_lossy(&curl(&rotated).stdout), "200");
+
+    // A second server on the same port: a clear error naming it, at once.
+    let busy = cli.run(&["serve", "--api", "--port", &port.to_string()]);
+    assert!(!busy.status.success());
+    let stderr = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        stderr.contains(&port.to_string()) && stderr.contains("already in use"),
+        "{stderr}"
+    );
+    // An address that is not this machine's: the warning, then a clear error.
+    let elsewhere = cli.run(&[
+        "serve",
+        "--api",
+        "--listen",
+        "192.0.2.1",
+        "--port",
+        &free_port().to_string(),
+    ]);
+    assert!(!elsewhere.status.success());
+    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
+    assert!(
+        stderr.contains("warning") && stderr.contains("192.0.2.1"),
+        "{stderr}"
+    );
+    // --port without --api is a usage error.
+    assert!(!cli.run(&["serve", "--port", "1234"]).status.success());
+
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &serve.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(serve.wait().unwrap().success());
+}
