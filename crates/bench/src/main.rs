@@ -5,7 +5,11 @@
 //! - capture (full snapshot, application-consistent) against `docker commit` of the same container, with 0, 100
 //!   and 500 MB changed;
 //! - restore-to-ready against `docker run -d` + first exec of the snapshot's image;
-//! - listing snapshots with 10,000 records (absolute times).
+//! - listing snapshots with 10,000 records (absolute times);
+//! - the HTTP API ([`api`]; alone with `--api`): create-to-ready, clone-to-ready and reading one sandbox through
+//!   `sbx-http` against the same through the core directly (the ratio is what the HTTP layer costs).
+
+mod api;
 
 use anyhow::{Context, Result};
 use bollard::Docker;
@@ -50,6 +54,8 @@ async fn main() -> Result<()> {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
+    // `--api`: only the HTTP API's rows.
+    let api_only = std::env::args().any(|a| a == "--api");
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home)?;
@@ -61,9 +67,17 @@ async fn main() -> Result<()> {
         .await
         .context("no Docker engine answers")?;
     let mut rows = Vec::new();
-    let result = run(&core, &docker, runs, &mut rows).await;
+    let result = if api_only {
+        Ok(())
+    } else {
+        run(&core, &docker, runs, &mut rows).await
+    };
+    let api_rows = match result {
+        Ok(()) => api::rows(&core, runs).await,
+        Err(error) => Err(error),
+    };
     clean(&docker, core.paths().instance()).await;
-    result?;
+    let api_rows = api_rows?;
 
     println!(
         "\n{:<44} {:>12} {:>12} {:>8}",
@@ -83,6 +97,24 @@ async fn main() -> Result<()> {
             "operation": row.what, "ours_s": row.ours.as_secs_f64(), "raw_s": row.raw.as_secs_f64(), "ratio": ratio,
         }));
     }
+    println!(
+        "\n{:<44} {:>12} {:>12} {:>8}",
+        "operation", "HTTP API", "core", "ratio"
+    );
+    let mut api_json = Vec::new();
+    for row in &api_rows {
+        let ratio = row.ours.as_secs_f64() / row.raw.as_secs_f64().max(1e-9);
+        println!(
+            "{:<44} {:>12} {:>12} {:>7.3}x",
+            row.what,
+            secs(row.ours),
+            secs(row.raw),
+            ratio
+        );
+        api_json.push(serde_json::json!({
+            "operation": row.what, "api_s": row.ours.as_secs_f64(), "core_s": row.raw.as_secs_f64(), "ratio": ratio,
+        }));
+    }
     let listing = list_benchmark(&core).await?;
     println!(
         "\nlisting with 10,000 snapshots: page 1 {} , page 200 {} , one sandbox's {}",
@@ -96,6 +128,7 @@ async fn main() -> Result<()> {
         serde_json::to_string_pretty(&serde_json::json!({
             "runs": runs,
             "rows": json,
+            "api_rows": api_json,
             "list_10k_page1_s": listing.0.as_secs_f64(),
             "list_10k_page200_s": listing.1.as_secs_f64(),
             "list_10k_per_sandbox_s": listing.2.as_secs_f64(),
