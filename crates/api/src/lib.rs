@@ -14,6 +14,7 @@ pub mod repo;
 pub mod requests;
 pub mod rules;
 pub mod sandbox;
+pub mod service;
 pub mod settings;
 pub mod snapshot;
 
@@ -25,6 +26,7 @@ pub use field::*;
 pub use job::*;
 pub use repo::*;
 pub use sandbox::*;
+pub use service::*;
 pub use settings::*;
 pub use snapshot::*;
 

@@ -139,6 +139,9 @@ pub struct Sandbox {
     pub repo: Option<SandboxRepo>,
     /// Published ports.
     pub ports: Vec<PortBinding>,
+    /// The services of the repository's `.amika/config.toml`, with the host port each port got and its URL.
+    #[serde(default)]
+    pub services: Vec<crate::SandboxService>,
     /// Environment variables.
     pub env: Vec<EnvVar>,
     /// CPU limit, when set.

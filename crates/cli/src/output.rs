@@ -152,6 +152,10 @@ pub fn sandbox_facts(sandbox: &Sandbox) {
         None => pairs.push(("repository", "none".to_string())),
     }
     pairs.push(("ports", ports(&sandbox.ports)));
+    if !sandbox.services.is_empty() {
+        let services: Vec<String> = sandbox.services.iter().map(|s| s.shown()).collect();
+        pairs.push(("services", services.join("; ")));
+    }
     if !sandbox.env.is_empty() {
         let env = sandbox
             .env

@@ -673,3 +673,107 @@ async fn sbx_serve_api_serves_with_the_token_and_refuses_a_busy_port() {
     );
     assert!(serve.wait().unwrap().success());
 }
+
+/// `sbx config explain`, `sbx sandbox show` and `sbx sandbox show --json` give each service of the repository's
+/// `.amika/config.toml` with its URL on the host port the sandbox got.
+#[tokio::test]
+async fn services_of_the_repository_config_are_shown_with_their_urls() {
+    let cli = Cli::new();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (web, api) = (free(), free());
+    let repo = cli.dir.path().join("Served");
+    std::fs::create_dir_all(repo.join(".amika")).unwrap();
+    std::fs::write(
+        repo.join(".amika/config.toml"),
+        format!(
+            "[services.web]\nport = {web}\nurl_scheme = \"http\"\n\n[services.api]\nports = [{api}]\n\
+             url_scheme = [{{ port = {api}, scheme = \"https\" }}]\n"
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "one",
+        ],
+    ] {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+    let repo_arg = repo.display().to_string();
+
+    let explained = cli.ok(&["config", "explain", &repo_arg, "--image", &image()]);
+    let row = |key: &str| {
+        explained
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} in:\n{explained}"))
+            .to_string()
+    };
+    assert!(
+        row("services.web").contains(&format!("http://127.0.0.1:{web}")),
+        "{explained}"
+    );
+    assert!(
+        row("services.api").contains(&format!("https://127.0.0.1:{api}")),
+        "{explained}"
+    );
+
+    let box_name = name("svcbox");
+    cli.ok(&[
+        "sandbox",
+        "create",
+        "--name",
+        &box_name,
+        "--image",
+        &image(),
+        "--git",
+        &repo_arg,
+        "--no-setup",
+    ]);
+    let shown = cli.json(&["sandbox", "show", &box_name, "--json"]);
+    let services = shown["services"].as_array().unwrap();
+    assert_eq!(services.len(), 2, "{shown}");
+    assert_eq!(services[0]["name"], "web");
+    assert_eq!(services[0]["ports"][0]["host_port"], web);
+    assert_eq!(
+        services[0]["ports"][0]["url"],
+        format!("http://127.0.0.1:{web}").as_str()
+    );
+    assert_eq!(services[1]["name"], "api");
+    assert_eq!(services[1]["ports"][0]["scheme"], "https");
+    assert_eq!(
+        services[1]["ports"][0]["url"],
+        format!("https://127.0.0.1:{api}").as_str()
+    );
+    let text = cli.ok(&["sandbox", "show", &box_name]);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("services"))
+        .unwrap_or_else(|| panic!("no services in:\n{text}"));
+    assert!(
+        line.ends_with(&format!(
+            "web → http://127.0.0.1:{web}; api → https://127.0.0.1:{api}"
+        )),
+        "{line}"
+    );
+    cli.ok(&["sandbox", "delete", &box_name, "--force"]);
+}

@@ -129,6 +129,7 @@ impl Core {
                 port.host_port = *actual;
             }
         }
+        view.resolve_service_urls();
         Ok(view)
     }
 

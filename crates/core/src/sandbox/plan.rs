@@ -169,6 +169,7 @@ impl Core {
             planner.setup(repo_config.as_ref(), root, base.as_ref())?;
         let env = planner.env(repo_config.as_ref(), base.as_ref())?;
         let ports = planner.ports(repo_config.as_ref(), base.as_ref())?;
+        let services = planner.services(repo_config.as_ref(), base.as_ref(), &ports);
         let (cpus, memory_mib) = planner.resources(base.as_ref()).await?;
         let lifecycle = planner.lifecycle()?;
         let credentials = planner.credentials();
@@ -201,6 +202,7 @@ impl Core {
             from_snapshot: snapshot.as_ref().map(|s| s.name.clone()),
             env,
             ports,
+            services,
             cpus,
             memory_mib,
             pids_limit: sbx_api::DEFAULT_PIDS_LIMIT,
@@ -592,6 +594,35 @@ impl Planner<'_> {
         Ok(ports)
     }
 
+    /// The repository's services: the config file's, then the snapshot's it does not name. Each is explained with
+    /// where it will be reached: its URL or address on the host port planned for it.
+    fn services(
+        &mut self,
+        repo_config: Option<&RepoConfig>,
+        base: Option<&SandboxSpec>,
+        ports: &[PortBinding],
+    ) -> Vec<sbx_api::SandboxService> {
+        let from_file = repo_config.map_or(&[][..], |c| c.services.as_slice());
+        let inherited = base.map_or(&[][..], |b| b.services.as_slice());
+        let kept = inherited
+            .iter()
+            .filter(|s| !from_file.iter().any(|f| f.name == s.name));
+        let mut services = Vec::new();
+        for (service, source) in from_file
+            .iter()
+            .map(|s| (s, ValueSource::RepoConfig))
+            .chain(kept.map(|s| (s, ValueSource::Snapshot)))
+        {
+            self.explain(
+                &format!("services.{}", service.name),
+                planned_address(service, ports),
+                source,
+            );
+            services.push(service.clone());
+        }
+        services
+    }
+
     /// CPUs (no more than the engine has) and memory: the flags, else the snapshot's.
     async fn resources(
         &mut self,
@@ -691,3 +722,28 @@ impl Planner<'_> {
 }
 
 pub(crate) use crate::validate::host_port_free;
+
+/// Where a service's ports will be reached, by the bindings planned: its URLs and addresses, or "on a free host
+/// port" for one the engine will pick.
+fn planned_address(service: &sbx_api::SandboxService, ports: &[PortBinding]) -> String {
+    if service.ports.is_empty() {
+        return "no ports (metadata only)".to_string();
+    }
+    let shown: Vec<String> = service
+        .ports
+        .iter()
+        .map(|port| {
+            let mut port = port.clone();
+            port.resolve(ports);
+            let published = ports
+                .iter()
+                .any(|b| b.container_port == port.container_port && b.protocol == port.protocol);
+            if port.host_port.is_none() && published {
+                format!("{} on a free host port", port.key())
+            } else {
+                port.shown()
+            }
+        })
+        .collect();
+    shown.join(", ")
+}

@@ -26,6 +26,10 @@ pub struct SandboxSpec {
     pub env: Vec<EnvVar>,
     /// Published ports.
     pub ports: Vec<PortBinding>,
+    /// The services of the repository's `.amika/config.toml` (name, container ports, protocols, URL schemes); the
+    /// host ports and URLs are read from the container when the sandbox is shown.
+    #[serde(default)]
+    pub services: Vec<sbx_api::SandboxService>,
     /// CPU limit.
     pub cpus: Option<u32>,
     /// Memory limit in MiB.
@@ -63,7 +67,8 @@ impl SandboxSpec {
         container_name(&self.name)
     }
 
-    /// The API view of this sandbox in `state`.
+    /// The API view of this sandbox in `state` (its services' host ports and URLs are filled in from the
+    /// container's published ports by [`Sandbox::resolve_service_urls`]: [`crate::Core::sandbox_view`]).
     pub fn to_api(
         &self,
         state: SandboxState,
@@ -80,6 +85,7 @@ impl SandboxSpec {
             from_snapshot: self.from_snapshot.clone(),
             repo: self.repo.clone(),
             ports: self.ports.clone(),
+            services: self.services.clone(),
             env: self.env.clone(),
             cpus: self.cpus,
             memory_mib: self.memory_mib,

@@ -447,6 +447,7 @@ mod tests {
                 from_snapshot: None,
                 env: Vec::new(),
                 ports: Vec::new(),
+                services: Vec::new(),
                 cpus: Some(2),
                 memory_mib: None,
                 pids_limit: 0,

@@ -9,30 +9,32 @@
 //! FOO = "bar"                         # integers, floats and booleans are taken as their text
 //!
 //! [services.web]
-//! port = 8080                         # or "8080", "53/udp"
+//! port = 8080                         # or "8080/tcp", "53/udp"
+//! url_scheme = "http"                 # or "https": the service's URL
 //!
 //! [services.dns]
-//! ports = [53, "53/udp"]
+//! ports = [53, "53/udp", 8053]        # `port` or `ports`, not both
+//! url_scheme = [{ port = 8053, scheme = "https" }]
 //!
 //! [sandbox]
 //! snapshot = "example-repo-base"      # default snapshot for sandboxes of this repository
 //! preset = "coder"
 //! ```
 //!
-//! Syntax errors and values of the wrong type are errors with a line and column; keys the app does not know are
-//! warnings, so a file written for a newer version still works.
+//! Syntax errors, values of the wrong type and values the rules refuse are errors with a line and column
+//! ([`reader`]); keys the app does not know are warnings, so a file written for a newer version still works. The
+//! services are checked as the reference implementation checks them ([`services`]).
 //!
 //! The repository is untrusted input: `setup_script` must be relative and stay inside the repository as written
 //! (checked here), and when it is read ([`read_setup_script`]) it must resolve, symlinks followed, to a regular file
 //! inside the repository root of at most [`MAX_SETUP_SCRIPT_BYTES`]. `[sandbox] snapshot` is only honoured for a
 //! snapshot taken from the same repository (checked where the sandbox is planned).
 
-use crate::validate;
-use sbx_api::{ApiError, PortBinding, Protocol};
-use std::ops::Range;
+mod reader;
+mod services;
+
+use sbx_api::{ApiError, PortBinding, SandboxService};
 use std::path::{Component, Path, PathBuf};
-use toml::Spanned;
-use toml::de::{DeString, DeTable, DeValue};
 
 /// Where the file lives, relative to the repository root.
 pub const CONFIG_PATH: &str = ".amika/config.toml";
@@ -48,11 +50,13 @@ pub struct RepoConfig {
     pub env: Vec<(String, String)>,
     /// The ports of every `[services.NAME]`, in file order, each published on the same port of 127.0.0.1.
     pub ports: Vec<PortBinding>,
+    /// Every `[services.NAME]`, in file order: its ports and their URL schemes (none: metadata only).
+    pub services: Vec<SandboxService>,
     /// `[sandbox] snapshot`: the default snapshot of sandboxes of this repository.
     pub snapshot: Option<String>,
     /// `[sandbox] preset`.
     pub preset: Option<String>,
-    /// Things worth telling the user that are not errors: unknown keys and tables, ports listed twice.
+    /// Things worth telling the user that are not errors: unknown keys and tables, services without ports.
     pub warnings: Vec<String>,
 }
 
@@ -86,349 +90,7 @@ pub fn load(repo_root: &Path) -> Result<Option<RepoConfig>, ApiError> {
 /// Parse and check the text of a configuration file. `file` is named in messages; `repo_root` is what the setup
 /// script is relative to.
 pub fn parse(text: &str, file: &Path, repo_root: &Path) -> Result<RepoConfig, ApiError> {
-    let doc = DeTable::parse(text).map_err(|e| {
-        let what = e.message().lines().next().unwrap_or("not valid TOML");
-        let message = match e.span() {
-            Some(span) => {
-                let (line, column) = line_column(text, span.start);
-                format!("line {line}, column {column}: {what}")
-            }
-            None => what.to_string(),
-        };
-        ApiError::invalid(CONFIG_PATH, file.display().to_string(), message)
-    })?;
-    let mut reader = Reader {
-        text,
-        file,
-        config: RepoConfig {
-            file: file.to_path_buf(),
-            ..RepoConfig::default()
-        },
-    };
-    for (key, value) in in_file_order(doc.get_ref()) {
-        match key.get_ref().as_ref() {
-            "lifecycle" => reader.lifecycle(value, repo_root)?,
-            "env" => reader.env(value)?,
-            "services" => reader.services(value)?,
-            "sandbox" => reader.sandbox(value)?,
-            other => reader.unknown(other, key, value),
-        }
-    }
-    Ok(reader.config)
-}
-
-type Entry<'t, 'i> = (&'t Spanned<DeString<'i>>, &'t Spanned<DeValue<'i>>);
-
-/// The entries of a table in the order they appear in the file (the parser keeps them sorted by name).
-fn in_file_order<'t, 'i>(table: &'t DeTable<'i>) -> Vec<Entry<'t, 'i>> {
-    let mut entries: Vec<_> = table.iter().collect();
-    entries.sort_by_key(|(key, _)| key.span().start);
-    entries
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-fn a_type(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
-}
-
-/// An integer as decimal text (the file may write it as `0x1F` or `+3`).
-fn integer_text(value: &toml::de::DeInteger<'_>) -> String {
-    i128::from_str_radix(value.as_str(), value.radix())
-        .map_or_else(|_| value.to_string(), |n| n.to_string())
-}
-
-struct Reader<'a> {
-    text: &'a str,
-    file: &'a Path,
-    config: RepoConfig,
-}
-
-impl Reader<'_> {
-    /// `line L, column C in FILE` of a span.
-    fn place(&self, span: &Range<usize>) -> String {
-        let (line, column) = line_column(self.text, span.start);
-        format!("line {line}, column {column} in {}", self.file.display())
-    }
-
-    /// The value as the user wrote it, for error messages: a string's text, anything else as it appears in the
-    /// file; shortened to one line.
-    fn shown(&self, value: &Spanned<DeValue<'_>>) -> String {
-        const MAX: usize = 60;
-        let raw = match value.get_ref() {
-            DeValue::String(s) => s.as_ref(),
-            _ => self.text.get(value.span()).unwrap_or_default().trim(),
-        };
-        let first = raw.lines().next().unwrap_or_default();
-        if first.len() < raw.len() || first.chars().count() > MAX {
-            let short: String = first.chars().take(MAX).collect();
-            format!("{}…", short.trim_end())
-        } else {
-            first.to_string()
-        }
-    }
-
-    fn error(&self, field: &str, value: &Spanned<DeValue<'_>>, message: &str) -> ApiError {
-        let span = value.span();
-        ApiError::invalid(
-            field,
-            self.shown(value),
-            format!("{}: {message}", self.place(&span)),
-        )
-    }
-
-    fn wrong_type(&self, field: &str, value: &Spanned<DeValue<'_>>, expected: &str) -> ApiError {
-        self.error(
-            field,
-            value,
-            &format!("must be {expected}, not {}", a_type(value.get_ref())),
-        )
-    }
-
-    /// Put the place in the file in front of the message of an error from [`validate`].
-    fn locate(&self, error: ApiError, span: &Range<usize>) -> ApiError {
-        match error {
-            ApiError::InvalidInput {
-                field,
-                value,
-                message,
-            } => ApiError::InvalidInput {
-                field,
-                value,
-                message: format!("{}: {message}", self.place(span)),
-            },
-            other => other,
-        }
-    }
-
-    fn table<'t, 'i>(
-        &self,
-        field: &str,
-        value: &'t Spanned<DeValue<'i>>,
-    ) -> Result<&'t DeTable<'i>, ApiError> {
-        match value.get_ref() {
-            DeValue::Table(table) => Ok(table),
-            _ => Err(self.wrong_type(field, value, &format!("a table, written [{field}]"))),
-        }
-    }
-
-    fn string<'t>(
-        &self,
-        field: &str,
-        value: &'t Spanned<DeValue<'_>>,
-    ) -> Result<&'t str, ApiError> {
-        match value.get_ref() {
-            DeValue::String(s) => Ok(s.as_ref()),
-            _ => Err(self.wrong_type(field, value, "a string in quotes")),
-        }
-    }
-
-    fn unknown(&mut self, path: &str, key: &Spanned<DeString<'_>>, value: &Spanned<DeValue<'_>>) {
-        let (line, _) = line_column(self.text, key.span().start);
-        let what = if matches!(value.get_ref(), DeValue::Table(_)) {
-            "table"
-        } else {
-            "key"
-        };
-        self.config.warnings.push(format!(
-            "unknown {what} `{path}` in {} (line {line}) — ignored",
-            self.file.display()
-        ));
-    }
-
-    fn lifecycle(
-        &mut self,
-        value: &Spanned<DeValue<'_>>,
-        repo_root: &Path,
-    ) -> Result<(), ApiError> {
-        for (key, value) in in_file_order(self.table("lifecycle", value)?) {
-            match key.get_ref().as_ref() {
-                "setup_script" => {
-                    let field = "lifecycle.setup_script";
-                    let relative = self.string(field, value)?;
-                    let inside =
-                        inside_repository(relative).map_err(|why| self.error(field, value, why))?;
-                    self.config.setup_script = Some(repo_root.join(inside));
-                }
-                other => self.unknown(&format!("lifecycle.{other}"), key, value),
-            }
-        }
-        Ok(())
-    }
-
-    fn env(&mut self, value: &Spanned<DeValue<'_>>) -> Result<(), ApiError> {
-        for (key, value) in in_file_order(self.table("env", value)?) {
-            let name = key.get_ref().as_ref();
-            let field = format!("env.{name}");
-            validate::env_name(&field, name).map_err(|e| self.locate(e, &key.span()))?;
-            let text = match value.get_ref() {
-                DeValue::String(s) => s.to_string(),
-                DeValue::Integer(i) => integer_text(i),
-                DeValue::Float(f) => f.as_str().to_string(),
-                DeValue::Boolean(b) => b.to_string(),
-                DeValue::Datetime(d) => d.to_string(),
-                DeValue::Array(_) | DeValue::Table(_) => {
-                    let mut error =
-                        self.wrong_type(&field, value, "a string, a number or a boolean");
-                    if validate::is_secret_name(name) {
-                        // Do not repeat what may be a secret in a message that ends up in logs.
-                        if let ApiError::InvalidInput { value, .. } = &mut error {
-                            *value = "***".into();
-                        }
-                    }
-                    return Err(error);
-                }
-            };
-            self.config.env.push((name.to_string(), text));
-        }
-        Ok(())
-    }
-
-    fn services(&mut self, value: &Spanned<DeValue<'_>>) -> Result<(), ApiError> {
-        let services = match value.get_ref() {
-            DeValue::Table(table) => table,
-            _ => {
-                return Err(self.wrong_type(
-                    "services",
-                    value,
-                    "a table of services, each written [services.NAME]",
-                ));
-            }
-        };
-        for (key, service) in in_file_order(services) {
-            let service_name = key.get_ref().as_ref();
-            let service_field = format!("services.{service_name}");
-            let table = self.table(&service_field, service)?;
-            let mut has_port = false;
-            for (key, value) in in_file_order(table) {
-                match key.get_ref().as_ref() {
-                    "port" => {
-                        has_port = true;
-                        let field = format!("{service_field}.port");
-                        let binding = self.port(&field, value)?;
-                        self.add_port(&service_field, binding, &value.span());
-                    }
-                    "ports" => {
-                        has_port = true;
-                        let field = format!("{service_field}.ports");
-                        let DeValue::Array(items) = value.get_ref() else {
-                            return Err(self.wrong_type(
-                                &field,
-                                value,
-                                "an array such as [53, \"53/udp\"]",
-                            ));
-                        };
-                        for item in items.iter() {
-                            let binding = self.port(&field, item)?;
-                            self.add_port(&service_field, binding, &item.span());
-                        }
-                    }
-                    other => self.unknown(&format!("{service_field}.{other}"), key, value),
-                }
-            }
-            if !has_port {
-                let (line, _) = line_column(self.text, key.span().start);
-                self.config.warnings.push(format!(
-                    "`{service_field}` in {} (line {line}) has no `port` or `ports` — nothing is published for it",
-                    self.file.display()
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// One service port: an integer, or a string `8080`, `53/udp`, `53/tcp`.
-    fn port(&self, field: &str, value: &Spanned<DeValue<'_>>) -> Result<PortBinding, ApiError> {
-        let span = value.span();
-        match value.get_ref() {
-            DeValue::Integer(i) => {
-                let number = i128::from_str_radix(i.as_str(), i.radix())
-                    .ok()
-                    .and_then(|n| u16::try_from(n).ok())
-                    .filter(|n| *n != 0);
-                let Some(number) = number else {
-                    return Err(self.error(
-                        field,
-                        value,
-                        "must be a port number between 1 and 65535",
-                    ));
-                };
-                validate::service_port(field, number, Protocol::Tcp)
-                    .map_err(|e| self.locate(e, &span))
-            }
-            DeValue::String(s) => {
-                validate::service_port_text(field, s).map_err(|e| self.locate(e, &span))
-            }
-            _ => Err(self.wrong_type(
-                field,
-                value,
-                "a port number such as 8080 or a string such as \"53/udp\"",
-            )),
-        }
-    }
-
-    fn add_port(&mut self, service_field: &str, binding: PortBinding, span: &Range<usize>) {
-        if self.config.ports.contains(&binding) {
-            let (line, _) = line_column(self.text, span.start);
-            self.config.warnings.push(format!(
-                "port {}/{} of `{service_field}` in {} (line {line}) is already listed — published once",
-                binding.container_port,
-                binding.protocol.as_str(),
-                self.file.display()
-            ));
-        } else {
-            self.config.ports.push(binding);
-        }
-    }
-
-    fn sandbox(&mut self, value: &Spanned<DeValue<'_>>) -> Result<(), ApiError> {
-        for (key, value) in in_file_order(self.table("sandbox", value)?) {
-            match key.get_ref().as_ref() {
-                "snapshot" => {
-                    let field = "sandbox.snapshot";
-                    let name = self.string(field, value)?;
-                    validate::name(field, name).map_err(|e| self.locate(e, &value.span()))?;
-                    self.config.snapshot = Some(name.to_string());
-                }
-                "preset" => {
-                    let field = "sandbox.preset";
-                    let name = self.string(field, value)?;
-                    if name.trim().is_empty() {
-                        return Err(self.error(
-                            field,
-                            value,
-                            "must name a preset, such as \"coder\"",
-                        ));
-                    }
-                    if name.chars().any(char::is_whitespace) {
-                        return Err(self.error(field, value, "must not contain spaces"));
-                    }
-                    self.config.preset = Some(name.to_string());
-                }
-                other => self.unknown(&format!("sandbox.{other}"), key, value),
-            }
-        }
-        Ok(())
-    }
+    reader::read(text, file, repo_root)
 }
 
 /// The setup script path, checked to be relative and to stay inside the repository, with `.` and `..` resolved.
@@ -603,6 +265,7 @@ pub fn merge_ports(config: &[PortBinding], flags: &[PortBinding]) -> Vec<PortBin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sbx_api::Protocol;
 
     const ROOT: &str = "/repo";
     const FILE: &str = "/repo/.amika/config.toml";
@@ -632,6 +295,16 @@ mod tests {
             host_port: port,
             container_port: port,
             protocol,
+        }
+    }
+
+    fn service(name: &str, ports: &[(u16, Protocol)]) -> SandboxService {
+        SandboxService {
+            name: name.into(),
+            ports: ports
+                .iter()
+                .map(|(port, protocol)| sbx_api::ServicePort::declared(*port, *protocol, None))
+                .collect(),
         }
     }
 
@@ -693,6 +366,11 @@ preset = "coder"
                     local(53, Protocol::Tcp),
                     local(53, Protocol::Udp),
                     local(9000, Protocol::Tcp),
+                ],
+                services: vec![
+                    service("web", &[(8080, Protocol::Tcp)]),
+                    service("dns", &[(53, Protocol::Tcp), (53, Protocol::Udp)]),
+                    service("api", &[(9000, Protocol::Tcp)]),
                 ],
                 snapshot: Some("example-repo-base".into()),
                 preset: Some("coder".into()),
@@ -971,12 +649,17 @@ preset = "coder"
     }
 
     #[test]
-    fn services_without_ports_and_repeated_ports_are_warnings() {
-        let text = "[services.web]\nport = 8080\n\n[services.docs]\n\n[services.proxy]\nports = [8080, 443]\n";
+    fn services_without_ports_are_warnings_and_repeated_ports_are_errors() {
+        // A service without ports is metadata only: valid, with a warning that nothing is published for it.
+        let text = "[services.web]\nport = 8080\n\n[services.docs]\n\n[services.proxy]\nports = [8081, 443]\n";
         let config = parse_text(text).unwrap();
         assert_eq!(
             config.ports,
-            vec![local(8080, Protocol::Tcp), local(443, Protocol::Tcp)]
+            vec![
+                local(8080, Protocol::Tcp),
+                local(8081, Protocol::Tcp),
+                local(443, Protocol::Tcp)
+            ]
         );
         assert_eq!(
             config.warnings,
@@ -984,10 +667,30 @@ preset = "coder"
                 "`services.docs` in /repo/.amika/config.toml (line 4) has no `port` or `ports` — nothing is \
                  published for it"
                     .to_string(),
-                "port 8080/tcp of `services.proxy` in /repo/.amika/config.toml (line 7) is already listed — \
-                 published once"
-                    .to_string(),
             ]
+        );
+        // A port listed twice, by two services or by one, is an error (it used to be published once, with a
+        // warning): the reference implementation refuses both.
+        let text = "[services.web]\nport = 8080\n\n[services.docs]\n\n[services.proxy]\nports = [8080, 443]\n";
+        let (field, value, message) = parse_err(text);
+        assert_eq!(
+            (field.as_str(), value.as_str()),
+            ("services.proxy.ports", "8080")
+        );
+        assert_eq!(
+            message,
+            "line 7, column 10 in /repo/.amika/config.toml: port 8080/tcp is already declared by [services.web]; a \
+             container port belongs to one service"
+        );
+        let (field, value, message) =
+            parse_err("[services.dns]\nports = [53, \"53/udp\", \"53/tcp\"]\n");
+        assert_eq!(
+            (field.as_str(), value.as_str()),
+            ("services.dns.ports", "53/tcp")
+        );
+        assert_eq!(
+            message,
+            "line 2, column 24 in /repo/.amika/config.toml: port 53/tcp is listed twice in [services.dns]"
         );
     }
 
