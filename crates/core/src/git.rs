@@ -250,26 +250,34 @@ pub fn clone(
     if let Some(branch) = branch {
         not_an_option("branch", branch)?;
     }
-    if let (Some(branch), Some(root)) = (branch, &source.root) {
-        let mut check = git(Some(root));
-        check
-            .args(["rev-parse", "--verify", "--quiet"])
-            .arg(format!("refs/heads/{branch}"));
-        if run_git(check, "branch", branch).is_err() {
-            return Err(ApiError::invalid(
-                "branch",
-                branch,
-                format!("no branch '{branch}' in {shown}"),
-            ));
-        }
-    }
+    let found = match (branch, &source.root) {
+        (Some(branch), Some(root)) => Some(find_branch(root, branch, &shown)?),
+        _ => None,
+    };
     let mut command = git(None);
     command.args(["clone", "--quiet", "--no-hardlinks"]);
-    if let Some(branch) = branch {
-        command.args(["--branch", branch]);
+    match (branch, &found) {
+        (Some(_), Some(Branch::RemoteTracking(_))) => {
+            // Not a branch of the source: checked out below, from its remote-tracking ref.
+            command.arg("--no-checkout");
+        }
+        (Some(branch), _) => {
+            command.args(["--branch", branch]);
+        }
+        (None, _) => {}
     }
     command.arg("--").arg(&from).arg(dest);
-    run_git(command, "git", &shown)?;
+    if let Err(error) = run_git(command, "git", &shown) {
+        return Err(match (branch, &source.url) {
+            (Some(branch), Some(url)) => remote_branch_error(url, branch, &shown).unwrap_or(error),
+            _ => error,
+        });
+    }
+    if let (Some(branch), Some(Branch::RemoteTracking(tracking)), Some(root)) =
+        (branch, &found, &source.root)
+    {
+        check_out_remote_tracking(root, tracking, branch, dest, &shown)?;
+    }
 
     if let Some(url) = &source.url {
         // The checkout goes into the sandbox: its origin must not carry the URL's credentials.
@@ -300,6 +308,191 @@ pub fn clone(
         }
     }
     Ok(())
+}
+
+/// Where a branch asked for is found in a local repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Branch {
+    /// A branch of the repository (`refs/heads/NAME`).
+    Local,
+    /// Only a remote-tracking branch (`refs/remotes/REMOTE/NAME`, the full ref): `git clone --branch` would not see
+    /// it in a local repository, as it sees a remote's branches.
+    RemoteTracking(String),
+}
+
+/// The lines git prints, one a line, or none when it fails.
+fn git_lines(dir: &Path, args: &[&str]) -> Vec<String> {
+    let Ok(output) = git(Some(dir)).args(args).output() else {
+        return Vec::new();
+    };
+    if !output.status.success() {
+        return Vec::new();
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Find `branch` in the repository at `root`: a branch of its own, else a remote-tracking branch of one of its
+/// remotes (`origin` first); else a clear error listing close names.
+fn find_branch(root: &Path, branch: &str, shown: &str) -> Result<Branch, ApiError> {
+    let exists = |reference: &str| {
+        git(Some(root))
+            .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{reference}^{{commit}}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if exists(&format!("refs/heads/{branch}")) {
+        return Ok(Branch::Local);
+    }
+    let mut remotes = git_lines(root, &["remote"]);
+    remotes.sort_by_key(|r| r != "origin");
+    for remote in remotes {
+        let tracking = format!("refs/remotes/{remote}/{branch}");
+        if exists(&tracking) {
+            return Ok(Branch::RemoteTracking(tracking));
+        }
+    }
+    let mut names = git_lines(
+        root,
+        &["for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads"],
+    );
+    // Remote-tracking branches by their name on the remote (`origin/feature` is `feature`).
+    names.extend(
+        git_lines(
+            root,
+            &[
+                "for-each-ref",
+                "--format=%(refname:lstrip=3)",
+                "refs/remotes",
+            ],
+        )
+        .into_iter()
+        .filter(|n| n != "HEAD"),
+    );
+    Err(no_such_branch(
+        branch,
+        &format!("{shown}, neither as a branch nor as a remote-tracking branch"),
+        names,
+    ))
+}
+
+/// The error for a branch that a repository does not have, with the names close to it (or a few of its branches
+/// when none is close).
+fn no_such_branch(branch: &str, place: &str, mut names: Vec<String>) -> ApiError {
+    names.sort();
+    names.dedup();
+    let close = close_names(branch, &names, 5);
+    let hint = if !close.is_empty() {
+        format!("; close names: {}", close.join(", "))
+    } else if names.is_empty() {
+        "; it has no branches".to_string()
+    } else {
+        let mut some: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        if names.len() > some.len() {
+            some.push("…");
+        }
+        format!("; none is close to it; its branches: {}", some.join(", "))
+    };
+    ApiError::invalid(
+        "branch",
+        branch,
+        format!("no branch '{branch}' in {place}{hint}"),
+    )
+}
+
+/// Up to `limit` of `names` close to `wanted`: first those where one starts with the other (ignoring case), then
+/// those a few edits apart (at most a third of the name, at least 2), closest first.
+fn close_names(wanted: &str, names: &[String], limit: usize) -> Vec<String> {
+    let lower = wanted.to_lowercase();
+    let most = (wanted.chars().count() / 3).max(2);
+    let mut ranked: Vec<(bool, usize, &String)> = names
+        .iter()
+        .filter_map(|name| {
+            let other = name.to_lowercase();
+            let distance = edit_distance(&lower, &other);
+            let prefix = other.starts_with(&lower) || lower.starts_with(&other);
+            (distance <= most || prefix).then_some((!prefix, distance, name))
+        })
+        .collect();
+    ranked.sort();
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, n)| n.clone())
+        .collect()
+}
+
+/// The number of single-character insertions, deletions and substitutions between `a` and `b` (Levenshtein).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// After a clone without checkout: fetch the source's remote-tracking ref `tracking` as the clone's
+/// `origin/BRANCH`, and check out `branch` tracking it (as `git clone --branch` of the remote would have).
+fn check_out_remote_tracking(
+    root: &Path,
+    tracking: &str,
+    branch: &str,
+    dest: &Path,
+    shown: &str,
+) -> Result<(), ApiError> {
+    let mut fetch = git(Some(dest));
+    fetch
+        .args(["fetch", "--quiet", "--no-tags", "--"])
+        .arg(root)
+        .arg(format!("+{tracking}:refs/remotes/origin/{branch}"));
+    run_git(fetch, "branch", branch)?;
+    let mut checkout = git(Some(dest));
+    checkout
+        .args(["checkout", "--quiet", "--track", "-b", branch])
+        .arg(format!("origin/{branch}"));
+    run_git(checkout, "branch", branch).map_err(|e| match e {
+        ApiError::InvalidInput { message, .. } => ApiError::invalid(
+            "branch",
+            branch,
+            format!("checking out the remote-tracking branch of {shown}: {message}"),
+        ),
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// When a clone of `url` on `branch` failed: the branch error with close names if the remote has no such branch
+/// (asked with `git ls-remote`); `None` when it has one, or cannot be asked (the clone's own error stands).
+fn remote_branch_error(url: &str, branch: &str, shown: &str) -> Option<ApiError> {
+    let output = git(None)
+        .args(["ls-remote", "--heads", "--"])
+        .arg(url)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let names: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter_map(|r| r.strip_prefix("refs/heads/"))
+        .map(str::to_string)
+        .collect();
+    if names.iter().any(|n| n == branch) {
+        return None;
+    }
+    Some(no_such_branch(branch, shown, names))
 }
 
 /// Copy tracked-and-modified and untracked (not ignored) files from `root` over the clone, and remove files
@@ -457,6 +650,119 @@ mod tests {
         let err = clone(&source, Some("nope"), false, &dir.path().join("x")).unwrap_err();
         assert_eq!(err.field(), Some("branch"));
         assert!(!dir.path().join("x").exists());
+    }
+
+    /// `upstream` (branches main, feature, topic/new-api, release-1) cloned as `Hello-World`: there, only main is
+    /// a branch; the others exist only as remote-tracking branches (`origin/feature`, …).
+    fn clone_of_upstream() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let upstream = dir.path().join("upstream");
+        std::fs::create_dir_all(&upstream).unwrap();
+        sh(
+            &upstream,
+            "git init -q -b main . && echo one > committed.txt && git add . && git commit -q -m one && \
+             git checkout -q -b feature && echo f > feature.txt && git add . && git commit -q -m f && \
+             git checkout -q -b topic/new-api main && echo api > api.txt && git add . && git commit -q -m api && \
+             git branch release-1 main && git checkout -q main",
+        );
+        sh(dir.path(), "git clone -q upstream Hello-World");
+        let root = dir.path().join("Hello-World");
+        let heads = git_lines(
+            &root,
+            &["for-each-ref", "--format=%(refname)", "refs/heads"],
+        );
+        assert_eq!(heads, ["refs/heads/main"]);
+        (dir, upstream, root)
+    }
+
+    #[test]
+    fn a_branch_that_is_only_remote_tracking_is_checked_out() {
+        let (dir, upstream, root) = clone_of_upstream();
+        let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
+        for (branch, file) in [("feature", "feature.txt"), ("topic/new-api", "api.txt")] {
+            let dest = dir.path().join(volume_safe(branch));
+            clone(&source, Some(branch), false, &dest).unwrap();
+            assert!(dest.join(file).exists(), "{branch}");
+            assert!(dest.join("committed.txt").exists(), "{branch}");
+            let current = git_lines(&dest, &["rev-parse", "--abbrev-ref", "HEAD"]);
+            assert_eq!(current, [branch]);
+            // It tracks the branch of the same name on origin, which is the source's own origin.
+            let upstream_of = git_lines(&dest, &["rev-parse", "--abbrev-ref", "@{upstream}"]);
+            assert_eq!(upstream_of, [format!("origin/{branch}")]);
+            let origin = git_lines(&dest, &["remote", "get-url", "origin"]);
+            assert_eq!(origin, [upstream.display().to_string()]);
+            assert_eq!(
+                git_lines(&dest, &["status", "--porcelain"]),
+                Vec::<String>::new()
+            );
+        }
+        // A branch of its own still comes the usual way.
+        let dest = dir.path().join("main");
+        clone(&source, Some("main"), false, &dest).unwrap();
+        assert!(!dest.join("feature.txt").exists());
+    }
+
+    #[test]
+    fn a_branch_that_exists_nowhere_is_refused_with_close_names() {
+        let (dir, _upstream, root) = clone_of_upstream();
+        let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
+        let dest = dir.path().join("x");
+        let err = clone(&source, Some("featur"), false, &dest).unwrap_err();
+        assert_eq!(err.field(), Some("branch"));
+        let ApiError::InvalidInput { value, message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(value, "featur");
+        assert_eq!(
+            message,
+            &format!(
+                "no branch 'featur' in {}, neither as a branch nor as a remote-tracking branch; close names: \
+                 feature",
+                source.display()
+            )
+        );
+        assert!(!dest.exists());
+
+        let err = clone(&source, Some("zzz"), false, &dest).unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "none is close to it; its branches: feature, main, release-1, topic/new-api"
+            ),
+            "{err}"
+        );
+        assert!(!dest.exists());
+
+        // A remote repository: its branches are asked with ls-remote once the clone failed.
+        let url = format!("file://{}", dir.path().join("upstream").display());
+        let remote = resolve(&GitChoice::Source(url.clone()), dir.path())
+            .unwrap()
+            .unwrap();
+        let err = clone(&remote, Some("relase-1"), false, &dest).unwrap_err();
+        assert_eq!(err.field(), Some("branch"));
+        assert!(
+            err.to_string().ends_with(&format!(
+                "no branch 'relase-1' in {url}; close names: release-1"
+            )),
+            "{err}"
+        );
+        assert!(!dest.exists());
+        clone(&remote, Some("feature"), false, &dest).unwrap();
+        assert!(dest.join("feature.txt").exists());
+    }
+
+    #[test]
+    fn close_names_by_prefix_and_edits() {
+        let names: Vec<String> = ["main", "master", "feature", "feature-2", "fix", "develop"]
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(close_names("feat", &names, 5), ["feature", "feature-2"]);
+        assert_eq!(close_names("mian", &names, 5), ["main"]);
+        assert_eq!(close_names("Develop", &names, 5), ["develop"]);
+        assert_eq!(close_names("mast", &names, 1), ["master"]);
+        assert!(close_names("zzzzzz", &names, 5).is_empty());
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! A repository's `.amika/config.toml` services against the real Docker engine: services get URLs on the host ports
-//! the sandbox actually got (reachable over 127.0.0.1), shown by the sandbox's view and explained before creation.
+//! A repository's `.amika/config.toml` services and its branches against the real Docker engine: services get URLs
+//! on the host ports the sandbox actually got (reachable over 127.0.0.1), shown by the sandbox's view and explained
+//! before creation; a branch that exists only as a remote-tracking branch is checked out; one that exists nowhere
+//! is a clear error that creates nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::{TestEnv, unique};
-use sbx_api::{GitChoice, Protocol, SandboxState, ServicePort, UrlScheme};
+use common::{TestEnv, git, unique};
+use sbx_api::{ApiError, GitChoice, Protocol, SandboxState, ServicePort, UrlScheme};
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 
@@ -184,4 +186,69 @@ async fn services_get_urls_on_the_host_ports_the_sandbox_got() {
     old.as_object_mut().unwrap().remove("services");
     let old: sbx_api::Sandbox = serde_json::from_value(old).unwrap();
     assert!(old.services.is_empty());
+}
+
+#[tokio::test]
+async fn a_remote_tracking_branch_is_checked_out_and_a_missing_one_creates_nothing() {
+    let env = TestEnv::new().await;
+    let upstream = env.git_repo("upstream", &[("a.txt", "main\n")]);
+    git(&upstream, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(upstream.join("a.txt"), "feature\n").unwrap();
+    git(&upstream, &["commit", "-q", "-am", "feature"]);
+    git(&upstream, &["checkout", "-q", "main"]);
+    // A clone of it: `feature` exists there only as the remote-tracking branch origin/feature.
+    let repos = upstream.parent().unwrap();
+    git(repos, &["clone", "-q", "upstream", "Hello-World"]);
+    let repo = repos.join("Hello-World");
+
+    let name = unique("tracking");
+    let mut request = env.request(&name);
+    request.git = GitChoice::Source(repo.display().to_string());
+    request.branch = Some("feature".into());
+    let sandbox = env.create(request).await;
+    assert_eq!(sandbox.state, SandboxState::Running, "{sandbox:?}");
+    assert_eq!(
+        sandbox.repo.as_ref().and_then(|r| r.branch.as_deref()),
+        Some("feature")
+    );
+    let (code, out, _) = env.sh(&name, "cat a.txt; cat .git/HEAD").await;
+    assert_eq!(code, 0);
+    assert_eq!(out, "feature\nref: refs/heads/feature\n");
+
+    // A branch that exists nowhere: a clear error naming the close ones, and nothing made.
+    let before = env.engine_objects().await;
+    let mut request = env.request(&unique("nowhere"));
+    request.git = GitChoice::Source(repo.display().to_string());
+    request.branch = Some("featuer".into());
+    let error = ApiError::from(env.core.create_sandbox(&request).await.unwrap_err());
+    let ApiError::InvalidInput {
+        field,
+        value,
+        message,
+    } = &error
+    else {
+        panic!("expected invalid input, got {error:?}");
+    };
+    assert_eq!(field.to_string(), "branch");
+    assert_eq!(value, "featuer");
+    assert!(
+        message
+            .ends_with("neither as a branch nor as a remote-tracking branch; close names: feature"),
+        "{message}"
+    );
+    assert_eq!(env.engine_objects().await, before, "nothing may be created");
+    let names: Vec<String> = env
+        .core
+        .list_sandboxes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, [name]);
+    let scratch = env.core.paths().scratch_dir();
+    assert!(
+        !scratch.exists() || std::fs::read_dir(&scratch).unwrap().next().is_none(),
+        "scratch left behind"
+    );
 }
