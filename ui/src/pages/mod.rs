@@ -6,6 +6,7 @@ pub mod engine;
 pub mod profiles;
 pub mod repositories;
 pub mod sandbox_detail;
+pub mod sandbox_services;
 pub mod sandboxes;
 pub mod settings;
 pub mod snapshot_modal;

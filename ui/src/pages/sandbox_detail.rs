@@ -16,6 +16,7 @@ use crate::ipc;
 use crate::live::{Live, TERMINAL_COLS, TERMINAL_ROWS, use_live};
 use crate::pages::clone_dialog::CloneButton;
 use crate::pages::sandboxes::{format_ports, state_title};
+use crate::pages::sandbox_services::ServiceList;
 use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
 use crate::widgets::{ErrorLine, SandboxBadge, TargetProgress, format_time};
 
@@ -340,6 +341,7 @@ fn SandboxFacts(sandbox: Memo<Option<Sandbox>>) -> impl IntoView {
                 }}
             </dd>
             <dt>"Ports"</dt><dd class="fact-ports">{fact(|s| if s.ports.is_empty() { "none".to_string() } else { format_ports(&s.ports) })}</dd>
+            <dt>"Services"</dt><dd class="fact-services"><ServiceList sandbox=sandbox /></dd>
             <dt>"Environment"</dt>
             <dd class="fact-env">
                 {move || {
