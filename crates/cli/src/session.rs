@@ -1,11 +1,10 @@
 //! Commands attached to this terminal (`sbx sandbox exec` and `sbx sandbox ssh`): our stdin goes to the command,
 //! its output comes back as it is printed, and its exit code becomes ours.
 
-use bollard::container::LogOutput;
 use futures_util::StreamExt;
 use sbx_api::ApiError;
 use sbx_core::Core;
-use sbx_core::exec::ExecStream;
+use sbx_core::exec::{ExecStream, Output};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -74,13 +73,13 @@ pub async fn run(
     let mut output_closed = false;
     while let Some(item) = output.next().await {
         let written = match item {
-            Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
-                write_chunk(&mut stdout, &message).await
+            Ok(Output::Stdout(bytes) | Output::Console(bytes)) => {
+                write_chunk(&mut stdout, &bytes).await
             }
-            Ok(LogOutput::StdErr { message }) => write_chunk(&mut stderr, &message).await,
-            Ok(LogOutput::StdIn { .. }) => Ok(()),
+            Ok(Output::Stderr(bytes)) => write_chunk(&mut stderr, &bytes).await,
+            Ok(Output::Stdin(_)) => Ok(()),
             Err(error) => {
-                failure = Some(ApiError::from(core.engine().fail(error)));
+                failure = Some(ApiError::from(error));
                 break;
             }
         };

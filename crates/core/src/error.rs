@@ -2,6 +2,8 @@
 
 use sbx_api::ApiError;
 
+use crate::engine::EngineError;
+
 /// Anything the core can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -17,9 +19,9 @@ pub enum Error {
         /// What the client library said.
         message: String,
     },
-    /// The engine answered with an error.
+    /// The engine answered with an error (mapped in one place: [`crate::engine::error`]).
     #[error("Docker engine: {0}")]
-    Engine(#[from] bollard::errors::Error),
+    Engine(#[from] EngineError),
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -50,13 +52,7 @@ impl Error {
 
     /// True when the engine returned HTTP 404 for the object asked about.
     pub fn is_engine_not_found(&self) -> bool {
-        matches!(
-            self,
-            Error::Engine(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404,
-                ..
-            })
-        )
+        matches!(self, Error::Engine(error) if error.is_not_found())
     }
 }
 
@@ -73,18 +69,4 @@ impl From<Error> for ApiError {
             other => ApiError::internal(other.to_string()),
         }
     }
-}
-
-/// True when a bollard error means "nothing answered", as opposed to an answer that is an error.
-pub(crate) fn is_connection_error(error: &bollard::errors::Error) -> bool {
-    use bollard::errors::Error as B;
-    matches!(
-        error,
-        B::IOError { .. }
-            | B::HyperResponseError { .. }
-            | B::HyperLegacyError { .. }
-            | B::SocketNotFoundError(_)
-            | B::RequestTimeoutError
-            | B::HttpClientError { .. }
-    )
 }

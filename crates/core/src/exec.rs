@@ -1,9 +1,7 @@
 //! Commands in a sandbox (S6): run a command and collect its output and exit code, stream one (the CLI's `exec`
 //! and `ssh`), and interactive terminal sessions for the UI whose output goes out as events.
 
-use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use sbx_api::{ApiError, ExecOutput, ExecRequest, SandboxState, UiEvent};
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -11,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::engine::exec::Command;
 use crate::{Core, Error, Result};
+
+pub use crate::engine::{ExecStream, Output};
 
 /// The interactive shell: bash when the image has it, else sh.
 pub const SHELL: &[&str] = &[
@@ -19,25 +20,6 @@ pub const SHELL: &[&str] = &[
     "-c",
     "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
 ];
-
-/// Output of a started command, and its standard input.
-pub struct ExecStream {
-    /// The engine's exec id (for the exit code and resizing).
-    pub exec_id: String,
-    /// What the command prints.
-    pub output:
-        Pin<Box<dyn Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Send>>,
-    /// Its standard input.
-    pub input: Pin<Box<dyn AsyncWrite + Send>>,
-}
-
-impl std::fmt::Debug for ExecStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExecStream")
-            .field("exec_id", &self.exec_id)
-            .finish()
-    }
-}
 
 /// Open terminal sessions of the UI.
 #[derive(Default)]
@@ -76,7 +58,6 @@ impl Core {
         }
         let record = self.sandbox_record(name).await?;
         let container = self.running_container(name).await?;
-        let docker = self.engine().client().await?;
         let mut env = vec!["TERM=xterm-256color".to_string()];
         env.push(format!("AMIKA_AGENT_CWD={}", record.spec.agent_cwd));
         let secrets = self
@@ -88,57 +69,24 @@ impl Core {
                 .into_iter()
                 .map(|(name, value)| format!("{name}={value}")),
         );
-        let created = docker
-            .create_exec(
-                &container,
-                CreateExecOptions {
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    tty: Some(tty),
-                    cmd: Some(argv.to_vec()),
-                    env: Some(env),
-                    working_dir: Some(record.spec.agent_cwd.clone()),
-                    user: Some("0:0".to_string()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let command = Command {
+            argv: argv.to_vec(),
+            env,
+            working_dir: record.spec.agent_cwd.clone(),
+            user: "0:0".to_string(),
+            tty,
+        };
+        let exec_id = self.engine().create_exec(&container, &command).await?;
         self.touch_active(&record.spec.id).await?;
-        let started = docker
-            .start_exec(
-                &created.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    tty,
-                    output_capacity: None,
-                }),
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
-        match started {
-            StartExecResults::Attached { output, input } => Ok(ExecStream {
-                exec_id: created.id,
-                output,
-                input,
-            }),
-            StartExecResults::Detached => {
-                Err(Error::Other("the engine detached the command".into()))
-            }
-        }
+        self.engine().start_exec(&exec_id, tty).await
     }
 
     /// The exit code of a finished command (waits briefly for the engine to record it).
     pub async fn exec_exit_code(&self, exec_id: &str) -> Result<i64> {
-        let docker = self.engine().client().await?;
         for _ in 0..100 {
-            let inspect = docker
-                .inspect_exec(exec_id)
-                .await
-                .map_err(|e| self.engine().fail(e))?;
-            if inspect.running != Some(true) {
-                return Ok(inspect.exit_code.unwrap_or(-1));
+            let state = self.engine().exec_state(exec_id).await?;
+            if !state.running {
+                return Ok(state.exit_code.unwrap_or(-1));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -149,17 +97,7 @@ impl Core {
 
     /// Tell a command's terminal its size.
     pub async fn resize_exec(&self, exec_id: &str, cols: u16, rows: u16) -> Result<()> {
-        let docker = self.engine().client().await?;
-        docker
-            .resize_exec(
-                exec_id,
-                ResizeExecOptions {
-                    height: rows,
-                    width: cols,
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))
+        self.engine().resize_exec(exec_id, cols, rows).await
     }
 
     /// Run a command to the end and collect what it printed and its exit code.
@@ -169,12 +107,10 @@ impl Core {
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         while let Some(item) = stream.output.next().await {
-            match item.map_err(|e| self.engine().fail(e))? {
-                LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                    stdout.extend_from_slice(&message)
-                }
-                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                LogOutput::StdIn { .. } => {}
+            match item? {
+                Output::Stdout(bytes) | Output::Console(bytes) => stdout.extend_from_slice(&bytes),
+                Output::Stderr(bytes) => stderr.extend_from_slice(&bytes),
+                Output::Stdin(_) => {}
             }
         }
         let exit_code = self.exec_exit_code(&stream.exec_id).await?;

@@ -50,9 +50,15 @@ pub fn filters(labels: &[String]) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_string(), labels.to_vec())])
 }
 
-/// List filters for the objects of data dir `instance` that also carry each `(key, value)` of `more`.
-pub fn instance_filters(instance: &str, more: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+/// The labels (`key=value`) of the objects of data dir `instance` that also carry each `(key, value)` of `more`:
+/// what the engine layer's list-by-label functions take.
+pub fn of_instance(instance: &str, more: &[(&str, &str)]) -> Vec<String> {
     let mut labels = vec![filter(INSTANCE, instance)];
     labels.extend(more.iter().map(|(key, value)| filter(key, value)));
-    filters(&labels)
+    labels
+}
+
+/// List filters for the objects of data dir `instance` that also carry each `(key, value)` of `more`.
+pub fn instance_filters(instance: &str, more: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+    filters(&of_instance(instance, more))
 }

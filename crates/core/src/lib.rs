@@ -1,4 +1,5 @@
-//! Sandbox Desktop's core: everything the desktop app and the `sbx` CLI do, over bollard and sqlx, with no Tauri.
+//! Sandbox Desktop's core: everything the desktop app and the `sbx` CLI do, over the Docker engine ([`engine`])
+//! and SQLite ([`store`]), with no Tauri.
 //!
 //! [`Core`] is the one entry point. It owns the engine connection, the database and the event bus; the desktop
 //! shell forwards the bus to the UI, the CLI ignores it.
@@ -25,7 +26,6 @@ pub mod snapshot;
 pub mod store;
 pub mod validate;
 pub mod volumes;
-mod watch;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
@@ -195,6 +195,6 @@ impl Core {
     /// Follow the engine's event stream for as long as the process lives, reconnecting when the engine
     /// comes back, and turn what happens into [`UiEvent`]s.
     pub fn watch_engine(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(watch::run(Arc::clone(self)))
+        tokio::spawn(engine::watch::run(Arc::clone(self)))
     }
 }

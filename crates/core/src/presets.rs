@@ -4,13 +4,12 @@
 //! Presets build `FROM` the base image `SANDBOX_DESKTOP_BASE_IMAGE` (default `debian:bookworm`), so a machine with
 //! no registry can build them from a local image.
 
-use bollard::query_parameters::BuildImageOptionsBuilder;
-use futures_util::StreamExt;
 use sbx_api::{ApiError, JobStage};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::engine::images::Build;
 use crate::jobs::JobHandle;
 use crate::{Core, Error, Result, labels};
 
@@ -151,14 +150,7 @@ impl Core {
 
     /// Whether the engine has `image` locally.
     pub async fn image_exists(&self, image: &str) -> Result<bool> {
-        let docker = self.engine().client().await?;
-        match docker.inspect_image(image).await {
-            Ok(_) => Ok(true),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(false),
-            Err(e) => Err(self.engine().fail(e)),
-        }
+        self.engine().image_exists(image).await
     }
 
     /// The preset's image, built first when the engine does not have it (progress goes to `job`).
@@ -180,59 +172,41 @@ impl Core {
             .await;
         }
         let context = build_context(preset).map_err(|e| Error::io("packing the preset", e))?;
-        let docker = self.engine().client().await?;
         let mut label_map = HashMap::new();
         label_map.insert(labels::KIND.to_string(), labels::KIND_PRESET.to_string());
         label_map.insert(labels::SOURCE.to_string(), preset.name.clone());
         if let Some(instance) = &preset.instance {
             label_map.insert(labels::INSTANCE.to_string(), instance.clone());
         }
-        let build_args = HashMap::from([("BASE".to_string(), self.base_image())]);
-        let options = BuildImageOptionsBuilder::default()
-            .dockerfile("Dockerfile")
-            .t(&image)
-            .rm(true)
-            .forcerm(true)
-            .buildargs(&build_args)
-            .labels(&label_map)
-            .build();
-        let mut stream =
-            docker.build_image(options, None, Some(bollard::body_full(context.into())));
+        let build = Build {
+            context,
+            tag: &image,
+            args: HashMap::from([("BASE".to_string(), self.base_image())]),
+            labels: label_map,
+        };
         let mut last_lines: Vec<String> = Vec::new();
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(info) => {
-                    if let Some(detail) = info.error_detail {
-                        let message = detail.message.unwrap_or_else(|| "build failed".into());
-                        return Err(Error::Api(ApiError::invalid(
-                            "preset",
-                            &preset.name,
-                            format!("building its image failed: {message}"),
-                        )));
-                    }
-                    if let Some(line) = info.stream.or(info.status) {
-                        let line = line.trim_end().to_string();
-                        if line.is_empty() {
-                            continue;
-                        }
-                        if let Some(job) = job {
-                            job.output(JobStage::BuildingImage, &line);
-                        }
-                        last_lines.push(line);
-                        if last_lines.len() > 20 {
-                            last_lines.remove(0);
-                        }
-                    }
+        let built = self
+            .engine()
+            .build_image(build, |line| {
+                let line = line.trim_end();
+                if line.is_empty() {
+                    return;
                 }
-                Err(bollard::errors::Error::DockerStreamError { error }) => {
-                    return Err(Error::Api(ApiError::invalid(
-                        "preset",
-                        &preset.name,
-                        format!("building its image failed: {error}"),
-                    )));
+                if let Some(job) = job {
+                    job.output(JobStage::BuildingImage, line);
                 }
-                Err(e) => return Err(self.engine().fail(e)),
-            }
+                last_lines.push(line.to_string());
+                if last_lines.len() > 20 {
+                    last_lines.remove(0);
+                }
+            })
+            .await?;
+        if let Err(message) = built {
+            return Err(Error::Api(ApiError::invalid(
+                "preset",
+                &preset.name,
+                format!("building its image failed: {message}"),
+            )));
         }
         if !self.image_exists(&image).await? {
             return Err(Error::Api(ApiError::invalid(

@@ -1,7 +1,6 @@
 //! Reconciling the database with the engine at start: finishing or undoing the work of processes that died
 //! mid-way (jobs without a live owner), and rebuilding records from labels when the database was lost (E2).
 
-use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
 use sbx_api::{JobKind, JobStatus};
 use std::collections::HashSet;
 
@@ -17,7 +16,7 @@ impl Core {
         if let Err(error) = self.move_secrets_to_store().await {
             tracing::warn!("moving secret values into the secret store: {error}");
         }
-        if self.engine().client().await.is_err() {
+        if self.engine().connect().await.is_err() {
             return;
         }
         if let Err(error) = self.recover_jobs().await {
@@ -137,28 +136,21 @@ impl Core {
     /// Add a record for every labelled sandbox container the database does not know (the database was deleted
     /// or is from another machine).
     pub async fn rebuild_sandboxes(&self) -> Result<usize> {
-        let docker = self.engine().client().await?;
-        let filters = labels::instance_filters(
-            self.paths().instance(),
-            &[(labels::KIND, labels::KIND_SANDBOX)],
-        );
-        let containers = docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
+        let containers = self
+            .engine()
+            .list_containers(&labels::of_instance(
+                self.paths().instance(),
+                &[(labels::KIND, labels::KIND_SANDBOX)],
             ))
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+            .await?;
         let known: HashSet<String> = sandboxes::ids(self.store().pool())
             .await?
             .into_iter()
             .collect();
         let mut added = 0;
         for container in containers {
-            let container_labels = container.labels.unwrap_or_default();
-            let Some(spec) = container_labels
+            let Some(spec) = container
+                .labels
                 .get(labels::RECORD)
                 .and_then(|json| serde_json::from_str::<SandboxSpec>(json).ok())
             else {
@@ -172,7 +164,7 @@ impl Core {
                 id: &spec.id,
                 name: &spec.name,
                 spec: &json,
-                container_id: container.id.as_deref(),
+                container_id: Some(container.id.as_str()).filter(|id| !id.is_empty()),
                 created_at: spec.created_at,
                 last_active_at: chrono::Utc::now(),
             };
@@ -192,20 +184,13 @@ impl Core {
     /// Containers that are not sandboxes: helpers (used while capturing) whose job is no longer running, and what
     /// an interrupted preset build left (its steps carry the preset's labels) when no job runs at all.
     async fn remove_stray_helpers(&self) -> Result<()> {
-        let docker = self.engine().client().await?;
-        let filters = labels::instance_filters(self.paths().instance(), &[]);
         let running_jobs = jobs::count_running(self.store().pool()).await?;
-        let helpers = docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let helpers = self
+            .engine()
+            .list_containers(&labels::of_instance(self.paths().instance(), &[]))
+            .await?;
         for helper in helpers {
-            let label = |key: &str| helper.labels.as_ref().and_then(|l| l.get(key)).cloned();
+            let label = |key: &str| helper.labels.get(key).cloned();
             let stray = match label(labels::KIND).as_deref() {
                 Some(labels::KIND_SANDBOX) => false,
                 Some(labels::KIND_HELPER) => match label(labels::JOB) {
@@ -218,12 +203,7 @@ impl Core {
                 _ => running_jobs == 0,
             };
             if stray {
-                let _ = docker
-                    .remove_container(
-                        &helper.id.unwrap_or_default(),
-                        Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-                    )
-                    .await;
+                let _ = self.engine().remove_container(&helper.id).await;
             }
         }
         Ok(())

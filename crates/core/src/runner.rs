@@ -7,9 +7,7 @@
 //! sandbox that has been idle at every check for its auto-stop interval is stopped. A stopped sandbox with an
 //! auto-delete interval is deleted that long after it stopped (its git volume is kept).
 
-use bollard::query_parameters::StatsOptionsBuilder;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use sbx_api::SandboxState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -100,7 +98,7 @@ impl Core {
 
     /// One pass of the periodic work.
     pub async fn runner_pass(self: &Arc<Self>) {
-        if self.engine().client().await.is_err() {
+        if self.engine().connect().await.is_err() {
             return;
         }
         if let Err(error) = self.idle_pass().await {
@@ -127,16 +125,14 @@ impl Core {
                 continue;
             };
             let state = inspect.state.clone().unwrap_or_default();
-            let container_id = inspect.id.clone().unwrap_or_default();
+            let container_id = inspect.id.clone();
             let view = self.sandbox_view(&record).await?;
             match view.state {
                 SandboxState::Running => {
                     if record.spec.auto_stop_minutes == 0 {
                         continue;
                     }
-                    let busy = self
-                        .has_running_exec(&inspect.exec_ids.unwrap_or_default())
-                        .await?
+                    let busy = self.has_running_exec(&inspect.exec_ids).await?
                         || self.cpu_busy(&container_id).await?;
                     if busy {
                         self.touch_active(&record.spec.id).await?;
@@ -185,10 +181,10 @@ impl Core {
 
     /// Whether any of these exec sessions is still running.
     async fn has_running_exec(&self, exec_ids: &[String]) -> Result<bool> {
-        let docker = self.engine().client().await?;
+        self.engine().connect().await?;
         for id in exec_ids {
-            if let Ok(inspect) = docker.inspect_exec(id).await
-                && inspect.running == Some(true)
+            if let Ok(state) = self.engine().exec_state(id).await
+                && state.running
             {
                 return Ok(true);
             }
@@ -199,20 +195,9 @@ impl Core {
     /// Whether the container used at least [`IDLE_CPU_FRACTION`] of a CPU since the previous sample (false on the
     /// first sample).
     async fn cpu_busy(&self, container_id: &str) -> Result<bool> {
-        let docker = self.engine().client().await?;
-        let options = StatsOptionsBuilder::default()
-            .stream(false)
-            .one_shot(true)
-            .build();
-        let mut stream = docker.stats(container_id, Some(options));
-        let Some(Ok(stats)) = stream.next().await else {
+        let Some(usage) = self.engine().cpu_usage(container_id).await? else {
             return Ok(false);
         };
-        let usage = stats
-            .cpu_stats
-            .and_then(|c| c.cpu_usage)
-            .and_then(|u| u.total_usage)
-            .unwrap_or(0);
         let now = Instant::now();
         let previous = self
             .cpu_samples

@@ -1,7 +1,6 @@
 //! Git volumes (S3): the named volumes holding repository checkouts, kept when their sandbox is deleted, listed and
 //! deleted on request.
 
-use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder};
 use sbx_api::{ApiError, Volume};
 
 use crate::{Core, Result, labels};
@@ -9,23 +8,15 @@ use crate::{Core, Result, labels};
 impl Core {
     /// The git volumes of this data dir, with the sandboxes that mount them now.
     pub async fn list_volumes(&self) -> Result<Vec<Volume>> {
-        let docker = self.engine().client().await?;
-        let filters = labels::instance_filters(
-            self.paths().instance(),
-            &[(labels::KIND, labels::KIND_GIT_VOLUME)],
-        );
-        let list = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&filters)
-                    .build(),
+        let list = self
+            .engine()
+            .list_volumes(&labels::of_instance(
+                self.paths().instance(),
+                &[(labels::KIND, labels::KIND_GIT_VOLUME)],
             ))
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+            .await?;
         let records = self.sandbox_records().await?;
         let mut volumes: Vec<Volume> = list
-            .volumes
-            .unwrap_or_default()
             .into_iter()
             .map(|v| {
                 let used_by = records
@@ -66,11 +57,7 @@ impl Core {
             ))
             .into());
         }
-        let docker = self.engine().client().await?;
-        docker
-            .remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().build()))
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        self.engine().remove_volume(name).await?;
         self.emit(sbx_api::UiEvent::SandboxesChanged { name: None });
         Ok(())
     }

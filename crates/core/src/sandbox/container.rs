@@ -1,13 +1,11 @@
 //! The container of a sandbox: its entry script (setup once, then a long-running main command, on any image with
 //! `/bin/sh`), its mounts, ports, resources and labels.
 
-use bollard::models::{
-    ContainerCreateBody, HostConfig, Mount, MountType, PortBinding as DockerPort,
-};
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::credentials::Credential;
+use crate::engine::{HostSettings, Mount, MountKind, NewContainer, PublishedPort};
 use crate::labels;
 use crate::sandbox::spec::SandboxSpec;
 
@@ -112,92 +110,70 @@ pub fn container_env(spec: &SandboxSpec) -> Vec<String> {
     env
 }
 
-/// The create body of the sandbox's container.
-pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> ContainerCreateBody {
-    let mut mounts = vec![Mount {
-        target: Some(SETUP_SCRIPT_PATH.to_string()),
-        source: Some(plan.setup_file.display().to_string()),
-        typ: Some(MountType::BIND),
-        read_only: Some(true),
-        ..Default::default()
-    }];
-    if let (Some(volume), Some(repo)) = (plan.volume, &spec.repo) {
-        mounts.push(Mount {
-            target: Some(repo.mount_path.clone()),
-            source: Some(volume.to_string()),
-            typ: Some(MountType::VOLUME),
-            read_only: Some(false),
-            ..Default::default()
-        });
-    }
-    if let Some(file) = plan.secret_env_file {
-        mounts.push(Mount {
-            target: Some(SECRET_ENV_PATH.to_string()),
-            source: Some(file.display().to_string()),
-            typ: Some(MountType::BIND),
-            read_only: Some(true),
-            ..Default::default()
-        });
-    }
-    for credential in plan.credentials {
-        mounts.push(Mount {
-            target: Some(credential.sandbox_path()),
-            source: Some(credential.host_path.display().to_string()),
-            typ: Some(MountType::BIND),
-            read_only: Some(true),
-            ..Default::default()
-        });
-    }
-    let mut port_bindings: HashMap<String, Option<Vec<DockerPort>>> = HashMap::new();
-    let mut exposed = Vec::new();
-    for port in &spec.ports {
-        let key = format!("{}/{}", port.container_port, port.protocol.as_str());
-        if !exposed.contains(&key) {
-            exposed.push(key.clone());
-        }
-        port_bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(DockerPort {
-                host_ip: Some(port.host_ip.clone()),
-                host_port: Some(if port.host_port == 0 {
-                    String::new()
-                } else {
-                    port.host_port.to_string()
-                }),
-            });
-    }
-    let host_config = HostConfig {
-        init: Some(true),
-        mounts: Some(mounts),
-        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
-        nano_cpus: spec.cpus.map(|c| i64::from(c) * 1_000_000_000),
-        memory: spec.memory_mib.map(|m| i64::from(m) * 1024 * 1024),
-        pids_limit: Some(i64::from(spec.pids_limit)),
-        // No process in the sandbox gains privileges through setuid binaries or file capabilities.
-        security_opt: Some(vec!["no-new-privileges:true".to_string()]),
-        ..Default::default()
-    };
-    ContainerCreateBody {
-        image: Some(spec.image.clone()),
-        entrypoint: Some(vec![
+/// The sandbox's container, as the engine layer creates it.
+pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> NewContainer {
+    NewContainer {
+        name: Some(spec.container_name()),
+        image: spec.image.clone(),
+        entrypoint: vec![
             "/bin/sh".to_string(),
             "-c".to_string(),
             ENTRY_SCRIPT.to_string(),
             "amikad".to_string(),
-        ]),
-        cmd: Some(Vec::new()),
-        env: Some(container_env(spec)),
+        ],
+        cmd: Vec::new(),
+        env: container_env(spec),
         working_dir: Some(spec.agent_cwd.clone()),
         user: Some("0:0".to_string()),
-        open_stdin: Some(true),
-        stop_timeout: Some(5),
-        exposed_ports: (!exposed.is_empty()).then_some(exposed),
-        labels: Some(sandbox_labels(spec, plan.instance, plan.job_id)),
-        host_config: Some(host_config),
-        ..Default::default()
+        open_stdin: true,
+        stop_timeout_secs: Some(5),
+        labels: sandbox_labels(spec, plan.instance, plan.job_id),
+        host: Some(HostSettings {
+            init: true,
+            mounts: mounts(spec, plan),
+            ports: spec
+                .ports
+                .iter()
+                .map(|port| PublishedPort {
+                    container_port: port.container_port,
+                    protocol: port.protocol.as_str().to_string(),
+                    host_ip: port.host_ip.clone(),
+                    host_port: port.host_port,
+                })
+                .collect(),
+            cpus: spec.cpus,
+            memory_mib: spec.memory_mib,
+            pids_limit: spec.pids_limit,
+            // No process in the sandbox gains privileges through setuid binaries or file capabilities.
+            no_new_privileges: true,
+        }),
     }
+}
+
+/// The setup script, the git volume, the secret variables and the credential files.
+fn mounts(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> Vec<Mount> {
+    let bind = |source: &Path, target: String| Mount {
+        kind: MountKind::Bind,
+        source: source.display().to_string(),
+        target,
+        read_only: true,
+    };
+    let mut mounts = vec![bind(plan.setup_file, SETUP_SCRIPT_PATH.to_string())];
+    if let (Some(volume), Some(repo)) = (plan.volume, &spec.repo) {
+        mounts.push(Mount {
+            kind: MountKind::Volume,
+            source: volume.to_string(),
+            target: repo.mount_path.clone(),
+            read_only: false,
+        });
+    }
+    if let Some(file) = plan.secret_env_file {
+        mounts.push(bind(file, SECRET_ENV_PATH.to_string()));
+    }
+    for credential in plan.credentials {
+        mounts.push(bind(&credential.host_path, credential.sandbox_path()));
+    }
+    mounts
 }
 
 /// The setup script's output in a container log: the lines between the start marker and the end (done or failed)

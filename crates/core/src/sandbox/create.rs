@@ -7,11 +7,6 @@
 //! repository or branch that git could read as an option is refused. A URL's user-info is used for the clone only;
 //! what is recorded, labelled, explained and reported is the URL without it ([`git::without_userinfo`]).
 
-use bollard::models::VolumeCreateRequest;
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, UploadToContainerOptionsBuilder,
-};
-use futures_util::StreamExt;
 use sbx_api::{ApiError, CreateSandboxRequest, GitChoice, JobKind, JobStage, Sandbox, UiEvent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,7 +35,7 @@ impl Core {
         request: &CreateSandboxRequest,
     ) -> Result<Sandbox> {
         let plan = self.plan_sandbox(request, None).await?;
-        self.engine().client().await?;
+        self.engine().connect().await?;
         let job_id = uuid::Uuid::new_v4().to_string();
         let scratch = self.paths().scratch_dir().join(&job_id);
         let checkout = match &plan.repo {
@@ -273,7 +268,6 @@ impl Core {
             .put(&spec.id, &crate::secrets::secret_values(&spec.env))
             .map_err(|e| Error::io("keeping the secret variables", e))?;
 
-        let docker = self.engine().client().await?;
         // Git volume.
         let volume = match &spec.repo {
             Some(repo) => {
@@ -285,14 +279,9 @@ impl Core {
                 volume_labels.insert(labels::NAME.into(), spec.name.clone());
                 volume_labels.insert(labels::REPO.into(), repo.name.clone());
                 volume_labels.insert(labels::JOB.into(), job.id.clone());
-                docker
-                    .create_volume(VolumeCreateRequest {
-                        name: Some(repo.volume.clone()),
-                        labels: Some(volume_labels),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| self.engine().fail(e))?;
+                self.engine()
+                    .create_volume(&repo.volume, volume_labels)
+                    .await?;
                 Some(repo.volume.as_str())
             }
             None => None,
@@ -311,27 +300,22 @@ impl Core {
                 secret_env_file: secret_file.as_deref(),
             },
         );
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&spec.container_name())
-            .build();
-        let created = docker
-            .create_container(Some(options), body)
-            .await
-            .map_err(|e| match e {
-                bollard::errors::Error::DockerResponseServerError {
-                    status_code: 409,
-                    message,
-                } => Error::Api(ApiError::invalid(
+        let created = self
+            .engine()
+            .create_container(&body)
+            .await?
+            .map_err(|taken| {
+                ApiError::invalid(
                     "name",
                     &spec.name,
                     format!(
-                        "the engine already has a container named {}: {message}",
-                        spec.container_name()
+                        "the engine already has a container named {}: {}",
+                        spec.container_name(),
+                        taken.message
                     ),
-                )),
-                other => self.engine().fail(other),
+                )
             })?;
-        sandboxes::set_container(self.store().pool(), &spec.id, &created.id).await?;
+        sandboxes::set_container(self.store().pool(), &spec.id, &created).await?;
         // Checkout into the volume (over what a snapshot's image put there).
         if let (Some(dir), Some(repo)) = (checkout, &spec.repo) {
             job.stage(JobStage::CopyingCheckout, &repo.mount_path, None)
@@ -346,27 +330,20 @@ impl Core {
             let bytes = tokio::fs::read(&archive)
                 .await
                 .map_err(|e| Error::io("reading the packed checkout", e))?;
-            let options = UploadToContainerOptionsBuilder::default()
-                .path(&repo.mount_path)
-                .build();
-            docker
-                .upload_to_container(&created.id, Some(options), bollard::body_full(bytes.into()))
-                .await
-                .map_err(|e| self.engine().fail(e))?;
+            self.engine()
+                .upload_tar(&created, &repo.mount_path, bytes)
+                .await?;
         }
         // A snapshot's workspace, when the sandbox runs another image.
         if let (Some(image), Some(repo)) = (&plan.workspace_from_image, &spec.repo) {
             job.stage(JobStage::CopyingWorkspace, &repo.mount_path, None)
                 .await;
-            self.copy_workspace(image, &created.id, &repo.mount_path, &job.id)
+            self.copy_workspace(image, &created, &repo.mount_path, &job.id)
                 .await?;
         }
         // Start.
         job.stage(JobStage::Starting, &spec.name, None).await;
-        docker
-            .start_container(&created.id, None)
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        self.engine().start_container(&created).await?;
         sandboxes::set_phase(self.store().pool(), &spec.id, Phase::Created).await?;
         if let Some(key) = &spec.repo_key
             && let Some(repo) = &spec.repo
@@ -383,47 +360,33 @@ impl Core {
             return Ok(());
         }
         job.stage(JobStage::PullingImage, image, None).await;
-        let docker = self.engine().client().await?;
-        let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
-            .build();
-        let mut stream = docker.create_image(Some(options), None, None);
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(info) => {
-                    if let Some(status) = info.status {
-                        job.output(JobStage::PullingImage, &status);
-                    }
-                }
-                Err(e) => {
-                    return Err(ApiError::invalid(
-                        "image",
-                        image,
-                        format!("not on this engine and it could not be pulled: {e}"),
-                    )
-                    .into());
-                }
-            }
-        }
-        Ok(())
+        let pulled = self
+            .engine()
+            .pull_image(image, |status| job.output(JobStage::PullingImage, status))
+            .await?;
+        pulled.map_err(|reason| {
+            ApiError::invalid(
+                "image",
+                image,
+                format!("not on this engine and it could not be pulled: {reason}"),
+            )
+            .into()
+        })
     }
 
     /// Remove everything a create made (container, volumes, files, record). Used when creation failed or was
     /// interrupted.
     pub(crate) async fn undo_create(&self, sandbox_id: &str) {
-        if let Ok(docker) = self.engine().client().await {
-            let instance = labels::filter(labels::INSTANCE, self.paths().instance());
-            crate::purge::remove_containers(
-                &docker,
-                &[labels::filter(labels::ID, sandbox_id), instance.clone()],
-            )
+        let instance = self.paths().instance();
+        self.engine()
+            .remove_containers(&labels::of_instance(instance, &[(labels::ID, sandbox_id)]))
             .await;
-            crate::purge::remove_volumes(
-                &docker,
-                &[labels::filter(labels::SANDBOX_ID, sandbox_id), instance],
-            )
+        self.engine()
+            .remove_volumes(&labels::of_instance(
+                instance,
+                &[(labels::SANDBOX_ID, sandbox_id)],
+            ))
             .await;
-        }
         let _ = self.forget_sandbox(sandbox_id).await;
     }
 }

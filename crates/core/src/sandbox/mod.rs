@@ -7,16 +7,12 @@ pub mod plan;
 pub mod spec;
 pub mod state;
 
-use bollard::models::ContainerInspectResponse;
-use bollard::query_parameters::{
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
-};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use sbx_api::{ApiError, LogsRequest, Sandbox, SandboxLogs, SandboxState, UiEvent};
-use std::pin::Pin;
 use std::time::Duration;
 
+use crate::engine::{ContainerInfo, LogOptions};
 use crate::store::sandboxes::{self, SandboxRow};
 use crate::{Core, Error, Result};
 use spec::SandboxSpec;
@@ -49,7 +45,7 @@ impl SandboxRecord {
 }
 
 /// Output lines of a container log, as they come.
-pub type LogStream = Pin<Box<dyn Stream<Item = Result<String>> + Send>>;
+pub type LogStream = crate::engine::TextStream;
 
 impl Core {
     /// The record of the sandbox called `name`.
@@ -79,19 +75,12 @@ impl Core {
     pub(crate) async fn inspect_container(
         &self,
         record: &SandboxRecord,
-    ) -> Result<Option<ContainerInspectResponse>> {
-        let docker = self.engine().client().await?;
+    ) -> Result<Option<ContainerInfo>> {
         let target = record
             .container_id
             .clone()
             .unwrap_or_else(|| record.spec.container_name());
-        match docker.inspect_container(&target, None).await {
-            Ok(inspect) => Ok(Some(inspect)),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(self.engine().fail(e)),
-        }
+        self.engine().inspect_container(&target).await
     }
 
     /// The API view of a record, with its state from the engine.
@@ -105,20 +94,19 @@ impl Core {
             None => ContainerFacts::Missing,
             Some(inspect) => {
                 let ready = match state::running_since(inspect) {
-                    Some(started_at) => {
-                        let id = inspect.id.clone().unwrap_or_default();
-                        self.booted_ready(&id, &started_at).await?
-                    }
+                    Some(started_at) => self.booted_ready(&inspect.id, &started_at).await?,
                     None => false,
                 };
                 state::facts(inspect, ready)
             }
         };
         let (state, reason) = state::derive(record.phase, record.failure.as_deref(), &facts);
-        let published = inspect.as_ref().map(published_ports).unwrap_or_default();
         let container_id = inspect
-            .and_then(|i| i.id)
+            .as_ref()
+            .map(|i| i.id.clone())
+            .filter(|id| !id.is_empty())
             .or_else(|| record.container_id.clone());
+        let published = inspect.map(|i| i.published).unwrap_or_default();
         let mut view = record.spec.to_api(state, reason, container_id);
         // Ports published on "any free port" show the port the engine picked, while it runs.
         for port in &mut view.ports {
@@ -149,18 +137,15 @@ impl Core {
         let since = parse_time(started_at)
             .map(|t| (t.timestamp() - 5).max(0) as i32)
             .unwrap_or(0);
-        let docker = self.engine().client().await?;
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .since(since)
-            .build();
-        let mut stream = docker.logs(container_id, Some(options));
+        let read = LogOptions {
+            since: Some(since),
+            ..Default::default()
+        };
+        let mut stream = self.engine().logs(container_id, &read).await?;
         let mut ready = false;
         let mut pending = String::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.engine().fail(e))?;
-            pending.push_str(&chunk.to_string());
+            pending.push_str(&chunk?);
             while let Some(end) = pending.find('\n') {
                 let line: String = pending.drain(..=end).collect();
                 let line = line.trim_end();
@@ -218,16 +203,12 @@ impl Core {
     /// or a container made by hand): creating would fail on it after the clone. An engine that does not answer
     /// takes nothing; the create then fails on the engine itself.
     async fn container_name_taken(&self, name: &str) -> bool {
-        let Ok(docker) = self.engine().client().await else {
-            return false;
-        };
-        docker
-            .inspect_container(
-                &spec::container_name(name),
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-            .is_ok()
+        matches!(
+            self.engine()
+                .inspect_container(&spec::container_name(name))
+                .await,
+            Ok(Some(_))
+        )
     }
 
     /// Refuse a CPU limit above the CPUs the engine has (the engine would refuse the container only after the clone
@@ -236,10 +217,7 @@ impl Core {
         let Some(cpus) = cpus else {
             return Ok(());
         };
-        let Ok(docker) = self.engine().client().await else {
-            return Ok(());
-        };
-        let available = docker.info().await.ok().and_then(|info| info.ncpu);
+        let available = self.engine().cpus().await.ok().flatten();
         match available {
             Some(available) if i64::from(cpus) > available => Err(ApiError::invalid(
                 "cpus",
@@ -252,37 +230,6 @@ impl Core {
             .into()),
             _ => Ok(()),
         }
-    }
-
-    /// A stopped container of `image` (entrypoint `/bin/sh`, never started) used to move files in or out of it,
-    /// labelled as a helper of `job_id` (and of snapshot `snapshot_id`) so recovery removes it if the job dies.
-    pub(crate) async fn create_helper(
-        &self,
-        image: &str,
-        job_id: &str,
-        snapshot_id: Option<&str>,
-    ) -> Result<String> {
-        let docker = self.engine().client().await?;
-        let mut helper_labels =
-            crate::labels::base(self.paths().instance(), crate::labels::KIND_HELPER);
-        helper_labels.insert(crate::labels::JOB.into(), job_id.to_string());
-        if let Some(id) = snapshot_id {
-            helper_labels.insert(crate::labels::ID.into(), id.to_string());
-        }
-        let created = docker
-            .create_container(
-                Some(bollard::query_parameters::CreateContainerOptionsBuilder::default().build()),
-                bollard::models::ContainerCreateBody {
-                    image: Some(image.to_string()),
-                    entrypoint: Some(vec!["/bin/sh".into()]),
-                    cmd: Some(Vec::new()),
-                    labels: Some(helper_labels),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
-        Ok(created.id)
     }
 
     /// All sandboxes with their current state.
@@ -330,11 +277,7 @@ impl Core {
             ))
             .into());
         };
-        let docker = self.engine().client().await?;
-        docker
-            .start_container(&container_id, None)
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        self.engine().start_container(&container_id).await?;
         self.touch_active(&record.spec.id).await?;
         self.changed(name);
         self.get_sandbox(name).await
@@ -346,26 +289,13 @@ impl Core {
         if let Some(inspect) = self.inspect_container(&record).await?
             && state::running_since(&inspect).is_some()
         {
-            let docker = self.engine().client().await?;
-            let id = inspect.id.unwrap_or_default();
-            if inspect
-                .state
-                .as_ref()
-                .and_then(|s| s.paused)
-                .unwrap_or(false)
-            {
+            if inspect.state.as_ref().is_some_and(|s| s.paused) {
                 return Err(ApiError::conflict(format!(
                     "sandbox '{name}' is paused while a snapshot is captured; try again when it finishes"
                 ))
                 .into());
             }
-            docker
-                .stop_container(
-                    &id,
-                    Some(StopContainerOptionsBuilder::default().t(5).build()),
-                )
-                .await
-                .map_err(|e| self.engine().fail(e))?;
+            self.engine().stop_container(&inspect.id, 5).await?;
         }
         self.changed(name);
         self.get_sandbox(name).await
@@ -395,23 +325,10 @@ impl Core {
                 ))
                 .into());
             }
-            let docker = self.engine().client().await?;
-            let id = inspect.id.clone().unwrap_or_default();
-            if inspect
-                .state
-                .as_ref()
-                .and_then(|s| s.paused)
-                .unwrap_or(false)
-            {
-                let _ = docker.unpause_container(&id).await;
+            if inspect.state.as_ref().is_some_and(|s| s.paused) {
+                let _ = self.engine().unpause_container(&inspect.id).await;
             }
-            docker
-                .remove_container(
-                    &id,
-                    Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-                )
-                .await
-                .map_err(|e| self.engine().fail(e))?;
+            self.engine().remove_container(&inspect.id).await?;
         }
         self.forget_sandbox(&record.spec.id).await?;
         self.changed(name);
@@ -446,18 +363,14 @@ impl Core {
                 all: String::new(),
             });
         };
-        let docker = self.engine().client().await?;
-        let mut builder = LogsOptionsBuilder::default().stdout(true).stderr(true);
-        if let Some(tail) = request.tail {
-            builder = builder.tail(&tail.to_string());
-        }
-        let mut stream = docker.logs(&inspect.id.unwrap_or_default(), Some(builder.build()));
+        let read = LogOptions {
+            tail: request.tail,
+            ..Default::default()
+        };
+        let mut stream = self.engine().logs(&inspect.id, &read).await?;
         let mut all = String::new();
         while let Some(chunk) = stream.next().await {
-            match chunk {
-                Ok(chunk) => all.push_str(&chunk.to_string()),
-                Err(e) => return Err(self.engine().fail(e)),
-            }
+            all.push_str(&chunk?);
         }
         let setup = container::setup_section(&all);
         Ok(SandboxLogs { setup, all })
@@ -470,17 +383,11 @@ impl Core {
             .inspect_container(&record)
             .await?
             .ok_or_else(|| ApiError::conflict(format!("sandbox '{name}' has no container")))?;
-        let docker = self.engine().client().await?;
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .follow(true)
-            .build();
-        let id = inspect.id.unwrap_or_default();
-        let stream = docker
-            .logs(&id, Some(options))
-            .map(|item| item.map(|chunk| chunk.to_string()).map_err(Error::from));
-        Ok(Box::pin(stream))
+        let read = LogOptions {
+            follow: true,
+            ..Default::default()
+        };
+        self.engine().logs(&inspect.id, &read).await
     }
 
     /// Wait until the sandbox is running (or has failed), up to `timeout`. Follows the container's log for the ready
@@ -533,18 +440,16 @@ impl Core {
         let since = parse_time(&started_at)
             .map(|t| (t.timestamp() - 5).max(0) as i32)
             .unwrap_or(0);
-        let docker = self.engine().client().await?;
-        let options = LogsOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .follow(true)
-            .since(since)
-            .build();
-        let mut stream = docker.logs(&inspect.id.unwrap_or_default(), Some(options));
+        let read = LogOptions {
+            follow: true,
+            since: Some(since),
+            tail: None,
+        };
+        let mut stream = self.engine().logs(&inspect.id, &read).await?;
         let mut pending = String::new();
         let mut done = false;
         while let Some(Ok(chunk)) = stream.next().await {
-            pending.push_str(&chunk.to_string());
+            pending.push_str(&chunk);
             while let Some(end) = pending.find('\n') {
                 let line: String = pending.drain(..=end).collect();
                 on_line(line.trim_end());
@@ -562,34 +467,6 @@ impl Core {
         }
         Ok(())
     }
-}
-
-/// The host ports the engine published, by (container port, protocol).
-fn published_ports(
-    inspect: &ContainerInspectResponse,
-) -> std::collections::HashMap<(u16, String), u16> {
-    let mut out = std::collections::HashMap::new();
-    let ports = inspect
-        .network_settings
-        .as_ref()
-        .and_then(|n| n.ports.clone())
-        .unwrap_or_default();
-    for (key, bindings) in ports {
-        let Some((port, protocol)) = key.split_once('/') else {
-            continue;
-        };
-        let Ok(port) = port.parse::<u16>() else {
-            continue;
-        };
-        if let Some(host) = bindings
-            .unwrap_or_default()
-            .into_iter()
-            .find_map(|b| b.host_port.and_then(|p| p.parse::<u16>().ok()))
-        {
-            out.insert((port, protocol.to_string()), host);
-        }
-    }
-    out
 }
 
 /// Parse an engine timestamp (RFC 3339 with nanoseconds).

@@ -4,9 +4,9 @@
 //! last start has that line is running. Stopped vs setup-failed vs failed: the exit code (the entry script exits 97
 //! when the setup script failed; a stop makes it exit 0).
 
-use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
 use sbx_api::SandboxState;
 
+use crate::engine::{ContainerInfo, ContainerStatus};
 use crate::sandbox::container::SETUP_FAILED_EXIT;
 
 /// The creation outcome recorded in the database (`sandboxes.phase`).
@@ -62,30 +62,28 @@ pub enum ContainerFacts {
 }
 
 /// Whether an inspected container is running (or paused or restarting), and when it last started.
-pub fn running_since(inspect: &ContainerInspectResponse) -> Option<String> {
+pub fn running_since(inspect: &ContainerInfo) -> Option<String> {
     let state = inspect.state.as_ref()?;
     matches!(
         state.status,
-        Some(ContainerStateStatusEnum::RUNNING)
-            | Some(ContainerStateStatusEnum::PAUSED)
-            | Some(ContainerStateStatusEnum::RESTARTING)
+        Some(ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Restarting)
     )
     .then(|| state.started_at.clone().unwrap_or_default())
 }
 
 /// The facts of an inspected container; `ready` is asked only for running ones.
-pub fn facts(inspect: &ContainerInspectResponse, ready: bool) -> ContainerFacts {
+pub fn facts(inspect: &ContainerInfo, ready: bool) -> ContainerFacts {
     let Some(state) = inspect.state.as_ref() else {
         return ContainerFacts::Missing;
     };
     match state.status {
-        Some(ContainerStateStatusEnum::CREATED) => ContainerFacts::Created,
-        Some(ContainerStateStatusEnum::RUNNING)
-        | Some(ContainerStateStatusEnum::PAUSED)
-        | Some(ContainerStateStatusEnum::RESTARTING) => ContainerFacts::Running { ready },
+        Some(ContainerStatus::Created) => ContainerFacts::Created,
+        Some(ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Restarting) => {
+            ContainerFacts::Running { ready }
+        }
         _ => ContainerFacts::Exited {
             code: state.exit_code.unwrap_or(0),
-            oom: state.oom_killed.unwrap_or(false),
+            oom: state.oom_killed,
         },
     }
 }

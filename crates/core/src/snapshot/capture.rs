@@ -2,11 +2,6 @@
 //! scrub of injected secrets (fail closed), and the capture itself — pause, workspace archive, commit, then a
 //! second commit that adds the workspace and the labels — as a job that ends active or failed, never half-made.
 
-use bollard::models::ContainerConfig;
-use bollard::query_parameters::{
-    CommitContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, UploadToContainerOptionsBuilder,
-};
 use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
@@ -14,12 +9,17 @@ use sbx_api::{
     SnapshotStatus, UiEvent,
 };
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
+use crate::engine::helpers::HelperOf;
+use crate::engine::images::Commit;
 use crate::jobs::JobHandle;
 use crate::sandbox::SandboxRecord;
 use crate::sandbox::spec::SandboxSpec;
+use crate::snapshot::SnapshotRecord;
+use crate::snapshot::restore::parent_folder;
 use crate::store::snapshots::{self, CaptureRefused};
 use crate::{Core, Error, Result, labels, settings, validate};
 
@@ -247,7 +247,6 @@ impl Core {
         quick: bool,
     ) -> Result<()> {
         let snapshot = self.snapshot_record(&job.target).await?;
-        let docker = self.engine().client().await?;
         let container = self.running_container(&source.spec.name).await?;
         job.stage(JobStage::Capturing, "checking the sandbox", Some(0.05))
             .await;
@@ -264,51 +263,22 @@ impl Core {
                 .copy(&source.spec.id, snapshot_id)
                 .map_err(|e| Error::io("keeping the secret variables", e))?,
         }
-
-        let image_repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
-        let image_tag = snapshot_id
-            .split('-')
-            .next()
-            .unwrap_or(snapshot_id)
-            .to_string();
-        let final_image = format!("{image_repo}:{image_tag}");
-        let mut final_labels = labels::base(self.paths().instance(), labels::KIND_SNAPSHOT);
-        final_labels.insert(labels::ID.into(), snapshot_id.to_string());
-        final_labels.insert(labels::NAME.into(), snapshot.name.clone());
-        final_labels.insert(labels::JOB.into(), job.id.clone());
-        final_labels.insert(labels::SOURCE.into(), source.spec.name.clone());
-        let mut record_for_label = snapshot.to_api();
-        record_for_label.status = sbx_api::SnapshotStatus::Active;
-        record_for_label.image = Some(final_image.clone());
-        final_labels.insert(
-            labels::RECORD.into(),
-            serde_json::json!({ "snapshot": record_for_label, "spec": snapshot.sandbox_spec()? })
-                .to_string(),
-        );
+        let image = self.snapshot_image(&snapshot, snapshot_id, source, job)?;
 
         // The moment of the snapshot: paused (application-consistent) unless quick.
         if !quick {
-            docker
-                .pause_container(&container)
-                .await
-                .map_err(|e| self.engine().fail(e))?;
+            self.engine().pause_container(&container).await?;
         }
         // Without a workspace to add, the commit is the snapshot itself.
-        let direct = source.spec.repo.is_none().then(|| {
-            (
-                image_repo.as_str(),
-                image_tag.as_str(),
-                final_labels.clone(),
-            )
-        });
+        let direct = source.spec.repo.is_none().then_some(&image);
         let frozen = self
             .freeze(&container, source, snapshot_id, job, direct)
             .await;
         if !quick {
-            let _ = docker.unpause_container(&container).await;
+            let _ = self.engine().unpause_container(&container).await;
         }
         let (partial, workspace) = frozen?;
-        if source.spec.repo.is_none() {
+        let Some(repo) = &source.spec.repo else {
             self.set_snapshot_status(
                 snapshot_id,
                 SnapshotStatus::Finalizing,
@@ -317,9 +287,9 @@ impl Core {
             )
             .await?;
             return self
-                .finish_capture(snapshot_id, &final_image, &source.spec.image, job)
+                .finish_capture(snapshot_id, &image.name(), &source.spec.image, job)
                 .await;
-        }
+        };
 
         self.set_snapshot_status(
             snapshot_id,
@@ -328,71 +298,97 @@ impl Core {
             "adding the workspace and configuration",
         )
         .await?;
-        // A helper container of the partial image receives the workspace; its commit is the snapshot.
-        let helper = self
-            .create_helper(&partial, &job.id, Some(snapshot_id))
-            .await?;
+        let helper = HelperOf {
+            instance: self.paths().instance(),
+            job: &job.id,
+            snapshot: Some(snapshot_id),
+        };
+        self.add_workspace(
+            &partial,
+            workspace.as_deref(),
+            &repo.mount_path,
+            helper,
+            &image,
+        )
+        .await?;
+
+        self.finish_capture(snapshot_id, &image.name(), &source.spec.image, job)
+            .await
+    }
+
+    /// The name and labels of the snapshot's image: the labels carry the record (as it will be once active), so
+    /// the database can be rebuilt from the engine.
+    fn snapshot_image(
+        &self,
+        snapshot: &SnapshotRecord,
+        snapshot_id: &str,
+        source: &SandboxRecord,
+        job: &JobHandle,
+    ) -> Result<SnapshotImage> {
+        let repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
+        let tag = snapshot_id
+            .split('-')
+            .next()
+            .unwrap_or(snapshot_id)
+            .to_string();
+        let mut image_labels = labels::base(self.paths().instance(), labels::KIND_SNAPSHOT);
+        image_labels.insert(labels::ID.into(), snapshot_id.to_string());
+        image_labels.insert(labels::NAME.into(), snapshot.name.clone());
+        image_labels.insert(labels::JOB.into(), job.id.clone());
+        image_labels.insert(labels::SOURCE.into(), source.spec.name.clone());
+        let mut record_for_label = snapshot.to_api();
+        record_for_label.status = sbx_api::SnapshotStatus::Active;
+        record_for_label.image = Some(format!("{repo}:{tag}"));
+        image_labels.insert(
+            labels::RECORD.into(),
+            serde_json::json!({ "snapshot": record_for_label, "spec": snapshot.sandbox_spec()? })
+                .to_string(),
+        );
+        Ok(SnapshotImage {
+            repo,
+            tag,
+            comment: format!("Sandbox Desktop snapshot {}", snapshot.name),
+            labels: image_labels,
+        })
+    }
+
+    /// A helper container of the partial image receives the workspace archive at `mount_path`; its commit is the
+    /// snapshot's image. The helper, the partial image's name and the archive are removed whatever happens.
+    async fn add_workspace(
+        &self,
+        partial: &str,
+        workspace: Option<&Path>,
+        mount_path: &str,
+        helper: HelperOf<'_>,
+        image: &SnapshotImage,
+    ) -> Result<()> {
+        let helper = self.engine().create_helper(partial, helper).await?;
         let result = async {
-            if let (Some(path), Some(repo)) = (&workspace, &source.spec.repo) {
-                let parent = std::path::Path::new(&repo.mount_path)
-                    .parent()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "/".into());
+            if let Some(path) = workspace {
                 let bytes = tokio::fs::read(path)
                     .await
                     .map_err(|e| Error::io("reading the workspace archive", e))?;
-                docker
-                    .upload_to_container(
-                        &helper,
-                        Some(
-                            UploadToContainerOptionsBuilder::default()
-                                .path(&parent)
-                                .build(),
-                        ),
-                        bollard::body_full(bytes.into()),
-                    )
-                    .await
-                    .map_err(|e| self.engine().fail(e))?;
+                self.engine()
+                    .upload_tar(&helper, &parent_folder(mount_path), bytes)
+                    .await?;
             }
-            docker
-                .commit_container(
-                    CommitContainerOptionsBuilder::default()
-                        .container(&helper)
-                        .repo(&image_repo)
-                        .tag(&image_tag)
-                        .pause(false)
-                        .comment(&format!("Sandbox Desktop snapshot {}", snapshot.name))
-                        .build(),
-                    ContainerConfig {
-                        labels: Some(final_labels),
-                        ..Default::default()
-                    },
-                )
+            self.engine()
+                .commit(Commit {
+                    container: &helper,
+                    repo: &image.repo,
+                    tag: &image.tag,
+                    comment: Some(&image.comment),
+                    labels: image.labels.clone(),
+                })
                 .await
-                .map_err(|e| self.engine().fail(e))?;
-            Ok::<(), Error>(())
         }
         .await;
-        let _ = docker
-            .remove_container(
-                &helper,
-                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-            )
-            .await;
-        let _ = docker
-            .remove_image(
-                &partial,
-                Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-                None,
-            )
-            .await;
-        if let Some(path) = &workspace {
+        self.engine().remove_helper(&helper).await;
+        let _ = self.engine().untag_image(partial).await;
+        if let Some(path) = workspace {
             let _ = std::fs::remove_file(path);
         }
-        result?;
-
-        self.finish_capture(snapshot_id, &final_image, &source.spec.image, job)
-            .await
+        result
     }
 
     /// Record the snapshot's image and its size (the bytes it adds to the source's image).
@@ -416,17 +412,16 @@ impl Core {
     }
 
     /// While the container is paused (or not, when quick): archive the workspace and commit the filesystem — to a
-    /// partial image, or to `direct` (repository, tag, labels) when it is the snapshot itself. Returns the image
-    /// and the workspace archive file.
+    /// partial image, or to `direct` when it is the snapshot itself. Returns the image and the workspace archive
+    /// file.
     async fn freeze(
         &self,
         container: &str,
         source: &SandboxRecord,
         snapshot_id: &str,
         job: &JobHandle,
-        direct: Option<(&str, &str, HashMap<String, String>)>,
-    ) -> Result<(String, Option<std::path::PathBuf>)> {
-        let docker = self.engine().client().await?;
+        direct: Option<&SnapshotImage>,
+    ) -> Result<(String, Option<PathBuf>)> {
         let workspace = match &source.spec.repo {
             Some(repo) => {
                 job.stage(JobStage::Capturing, "archiving the workspace", Some(0.3))
@@ -435,76 +430,61 @@ impl Core {
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| Error::io("creating the scratch dir", e))?;
                 let path = dir.join(format!("{snapshot_id}-workspace.tar"));
-                let mut file = tokio::fs::File::create(&path)
-                    .await
-                    .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-                let mut stream = docker.download_from_container(
-                    container,
-                    Some(
-                        DownloadFromContainerOptionsBuilder::default()
-                            .path(&repo.mount_path)
-                            .build(),
-                    ),
-                );
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk.map_err(|e| self.engine().fail(e))?;
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| Error::io("writing the workspace archive", e))?;
-                }
-                file.flush()
-                    .await
-                    .map_err(|e| Error::io("writing the workspace archive", e))?;
+                self.download_to(container, &repo.mount_path, &path).await?;
                 Some(path)
             }
             None => None,
         };
         job.stage(JobStage::Capturing, "committing the filesystem", Some(0.5))
             .await;
-        let (repo, tag, commit_labels) = match direct {
-            Some((repo, tag, labels)) => (repo.to_string(), tag.to_string(), labels),
+        let partial_tag;
+        let commit = match direct {
+            Some(image) => Commit {
+                container,
+                repo: &image.repo,
+                tag: &image.tag,
+                comment: None,
+                labels: image.labels.clone(),
+            },
             None => {
                 let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
                 partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
                 partial_labels.insert(labels::JOB.into(), job.id.clone());
-                (
-                    "sandbox-desktop/partial".to_string(),
-                    snapshot_id.to_string(),
-                    partial_labels,
-                )
+                partial_tag = snapshot_id.to_string();
+                Commit {
+                    container,
+                    repo: PARTIAL_REPO,
+                    tag: &partial_tag,
+                    comment: None,
+                    labels: partial_labels,
+                }
             }
         };
-        docker
-            .commit_container(
-                CommitContainerOptionsBuilder::default()
-                    .container(container)
-                    .repo(&repo)
-                    .tag(&tag)
-                    .pause(false)
-                    .build(),
-                ContainerConfig {
-                    labels: Some(commit_labels),
-                    ..Default::default()
-                },
-            )
+        let committed = format!("{}:{}", commit.repo, commit.tag);
+        self.engine().commit(commit).await?;
+        Ok((committed, workspace))
+    }
+
+    /// Write the tar of `path` in `container` to the file `file`.
+    async fn download_to(&self, container: &str, path: &str, file: &Path) -> Result<()> {
+        let mut out = tokio::fs::File::create(file)
             .await
-            .map_err(|e| self.engine().fail(e))?;
-        Ok((format!("{repo}:{tag}"), workspace))
+            .map_err(|e| Error::io(format!("creating {}", file.display()), e))?;
+        let mut stream = self.engine().download(container, path).await?;
+        while let Some(chunk) = stream.next().await {
+            out.write_all(&chunk?)
+                .await
+                .map_err(|e| Error::io("writing the workspace archive", e))?;
+        }
+        out.flush()
+            .await
+            .map_err(|e| Error::io("writing the workspace archive", e))
     }
 
     /// Bytes an image adds on top of `base` (its own layers).
     async fn image_own_size(&self, image: &str, base: &str) -> Result<u64> {
-        let docker = self.engine().client().await?;
-        let total = docker
-            .inspect_image(image)
-            .await
-            .map_err(|e| self.engine().fail(e))?
-            .size
-            .unwrap_or(0);
-        let base = match docker.inspect_image(base).await {
-            Ok(inspect) => inspect.size.unwrap_or(0),
-            Err(_) => 0,
-        };
+        let total = self.engine().image_size(image).await?;
+        let base = self.engine().image_size(base).await.unwrap_or(0);
         Ok((total - base).max(0) as u64)
     }
 
@@ -515,73 +495,42 @@ impl Core {
         job_id: &str,
         source: Option<&str>,
     ) {
-        let Ok(docker) = self.engine().client().await else {
-            return;
-        };
-        let filters = labels::instance_filters(self.paths().instance(), &[(labels::JOB, job_id)]);
-        if let Ok(list) = docker
-            .list_containers(Some(
-                bollard::query_parameters::ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
+        let instance = self.paths().instance();
+        self.engine()
+            .remove_containers(&labels::of_instance(
+                instance,
+                &[(labels::JOB, job_id), (labels::KIND, labels::KIND_HELPER)],
             ))
-            .await
-        {
-            for c in list {
-                let is_helper = c
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(labels::KIND))
-                    .map(String::as_str)
-                    == Some(labels::KIND_HELPER);
-                if is_helper {
-                    let _ = docker
-                        .remove_container(
-                            &c.id.unwrap_or_default(),
-                            Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-                        )
-                        .await;
-                }
-            }
-        }
-        let image_filters =
-            labels::instance_filters(self.paths().instance(), &[(labels::ID, snapshot_id)]);
-        if let Ok(images) = docker
-            .list_images(Some(
-                bollard::query_parameters::ListImagesOptionsBuilder::default()
-                    .all(true)
-                    .filters(&image_filters)
-                    .build(),
-            ))
-            .await
-        {
-            // Newest first, so children go before their parents.
-            let mut images = images;
-            images.sort_by_key(|image| std::cmp::Reverse(image.created));
-            for image in images {
-                let _ = docker
-                    .remove_image(
-                        &image.id,
-                        Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                        None,
-                    )
-                    .await;
-            }
-        }
+            .await;
+        self.engine()
+            .remove_images(&labels::of_instance(instance, &[(labels::ID, snapshot_id)]))
+            .await;
         if let Some(name) = source
             && let Ok(record) = self.sandbox_record(name).await
             && let Ok(Some(inspect)) = self.inspect_container(&record).await
-            && inspect
-                .state
-                .as_ref()
-                .and_then(|s| s.paused)
-                .unwrap_or(false)
+            && inspect.state.as_ref().is_some_and(|s| s.paused)
         {
-            let _ = docker
-                .unpause_container(&inspect.id.unwrap_or_default())
-                .await;
+            let _ = self.engine().unpause_container(&inspect.id).await;
         }
+    }
+}
+
+/// The repository of the partial images of captures (the container's filesystem before the workspace is added).
+const PARTIAL_REPO: &str = "sandbox-desktop/partial";
+
+/// The image a capture makes.
+#[derive(Debug, Clone)]
+struct SnapshotImage {
+    repo: String,
+    tag: String,
+    comment: String,
+    labels: HashMap<String, String>,
+}
+
+impl SnapshotImage {
+    /// `repository:tag`.
+    fn name(&self) -> String {
+        format!("{}:{}", self.repo, self.tag)
     }
 }
 

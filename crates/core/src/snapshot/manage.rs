@@ -1,7 +1,6 @@
 //! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7), automatic snapshots (N8), and
 //! recovery after a crash mid-capture (N2). Moving a snapshot to another machine (N10) is in [`super::transfer`].
 
-use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
 use chrono::{DateTime, Utc};
 use sbx_api::{
     ApiError, CreateSnapshotRequest, JobKind, ListSnapshotsRequest, Snapshot, SnapshotMode,
@@ -9,6 +8,7 @@ use sbx_api::{
 };
 use std::sync::Arc;
 
+use crate::engine::images::Removal;
 use crate::jobs::JobRow;
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
@@ -67,34 +67,14 @@ impl Core {
         }
         self.wait_for_restores(&record.id, name).await?;
         if let Some(image) = &record.image {
-            let docker = self.engine().client().await?;
             // By tag: when restored sandboxes still run on it, the engine only removes the name and keeps the
             // layers they use.
-            match docker
-                .remove_image(
-                    image,
-                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                    None,
-                )
-                .await
-            {
-                Ok(_) => {}
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => {}
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 409, ..
-                }) => {
-                    // Used by a running container: keep the layers, drop the name only.
-                    let _ = docker
-                        .remove_image(
-                            image,
-                            Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-                            None,
-                        )
-                        .await;
+            match self.engine().remove_image(image).await? {
+                Removal::Removed | Removal::Missing => {}
+                // Used by a running container: keep the layers, drop the name only.
+                Removal::InUse => {
+                    let _ = self.engine().untag_image(image).await;
                 }
-                Err(e) => return Err(self.engine().fail(e)),
             }
         }
         snapshots::delete(self.store().pool(), &record.id).await?;
@@ -200,19 +180,11 @@ impl Core {
             self.emit(UiEvent::SnapshotsChanged);
         }
 
-        let docker = self.engine().client().await?;
-        let filters = labels::instance_filters(
+        let snapshot_images = labels::of_instance(
             self.paths().instance(),
             &[(labels::KIND, labels::KIND_SNAPSHOT)],
         );
-        let images = docker
-            .list_images(Some(
-                ListImagesOptionsBuilder::default()
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-            .map_err(|e| self.engine().fail(e))?;
+        let images = self.engine().list_images(&snapshot_images, false).await?;
         let mut present = std::collections::HashSet::new();
         for image in images {
             for tag in &image.repo_tags {

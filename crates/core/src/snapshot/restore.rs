@@ -1,10 +1,6 @@
 //! Restoring (N5) and cloning (S9): a new sandbox from an active snapshot — fresh id, the snapshot's template and
 //! configuration, its workspace (the new git volume is filled from the image), optional name and resource overrides.
 
-use bollard::query_parameters::{
-    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
-    UploadToContainerOptionsBuilder,
-};
 use chrono::Utc;
 use futures_util::StreamExt;
 use sbx_api::{
@@ -15,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+use crate::engine::helpers::HelperOf;
 use crate::sandbox::create::{CreatePlan, ImageSource};
 use crate::snapshot::SnapshotRecord;
 use crate::snapshot::capture::Refused;
@@ -307,45 +304,24 @@ impl Core {
         path: &str,
         job_id: &str,
     ) -> Result<()> {
-        let docker = self.engine().client().await?;
-        let helper = self.create_helper(image, job_id, None).await?;
+        let of = HelperOf {
+            instance: self.paths().instance(),
+            job: job_id,
+            snapshot: None,
+        };
+        let helper = self.engine().create_helper(image, of).await?;
         let result = async {
             let mut archive = Vec::new();
-            let mut stream = docker.download_from_container(
-                &helper,
-                Some(
-                    DownloadFromContainerOptionsBuilder::default()
-                        .path(path)
-                        .build(),
-                ),
-            );
+            let mut stream = self.engine().download(&helper, path).await?;
             while let Some(chunk) = stream.next().await {
-                archive.extend_from_slice(&chunk.map_err(|e| self.engine().fail(e))?);
+                archive.extend_from_slice(&chunk?);
             }
-            let parent = std::path::Path::new(path)
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "/".into());
-            docker
-                .upload_to_container(
-                    target,
-                    Some(
-                        UploadToContainerOptionsBuilder::default()
-                            .path(&parent)
-                            .build(),
-                    ),
-                    bollard::body_full(archive.into()),
-                )
+            self.engine()
+                .upload_tar(target, &parent_folder(path), archive)
                 .await
-                .map_err(|e| self.engine().fail(e))
         }
         .await;
-        let _ = docker
-            .remove_container(
-                &helper,
-                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-            )
-            .await;
+        self.engine().remove_helper(&helper).await;
         result
     }
 
@@ -375,4 +351,12 @@ impl Core {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// The folder holding `path` (inside a container), `/` at the top.
+pub(crate) fn parent_folder(path: &str) -> String {
+    std::path::Path::new(path)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "/".into())
 }

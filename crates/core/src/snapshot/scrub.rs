@@ -7,13 +7,14 @@
 //! characters); `.git-credentials`; credentials in git URLs (remotes, `url.*.insteadOf`) and `http.extraHeader`;
 //! shell and REPL histories. It cannot know a secret the user typed into an arbitrary file.
 
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use futures_util::StreamExt;
 use sbx_api::{ApiError, ScrubFinding, ScrubKind, ScrubPreview};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+use crate::engine::exec::Command;
+use crate::engine::{ChangeKind, Output};
 use crate::sandbox::container::{SECRET_ENV_PATH, SETUP_SCRIPT_PATH};
 use crate::sandbox::spec::SandboxSpec;
 use crate::{Core, Error, Result, credentials};
@@ -121,19 +122,13 @@ impl Core {
 
     /// One run of the script in the sandbox, with a fixed environment; the changed paths go in on stdin.
     async fn scrub_pass(&self, container: &str, spec: &SandboxSpec, act: Act) -> Result<Pass> {
-        let docker = self.engine().client().await?;
-        let changes = docker
-            .container_changes(container)
-            .await
-            .map_err(|e| self.engine().fail(e))?
-            .unwrap_or_default();
-        let changed: Vec<(String, bool)> = changes
+        let changed: Vec<(String, bool)> = self
+            .engine()
+            .changes(container)
+            .await?
             .into_iter()
-            .filter(|c| !matches!(c.kind, bollard::models::ChangeType::_2))
-            .map(|c| {
-                let modified = matches!(c.kind, bollard::models::ChangeType::_0);
-                (c.path, modified)
-            })
+            .filter(|c| c.kind != ChangeKind::Deleted)
+            .map(|c| (c.path, c.kind == ChangeKind::Modified))
             .collect();
         let roots = extra_roots(&changed);
         let mounted_credentials: Vec<String> = spec
@@ -182,46 +177,22 @@ impl Core {
                 .enumerate()
                 .map(|(i, value)| format!("SBX_SCRUB_V{i}={value}")),
         );
-        let created = docker
-            .create_exec(
-                container,
-                CreateExecOptions {
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    tty: Some(false),
-                    cmd: Some(vec![
-                        "/bin/sh".to_string(),
-                        "-c".to_string(),
-                        SCRIPT.to_string(),
-                        "amikad-scrub".to_string(),
-                        "scan".to_string(),
-                    ]),
-                    env: Some(env),
-                    working_dir: Some("/".to_string()),
-                    user: Some("0:0".to_string()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
-        let started = docker
-            .start_exec(
-                &created.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    ..Default::default()
-                }),
-            )
-            .await
-            .map_err(|e| self.engine().fail(e))?;
-        let StartExecResults::Attached {
-            mut output,
-            mut input,
-        } = started
-        else {
-            return Err(Error::Other("the scrub did not attach".into()));
+        let command = Command {
+            argv: vec![
+                "/bin/sh".to_string(),
+                "-c".to_string(),
+                SCRIPT.to_string(),
+                "amikad-scrub".to_string(),
+                "scan".to_string(),
+            ],
+            env,
+            working_dir: "/".to_string(),
+            user: "0:0".to_string(),
+            tty: false,
         };
+        let exec_id = self.engine().create_exec(container, &command).await?;
+        let started = self.engine().start_exec(&exec_id, false).await?;
+        let (mut output, mut input) = (started.output, started.input);
         let mut stdin = String::new();
         for root in &roots {
             stdin.push_str(root);
@@ -235,17 +206,16 @@ impl Core {
             let mut stdout = Vec::new();
             let mut stderr = Vec::new();
             while let Some(item) = output.next().await {
-                match item.map_err(|e| self.engine().fail(e))? {
-                    bollard::container::LogOutput::StdErr { message } => {
+                match item? {
+                    Output::Stderr(bytes) => {
                         if stderr.len() < 64 * 1024 {
-                            stderr.extend_from_slice(&message);
+                            stderr.extend_from_slice(&bytes);
                         }
                     }
-                    bollard::container::LogOutput::StdOut { message }
-                    | bollard::container::LogOutput::Console { message } => {
-                        stdout.extend_from_slice(&message)
+                    Output::Stdout(bytes) | Output::Console(bytes) => {
+                        stdout.extend_from_slice(&bytes)
                     }
-                    bollard::container::LogOutput::StdIn { .. } => {}
+                    Output::Stdin(_) => {}
                 }
             }
             Ok::<_, Error>((stdout, stderr))
@@ -261,7 +231,7 @@ impl Core {
                 })?;
         let (stdout, stderr) = collected?;
         let mut pass = parse_records(&stdout);
-        pass.exit_code = self.exec_exit_code(&created.id).await?;
+        pass.exit_code = self.exec_exit_code(&exec_id).await?;
         pass.stderr = String::from_utf8_lossy(&stderr).trim().to_string();
         Ok(pass)
     }

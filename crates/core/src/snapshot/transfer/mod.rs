@@ -28,11 +28,6 @@ mod manifest;
 mod outer;
 mod tar_io;
 
-use bollard::models::ContainerConfig;
-use bollard::query_parameters::{
-    CommitContainerOptionsBuilder, ImportImageOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveImageOptionsBuilder,
-};
 use futures_util::StreamExt;
 use sbx_api::{ApiError, JobKind, JobStage, Snapshot, SnapshotMode, SnapshotStatus, UiEvent};
 use std::collections::BTreeMap;
@@ -41,6 +36,8 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+use crate::engine::helpers::HelperOf;
+use crate::engine::images::Commit;
 use crate::jobs::{JobHandle, JobRow};
 use crate::{Core, Error, Result, labels};
 use image_tar::{ImageContents, stream_for_load};
@@ -131,14 +128,12 @@ impl Core {
             secrets,
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
-        let docker = self.engine().client().await?;
-
+        let mut stream = self.engine().export_image(&image).await?;
         let (chunks, received) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let target = file.to_path_buf();
         let writer = tokio::task::spawn_blocking(move || {
             write_export(&target, &json, ChunkReader::new(received))
         });
-        let mut stream = docker.export_image(&image);
         let mut engine_error = None;
         while let Some(chunk) = stream.next().await {
             match chunk {
@@ -152,7 +147,7 @@ impl Core {
                     let _ = chunks
                         .send(Err(io::Error::other("the engine's image stream failed")))
                         .await;
-                    engine_error = Some(self.engine().fail(e));
+                    engine_error = Some(e);
                     break;
                 }
             }
@@ -183,7 +178,7 @@ impl Core {
             ))
             .into());
         }
-        self.engine().client().await?;
+        self.engine().connect().await?;
         let job = self.begin_job(JobKind::Import, &name).await?;
         let temporary = format!("{IMPORT_REPO}{}:load", uuid::Uuid::new_v4().simple());
         let result = self
@@ -213,7 +208,6 @@ impl Core {
         plan: &ImportPlan,
         temporary: &str,
     ) -> Result<Snapshot> {
-        let docker = self.engine().client().await?;
         let name = plan.snapshot.name.clone();
         // Recovery reads the message: the temporary tag an interrupted import may have loaded, to be removed.
         job.stage(JobStage::Loading, temporary, None).await;
@@ -229,35 +223,9 @@ impl Core {
             written
         });
         let body = futures_util::stream::unfold(received, |mut received| async move {
-            received
-                .recv()
-                .await
-                .map(|chunk| (chunk.map(Into::into), received))
+            received.recv().await.map(|chunk| (chunk, received))
         });
-        let mut stream = docker.import_image(
-            ImportImageOptionsBuilder::default().quiet(true).build(),
-            bollard::body_try_stream(body),
-            None,
-        );
-        let mut engine_error = None;
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(info) => {
-                    if let Some(detail) = info.error_detail {
-                        engine_error = Some(Error::Other(format!(
-                            "loading the image failed: {}",
-                            detail.message.unwrap_or_default()
-                        )));
-                        break;
-                    }
-                }
-                Err(e) => {
-                    engine_error = Some(self.engine().fail(e));
-                    break;
-                }
-            }
-        }
-        drop(stream);
+        let engine_error = self.engine().load_image(body).await.err();
         let written = writer
             .await
             .map_err(|e| Error::Other(format!("reading the export: {e}")))?;
@@ -299,28 +267,24 @@ impl Core {
             labels::RECORD.into(),
             serde_json::json!({ "snapshot": snapshot, "spec": spec }).to_string(),
         );
-        let helper = self.create_helper(temporary, &job.id, None).await?;
-        let committed = docker
-            .commit_container(
-                CommitContainerOptionsBuilder::default()
-                    .container(&helper)
-                    .repo(&image_repo)
-                    .tag(&image_tag)
-                    .pause(false)
-                    .build(),
-                ContainerConfig {
-                    labels: Some(image_labels),
-                    ..Default::default()
-                },
-            )
+        let of = HelperOf {
+            instance: self.paths().instance(),
+            job: &job.id,
+            snapshot: None,
+        };
+        let helper = self.engine().create_helper(temporary, of).await?;
+        let committed = self
+            .engine()
+            .commit(Commit {
+                container: &helper,
+                repo: &image_repo,
+                tag: &image_tag,
+                comment: None,
+                labels: image_labels,
+            })
             .await;
-        let _ = docker
-            .remove_container(
-                &helper,
-                Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-            )
-            .await;
-        committed.map_err(|e| self.engine().fail(e))?;
+        self.engine().remove_helper(&helper).await;
+        committed?;
 
         // The secret values first: a record rebuilt from the image's labels finds them in place.
         let undo = |error: Error| async move {
@@ -367,14 +331,6 @@ impl Core {
 
     /// Remove one tag of an image (the image goes when nothing else names or uses it). Best effort.
     async fn remove_image_tag(&self, image: &str) {
-        if let Ok(docker) = self.engine().client().await {
-            let _ = docker
-                .remove_image(
-                    image,
-                    Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-                    None,
-                )
-                .await;
-        }
+        let _ = self.engine().untag_image(image).await;
     }
 }

@@ -1,22 +1,67 @@
-//! The connection to the Docker engine (bollard): finding its address, negotiating the API version,
-//! reconnecting after it went away, and the few engine-wide queries (status, all containers).
+//! The engine layer: everything the core asks the Docker engine, and the only place that knows bollard.
+//!
+//! [`Engine`] is the connection — its address (`DOCKER_HOST`, else the local Docker, Docker Desktop or Podman
+//! socket), the API version negotiated on first use, the client dropped when the engine stops answering so the next
+//! call reconnects — and the small typed functions the services call, one engine request (or stream) each, by what
+//! they act on: [`containers`] (create, start, stop, remove, inspect, list by label, changes, pause, logs, stats),
+//! [`images`] (exists, size, commit, remove, list by label, build, pull, the export and load streams), [`exec`]
+//! (commands with attached streams as [`Output`], their exit code, terminal size), [`volumes`], [`helpers`] (the
+//! short-lived containers of a capture or copy, and tar archives in and out), [`purge`] (removing by label) and
+//! [`watch`] (the event stream turned into `UiEvent`s).
+//!
+//! The rest of the core sees the layer's own types ([`ContainerInfo`], [`NewContainer`], [`Output`], …), never
+//! bollard's. Engine errors are mapped in one place, [`error`]: no answer
+//! is `EngineUnavailable` (and the client is dropped), an answer that is an error is [`crate::Error::Engine`] with
+//! what the core was doing and what the engine said; where the caller decides on the answer (a 404 is "missing",
+//! a 409 on a container name is "taken", an image in use is kept) the function returns it typed.
+
+pub mod containers;
+pub mod error;
+pub mod exec;
+pub mod helpers;
+pub mod images;
+pub mod purge;
+pub mod volumes;
+pub(crate) mod watch;
+
+pub use containers::{
+    Change, ChangeKind, ContainerInfo, ContainerState, ContainerStatus, HostSettings,
+    ListedContainer, LogOptions, Mount, MountKind, NewContainer, PublishedPort,
+};
+pub use error::EngineError;
+pub use exec::{ExecStream, Output, OutputStream};
+pub use images::ListedImage;
+pub use volumes::ListedVolume;
 
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
+use futures_util::Stream;
 use sbx_api::{ContainerSummary, EngineInfo, EngineStatus};
-use std::sync::Mutex;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::error::{Error, Result, is_connection_error};
+use crate::error::{Error, Result};
 use crate::labels;
 
 /// How long one engine request may take before the client gives up waiting for the answer's headers.
 /// Commits of large containers answer only when done, so this is generous.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(900);
 
-/// The engine the app talks to. Cheap to clone the inner client out of; reconnects lazily.
-#[derive(Debug)]
+/// Chunks of bytes as the engine sends them (an archive, an image), its errors mapped.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>>> + Send>>;
+
+/// Text as the engine sends it (a container's log), its errors mapped.
+pub type TextStream = Pin<Box<dyn Stream<Item = Result<String>> + Send>>;
+
+/// The engine the app talks to. Cheap to clone (clones share the connection); reconnects lazily.
+#[derive(Debug, Clone)]
 pub struct Engine {
+    connection: Arc<Connection>,
+}
+
+#[derive(Debug)]
+struct Connection {
     address: String,
     client: Mutex<Option<Docker>>,
 }
@@ -30,59 +75,60 @@ impl Engine {
     /// An engine at an explicit address (`unix://…`, `tcp://…`, `npipe://…`).
     pub fn at(address: impl Into<String>) -> Engine {
         Engine {
-            address: address.into(),
-            client: Mutex::new(None),
+            connection: Arc::new(Connection {
+                address: address.into(),
+                client: Mutex::new(None),
+            }),
         }
     }
 
     /// The address tried.
     pub fn address(&self) -> &str {
-        &self.address
+        &self.connection.address
     }
 
-    /// A client with the API version negotiated; connects on first use and after a connection was lost.
+    /// The bollard client with the API version negotiated; connects on first use and after a connection was lost.
+    ///
+    /// For the tests and the bench, which inspect the engine directly. The core itself calls this layer's typed
+    /// functions.
     pub async fn client(&self) -> Result<Docker> {
         if let Some(client) = self.cached() {
             return Ok(client);
         }
         let unavailable = |message: String| Error::EngineUnavailable {
-            address: self.address.clone(),
+            address: self.address().to_string(),
             message,
         };
-        let docker = Docker::connect_with_host(&self.address)
+        let docker = Docker::connect_with_host(self.address())
             .map_err(|e| unavailable(e.to_string()))?
             .with_timeout(REQUEST_TIMEOUT);
         let docker = docker
             .negotiate_version()
             .await
             .map_err(|e| unavailable(e.to_string()))?;
-        if let Ok(mut slot) = self.client.lock() {
+        if let Ok(mut slot) = self.connection.client.lock() {
             *slot = Some(docker.clone());
         }
         Ok(docker)
     }
 
+    /// Connect (or keep the connection): fails with `EngineUnavailable` when no engine answers.
+    pub async fn connect(&self) -> Result<()> {
+        self.client().await.map(|_| ())
+    }
+
     fn cached(&self) -> Option<Docker> {
-        self.client.lock().ok().and_then(|slot| slot.clone())
+        self.connection
+            .client
+            .lock()
+            .ok()
+            .and_then(|slot| slot.clone())
     }
 
     /// Forget the client so the next call reconnects and renegotiates.
     pub fn forget(&self) {
-        if let Ok(mut slot) = self.client.lock() {
+        if let Ok(mut slot) = self.connection.client.lock() {
             *slot = None;
-        }
-    }
-
-    /// Turn a bollard error into a core error, forgetting the client when the engine stopped answering.
-    pub fn fail(&self, error: bollard::errors::Error) -> Error {
-        if is_connection_error(&error) {
-            self.forget();
-            Error::EngineUnavailable {
-                address: self.address.clone(),
-                message: error.to_string(),
-            }
-        } else {
-            Error::Engine(error)
         }
     }
 
@@ -91,7 +137,7 @@ impl Engine {
         match self.info().await {
             Ok(info) => EngineStatus::Connected(info),
             Err(error) => EngineStatus::Unreachable {
-                address: self.address.clone(),
+                address: self.address().to_string(),
                 reason: match error {
                     Error::EngineUnavailable { message, .. } => message,
                     other => other.to_string(),
@@ -103,14 +149,20 @@ impl Engine {
     /// What the engine reports about itself.
     pub async fn info(&self) -> Result<EngineInfo> {
         let docker = self.client().await?;
-        let version = docker.version().await.map_err(|e| self.fail(e))?;
-        let info = docker.info().await.map_err(|e| self.fail(e))?;
+        let version = docker
+            .version()
+            .await
+            .map_err(|e| self.fail("asking its version", e))?;
+        let info = docker
+            .info()
+            .await
+            .map_err(|e| self.fail("asking about it", e))?;
         let (major, minor) = {
             let v = docker.client_version();
             (v.major_version, v.minor_version)
         };
         Ok(EngineInfo {
-            address: self.address.clone(),
+            address: self.address().to_string(),
             server_version: version.version.unwrap_or_default(),
             api_version: format!("{major}.{minor}"),
             os: info.operating_system.unwrap_or_default(),
@@ -120,6 +172,16 @@ impl Engine {
         })
     }
 
+    /// How many CPUs the engine has, when it says.
+    pub(crate) async fn cpus(&self) -> Result<Option<i64>> {
+        let docker = self.client().await?;
+        let info = docker
+            .info()
+            .await
+            .map_err(|e| self.fail("asking about it", e))?;
+        Ok(info.ncpu)
+    }
+
     /// Every container of the engine, newest first, marking those this data dir manages.
     pub async fn containers(&self, instance: &str) -> Result<Vec<ContainerSummary>> {
         let docker = self.client().await?;
@@ -127,7 +189,7 @@ impl Engine {
         let list = docker
             .list_containers(Some(options))
             .await
-            .map_err(|e| self.fail(e))?;
+            .map_err(|e| self.fail("listing containers", e))?;
         Ok(list
             .into_iter()
             .map(|c| {
