@@ -10,7 +10,7 @@
 //! [`watch`] (the event stream turned into `UiEvent`s).
 //!
 //! The rest of the core sees the layer's own types ([`ContainerInfo`], [`NewContainer`], [`Output`], …), never
-//! bollard's. Engine errors are mapped in one place, [`error`]: no answer
+//! bollard's (a test below walks the core's sources). Engine errors are mapped in one place, [`error`]: no answer
 //! is `EngineUnavailable` (and the client is dropped), an answer that is an error is [`crate::Error::Engine`] with
 //! what the core was doing and what the engine said; where the caller decides on the answer (a 404 is "missing",
 //! a 409 on a container name is "taken", an image in use is kept) the function returns it typed.
@@ -249,6 +249,7 @@ fn resolve_address() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
 
     #[tokio::test]
     async fn unreachable_engine_reports_the_address_it_tried() {
@@ -263,5 +264,40 @@ mod tests {
             }
             other => panic!("expected unreachable, got {other:?}"),
         }
+    }
+
+    /// The Rust files under `dir`.
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// No bollard outside `engine/`: the services call this layer's typed functions, see its own types, and get
+    /// engine errors already mapped (so a new call cannot forget the mapping, nor leak bollard into the API).
+    #[test]
+    fn no_bollard_outside_the_engine() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let engine = src.join("engine");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        assert!(files.len() > 20, "found only {} files", files.len());
+        let found: Vec<String> = files
+            .iter()
+            .filter(|file| !file.starts_with(&engine))
+            .filter(|file| {
+                std::fs::read_to_string(file)
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("bollard")
+            })
+            .map(|file| file.display().to_string())
+            .collect();
+        assert!(found.is_empty(), "bollard outside engine/: {found:#?}");
     }
 }
