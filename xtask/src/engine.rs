@@ -69,6 +69,27 @@ pub fn ensure_engine() -> Result<()> {
     bail!("dockerd did not answer within 60 s; see {}", log.display())
 }
 
+/// Before `run`: an engine for the window to talk to, so Create Sandbox works in the window it opens. On Linux,
+/// install `docker.io` when `dockerd` is missing and start it as `test` does; on macOS and Windows the engine is
+/// Docker Desktop's, which only the user can start: say so (the window connects once it answers).
+pub fn ensure_engine_for_run() -> Result<()> {
+    if engine_answers() {
+        return Ok(());
+    }
+    if !cfg!(target_os = "linux") {
+        step(
+            "no Docker engine answers: start Docker Desktop (the window shows \"engine unreachable\" and connects \
+             once it is up)",
+        );
+        return Ok(());
+    }
+    if !util::on_path("dockerd") && std::env::var_os("DOCKER_HOST").is_none() {
+        step("no Docker engine answers and none is installed: installing docker.io");
+        crate::setup::ensure_debian_packages(&["docker.io"])?;
+    }
+    ensure_engine()
+}
+
 fn image_exists(name: &str) -> bool {
     cmd("docker").args(["image", "inspect", name]).succeeds()
 }

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup    install what building and testing need (system packages, wasm32 target, test tools, sqlx-cli)
   build    setup, then build the UI and the app (target/debug/sandbox-desktop) and the CLI (target/debug/sbx)
-  run      build, then start the desktop app
+  run      make sure a Docker engine answers (on Linux: install and start one), build, start the desktop app
   test     setup, check formatting, lints and the core's query data (cargo sqlx prepare --check), start a
            Docker engine if none answers, build the test images, and run every test (unit, integration
            against the engine, end-to-end through the app window)
@@ -55,6 +55,7 @@ fn run(args: &[String]) -> Result<()> {
         "setup" => setup::all(setup::Need::Test),
         "build" => build(),
         "run" => {
+            engine::ensure_engine_for_run()?;
             build()?;
             util::step("starting the app");
             util::cmd("target/debug/sandbox-desktop").run()

@@ -110,8 +110,7 @@ impl JobRow {
     }
 }
 
-/// Whether the process named by an owner token (`<pid>:<uuid>`) still runs. Where that cannot be told (not
-/// Linux), assume it does and let the heartbeat decide.
+/// Whether the process named by an owner token (`<pid>:<uuid>`) still runs (see [`process_alive`]).
 fn owner_alive(owner: &str) -> bool {
     let Some(pid) = owner.split(':').next().and_then(|p| p.parse::<u32>().ok()) else {
         return true;
@@ -119,14 +118,43 @@ fn owner_alive(owner: &str) -> bool {
     process_alive(pid)
 }
 
-/// Whether the process `pid` still runs. Where that cannot be told (not Linux), assume it does.
+/// Whether the process `pid` still runs: `/proc` on Linux, `ps` on the other Unixes (macOS has no `/proc`),
+/// `tasklist` on Windows. Where that cannot be told (the tool does not run), assume it does and let the heartbeat
+/// decide.
 pub fn process_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }
-    if cfg!(target_os = "linux") {
+    #[cfg(target_os = "linux")]
+    {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        // `ps -p` exits 1 when no such process exists, whoever owns it.
+        std::process::Command::new("ps")
+            .args(["-p", &pid.to_string(), "-o", "pid="])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|status| status.success())
+            .unwrap_or(true)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        /// No console window flashes up when the desktop app asks.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        // One CSV line per match (`"name.exe","1234",…`), or an informational line when there is none.
+        std::process::Command::new("tasklist")
+            .args(["/FI", &format!("PID eq {pid}"), "/NH", "/FO", "CSV"])
+            .creation_flags(CREATE_NO_WINDOW)
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).contains(&format!("\"{pid}\"")))
+            .unwrap_or(true)
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
         true
     }
 }
