@@ -77,6 +77,10 @@ macro_rules! for_each_request {
             GetSettings, settings_get, () => Settings;
             /// Save the user's settings.
             SaveSettings, settings_save, Settings => Settings;
+            /// Whether the window serves the local HTTP API, and where.
+            GetHttpApi, http_api_status, () => HttpApiStatus;
+            /// Start (`true`) or stop (`false`) the window's HTTP API; a port in use is a conflict naming it.
+            SetHttpApi, http_api_set, bool => HttpApiStatus;
         }
     };
 }
@@ -166,6 +170,8 @@ mod tests {
                 "preset_list",
                 "settings_get",
                 "settings_save",
+                "http_api_status",
+                "http_api_set",
             ]
         );
     }

@@ -11,6 +11,7 @@
 //! - the registered names are the `METHOD`s the UI invokes, because the function names come from the same list.
 
 mod engine;
+mod http;
 mod repo;
 mod sandbox;
 mod settings;
@@ -154,7 +155,7 @@ mod tests {
     fn every_request_has_a_command() {
         let shell = Shell::new();
         let methods = sbx_api::for_each_request!(methods);
-        assert_eq!(methods.len(), 29);
+        assert_eq!(methods.len(), 31);
         for method in methods {
             let error = shell.invoke(method, json!(5)).unwrap_err();
             let expected = format!("invalid args `params` for command `{method}`");
@@ -201,6 +202,45 @@ mod tests {
         );
         assert_eq!(sbx_core::settings::load(&file), read);
         assert_eq!(shell.call::<ListPresets>(&()).unwrap(), ["coder"]);
+    }
+
+    /// The HTTP API switch starts the server on the default port (it answers, and wants the key) and stops it;
+    /// when something else holds the port, it says so and nothing runs.
+    #[test]
+    fn the_http_api_switch_starts_and_stops_the_server() {
+        use sbx_api::requests::{GetHttpApi, SetHttpApi};
+        use std::io::{Read, Write};
+        let shell = Shell::new();
+        let off = sbx_api::HttpApiStatus::default();
+        assert_eq!(shell.call::<GetHttpApi>(&()).unwrap(), off);
+        let address = format!("127.0.0.1:{}", sbx_http::DEFAULT_PORT);
+        match shell.call::<SetHttpApi>(&true) {
+            Ok(on) => {
+                assert_eq!(on.address, Some(format!("http://{address}")));
+                assert_eq!(shell.call::<GetHttpApi>(&()).unwrap(), on);
+                assert_eq!(
+                    shell.call::<SetHttpApi>(&true).unwrap(),
+                    on,
+                    "twice is once"
+                );
+                let mut stream = std::net::TcpStream::connect(&address).unwrap();
+                stream
+                    .write_all(
+                        b"GET /v1/sandboxes HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+                    )
+                    .unwrap();
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).unwrap();
+                assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+                assert_eq!(shell.call::<SetHttpApi>(&false).unwrap(), off);
+                assert!(std::net::TcpStream::connect(&address).is_err(), "stopped");
+            }
+            Err(error) => {
+                assert!(error.to_string().contains("already in use"), "{error}");
+                assert_eq!(shell.call::<GetHttpApi>(&()).unwrap(), off);
+            }
+        }
+        assert_eq!(shell.call::<SetHttpApi>(&false).unwrap(), off);
     }
 
     /// The app's identifier is the one the core uses for the per-user data dir, so the app and the CLI share it.

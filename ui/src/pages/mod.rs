@@ -3,6 +3,7 @@
 pub mod clone_dialog;
 pub mod create_dialog;
 pub mod engine;
+pub mod http_api;
 pub mod profiles;
 pub mod repositories;
 pub mod sandbox_detail;

@@ -1,4 +1,5 @@
-//! The Settings page: snapshot retention, default preset, default auto-stop, theme.
+//! The Settings page: snapshot retention, default preset, default auto-stop, theme; and the HTTP API switch
+//! ([`super::http_api`]).
 
 use leptos::prelude::*;
 use sbx_api::{
@@ -6,6 +7,7 @@ use sbx_api::{
     requests::{GetSettings, ListPresets, SaveSettings},
 };
 
+use super::http_api::HttpApiSwitch;
 use crate::ipc;
 use crate::widgets::ErrorLine;
 
@@ -150,5 +152,6 @@ pub fn SettingsPage() -> impl IntoView {
                 <Show when=move || saved.get()><span class="muted" role="status">"Saved."</span></Show>
             </div>
         </form>
+        <HttpApiSwitch />
     }
 }
