@@ -15,8 +15,8 @@ use crate::app::{SandboxNav, use_sandbox_nav};
 use crate::ipc;
 use crate::live::{Live, TERMINAL_COLS, TERMINAL_ROWS, use_live};
 use crate::pages::clone_dialog::CloneButton;
-use crate::pages::sandboxes::{format_ports, state_title};
 use crate::pages::sandbox_services::ServiceList;
+use crate::pages::sandboxes::{format_ports, state_title};
 use crate::pages::snapshot_modal::{LastCaptureStatus, TakeSnapshotButton};
 use crate::widgets::{ErrorLine, SandboxBadge, TargetProgress, format_time};
 
