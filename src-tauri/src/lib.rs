@@ -27,6 +27,8 @@ pub fn run() {
     let context = tauri::generate_context!("../tauri.conf.json");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
+        // Its dialogs are opened from Rust (commands::files); the window has no permission for the plugin.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             // Inside the async runtime, so the core's background tasks are spawned on it.
             let core = tauri::async_runtime::block_on(async {
@@ -35,6 +37,7 @@ pub fn run() {
                 Ok::<_, sbx_core::Error>(core)
             })?;
             events::forward(app.handle().clone(), &core);
+            commands::files::remember(app.handle());
             app.manage(AppState { core });
             window::restore(app.handle());
             Ok(())

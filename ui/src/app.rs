@@ -13,6 +13,7 @@ pub enum Page {
     Sandboxes,
     Snapshots,
     Repositories,
+    Volumes,
     Profiles,
     Settings,
     Engine,
@@ -24,6 +25,7 @@ impl Page {
             Page::Sandboxes => "Sandboxes",
             Page::Snapshots => "Snapshots",
             Page::Repositories => "Repositories",
+            Page::Volumes => "Volumes",
             Page::Profiles => "Profiles",
             Page::Settings => "Settings",
             Page::Engine => "Engine",
@@ -118,6 +120,7 @@ pub fn App() -> impl IntoView {
                     {nav_item(Page::Sandboxes)}
                     {nav_item(Page::Snapshots)}
                     {nav_item(Page::Repositories)}
+                    {nav_item(Page::Volumes)}
                     {nav_item(Page::Profiles)}
                     {nav_item(Page::Settings)}
                 </ul>
@@ -129,6 +132,7 @@ pub fn App() -> impl IntoView {
                     (Page::Sandboxes, None) => pages::sandboxes::SandboxesPage().into_any(),
                     (Page::Snapshots, _) => pages::snapshots::SnapshotsPage().into_any(),
                     (Page::Repositories, _) => pages::repositories::RepositoriesPage().into_any(),
+                    (Page::Volumes, _) => pages::volumes::VolumesPage().into_any(),
                     (Page::Profiles, _) => pages::profiles::ProfilesPage().into_any(),
                     (Page::Settings, _) => pages::settings::SettingsPage().into_any(),
                     (Page::Engine, _) => pages::engine::EnginePage().into_any(),

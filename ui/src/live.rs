@@ -18,6 +18,10 @@ pub struct Live {
     pub sandboxes: RwSignal<u64>,
     /// Bumped when snapshots changed.
     pub snapshots: RwSignal<u64>,
+    /// Bumped when profiles changed (edited, published, a snapshot job queued, started, at a new step or ended).
+    pub profiles: RwSignal<u64>,
+    /// The output of profile snapshot jobs as it arrived while the window listened, by job id.
+    pub profile_output: RwSignal<HashMap<String, String>>,
     /// Progress of running jobs, by job id.
     pub progress: RwSignal<BTreeMap<String, Progress>>,
     /// Jobs that failed to make a sandbox, oldest first, until dismissed: their sandbox is gone, so nothing
@@ -57,6 +61,8 @@ impl Live {
             containers: RwSignal::new(0),
             sandboxes: RwSignal::new(0),
             snapshots: RwSignal::new(0),
+            profiles: RwSignal::new(0),
+            profile_output: RwSignal::new(HashMap::new()),
             progress: RwSignal::new(BTreeMap::new()),
             failed: RwSignal::new(Vec::new()),
             terminals: RwSignal::new(HashMap::new()),
@@ -90,6 +96,7 @@ impl Live {
                 self.containers.update(|n| *n += 1);
                 self.sandboxes.update(|n| *n += 1);
                 self.snapshots.update(|n| *n += 1);
+                self.profiles.update(|n| *n += 1);
             }
             UiEvent::ContainersChanged { .. } => {
                 self.containers.update(|n| *n += 1);
@@ -98,6 +105,11 @@ impl Live {
             }
             UiEvent::SandboxesChanged { .. } => self.sandboxes.update(|n| *n += 1),
             UiEvent::SnapshotsChanged => self.snapshots.update(|n| *n += 1),
+            UiEvent::ProfilesChanged { .. } => self.profiles.update(|n| *n += 1),
+            UiEvent::ProfileJobOutput { job_id, text } => {
+                self.profile_output
+                    .update(|all| all.entry(job_id).or_default().push_str(&text));
+            }
             UiEvent::Progress(progress) => {
                 let done = progress.done;
                 self.progress.update(|map| {

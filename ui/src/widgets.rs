@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
-use sbx_api::{ApiError, JobKind, Progress, SandboxState};
+use sbx_api::{ApiError, JobKind, ProfileJobStatus, Progress, SandboxState};
 use wasm_bindgen::JsValue;
 
 use crate::live::use_live;
@@ -29,6 +29,16 @@ impl Tone {
             Some(SandboxState::Creating | SandboxState::SettingUp) => Tone::Busy,
             Some(SandboxState::SetupFailed | SandboxState::Failed) => Tone::Bad,
             Some(SandboxState::Stopped) | None => Tone::Idle,
+        }
+    }
+
+    /// The tone of a profile version's snapshot status or a snapshot job's (`None`: no version yet).
+    pub fn of_profile(status: Option<ProfileJobStatus>) -> Tone {
+        match status {
+            Some(ProfileJobStatus::Ready) => Tone::Ok,
+            Some(ProfileJobStatus::Queued | ProfileJobStatus::Running) => Tone::Busy,
+            Some(ProfileJobStatus::Failed) => Tone::Bad,
+            Some(ProfileJobStatus::Unchanged) | None => Tone::Idle,
         }
     }
 
@@ -86,6 +96,22 @@ pub fn SandboxBadge(
     view! { <Badge state=word tone=tone title=title /> }
 }
 
+/// A profile version's snapshot status (or a job's) as a badge; `None` reads "draft".
+#[component]
+pub fn ProfileBadge(
+    #[prop(into)] status: Signal<Option<ProfileJobStatus>>,
+    #[prop(optional, into)] title: Signal<String>,
+) -> impl IntoView {
+    let word = Signal::derive(move || {
+        status
+            .get()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "draft".to_string())
+    });
+    let tone = Signal::derive(move || Tone::of_profile(status.get()));
+    view! { <Badge state=word tone=tone title=title /> }
+}
+
 /// An error line, shown where the error happened.
 #[component]
 pub fn ErrorLine(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
@@ -116,6 +142,8 @@ fn job_verb(kind: JobKind) -> &'static str {
         JobKind::Restore => "Restoring",
         JobKind::Clone => "Cloning",
         JobKind::Import => "Importing",
+        JobKind::Export => "Exporting",
+        JobKind::Profile => "Baking",
     }
 }
 
@@ -204,6 +232,13 @@ mod tests {
         assert_eq!(Tone::of_container("running"), Tone::Ok);
         assert_eq!(Tone::of_container("exited"), Tone::Idle);
         assert_eq!(Tone::of_container("dead"), Tone::Bad);
+        assert_eq!(Tone::of_profile(Some(ProfileJobStatus::Ready)), Tone::Ok);
+        assert_eq!(
+            Tone::of_profile(Some(ProfileJobStatus::Running)),
+            Tone::Busy
+        );
+        assert_eq!(Tone::of_profile(Some(ProfileJobStatus::Failed)), Tone::Bad);
+        assert_eq!(Tone::of_profile(None), Tone::Idle);
     }
 
     #[test]

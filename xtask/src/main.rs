@@ -4,8 +4,12 @@
 //! offline replacement, the end-to-end test tools, sqlx-cli), so a fresh machine needs only these commands. Each
 //! step checks before it acts, so a second run is quick.
 
+mod bundle;
 mod engine;
+mod footprint;
 mod icons;
+mod npm;
+mod platforms;
 mod queries;
 mod setup;
 #[cfg(test)]
@@ -20,14 +24,19 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup    install what building and testing need (system packages, wasm32 target, test tools, sqlx-cli)
-  build    setup, then build the UI and the app (target/debug/sandbox-desktop) and the CLI (target/debug/sbx)
+  build    setup, then build the UI and the app (target/debug/sandbox-desktop) and the CLI (target/debug/sbx);
+           --release: the UI in release mode through wasm-opt, the app and the CLI in target/release
   run      make sure a Docker engine answers (on Linux: install and start one), build, start the desktop app
   test     setup, check formatting, lints and the core's query data (cargo sqlx prepare --check), start a
            Docker engine if none answers, build the test images, and run every test (unit, integration
-           against the engine, end-to-end through the app window)
+           against the engine, end-to-end through the app window); then type-check for Windows and macOS
+           and make and check the .deb (bundle)
   queries  write the core's query data (crates/core/.sqlx) again after changing a query or a migration
-  bench    build, then measure create, snapshot and restore against the raw Docker operations
-  bundle   build a .deb of the app with the Tauri bundler (installs tauri-cli on first use)
+  bench    build, then measure create, snapshot and restore against the raw Docker operations;
+           --footprint: the release app against a minimal Tauri + Leptos window (first paint, idle memory)
+           and the render times of the Sandboxes and Snapshots pages with 1,000 and 10,000 rows
+  bundle   build --release, then a .deb with the Tauri bundler (installs tauri-cli on first use), its contents
+           checked, installed into a throwaway Debian root and its binaries run there
   ui       build only the UI into ui/dist
   icons    make every icon (PNG sizes, icon.ico, icon.icns) from icons/icon.png
 ";
@@ -53,6 +62,7 @@ fn run(args: &[String]) -> Result<()> {
     let rest = &args[1..];
     match command.as_str() {
         "setup" => setup::all(setup::Need::Test),
+        "build" if rest.iter().any(|a| a == "--release") => bundle::build_release(),
         "build" => build(),
         "run" => {
             engine::ensure_engine_for_run()?;
@@ -66,6 +76,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         "test" => test(rest),
         "queries" => queries::regenerate(),
+        "bench" if rest.iter().any(|a| a == "--footprint") => footprint::run(rest),
         "bench" => {
             build()?;
             engine::ensure_engine()?;
@@ -75,7 +86,7 @@ fn run(args: &[String]) -> Result<()> {
                 .env_pairs(engine::test_env())
                 .run()
         }
-        "bundle" => bundle(),
+        "bundle" => bundle::bundle(),
         "icons" => icons::generate(),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
@@ -160,6 +171,7 @@ fn test(args: &[String]) -> Result<()> {
     test.run()?;
     util::step("end-to-end tests through the app window (tauri-driver + WebKitWebDriver, Xvfb)");
     let display = engine::ensure_display()?;
+    let axe = npm::axe_core()?;
     let mut e2e = util::cargo(&[
         "test",
         "--workspace",
@@ -175,20 +187,9 @@ fn test(args: &[String]) -> Result<()> {
             "SBX_APP_BINARY",
             util::root().join("target/debug/sandbox-desktop"),
         )
-        .env("SBX_CLI_BINARY", util::root().join("target/debug/sbx"));
-    e2e.run()
-}
-
-/// A `.deb` through the Tauri bundler.
-fn bundle() -> Result<()> {
-    setup::all(setup::Need::App)?;
-    let wasm = setup::wasm_toolchain()?;
-    ui::build(&wasm)?;
-    setup::ensure_cargo_tool("cargo-tauri", "tauri-cli", "^2")?;
-    ui::write_bundler_config()?;
-    util::step("bundling (cargo tauri build --bundles deb)");
-    util::cmd("cargo")
-        .args(["tauri", "build", "--bundles", "deb"])
-        .dir(util::root().join("src-tauri"))
-        .run()
+        .env("SBX_CLI_BINARY", util::root().join("target/debug/sbx"))
+        .env("SBX_AXE_JS", &axe);
+    e2e.run()?;
+    platforms::check()?;
+    bundle::bundle()
 }

@@ -22,31 +22,24 @@ fn wasm_cargo(wasm: &WasmToolchain, args: &[&str]) -> util::Cmd {
     c
 }
 
-/// Compile the UI and write `ui/dist` (index.html, style.css, sbx-ui.js, sbx-ui_bg.wasm).
+/// How the UI is compiled: for development (debug, as `build`, `run` and `test` use it) or for release (what
+/// `bundle` and `build --release` ship).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Profile {
+    Dev,
+    Release,
+}
+
+/// Compile the UI for development and write `ui/dist` (index.html, style.css, sbx-ui.js, sbx-ui_bg.wasm).
 pub fn build(wasm: &WasmToolchain) -> Result<()> {
-    step("building the UI (wasm32)");
-    wasm_cargo(
-        wasm,
-        &[
-            "build",
-            "-p",
-            "sbx-ui",
-            "--target",
-            "wasm32-unknown-unknown",
-        ],
-    )
-    .run()?;
+    build_as(wasm, Profile::Dev)
+}
+
+/// Compile the UI as `profile` says and write `ui/dist` (see [`build_wasm`]).
+pub fn build_as(wasm: &WasmToolchain, profile: Profile) -> Result<()> {
     let root = util::root();
-    let input = root.join("target/ui/wasm32-unknown-unknown/debug/sbx-ui.wasm");
     let dist = root.join("ui/dist");
-    std::fs::create_dir_all(&dist)?;
-    Bindgen::new()
-        .input_path(&input)
-        .web(true)?
-        .out_name("sbx-ui")
-        .typescript(false)
-        .generate(&dist)
-        .with_context(|| format!("wasm-bindgen on {}", input.display()))?;
+    build_wasm(wasm, "sbx-ui", &dist, profile)?;
     for file in ["index.html", "style.css"] {
         let from = root.join("ui").join(file);
         let to = dist.join(file);
@@ -55,6 +48,51 @@ pub fn build(wasm: &WasmToolchain) -> Result<()> {
         if std::fs::read(&to).ok().as_deref() != Some(&new[..]) {
             std::fs::write(&to, new)?;
         }
+    }
+    Ok(())
+}
+
+/// Compile the wasm32 binary crate `package` and write `<package>.js` and `<package>_bg.wasm` into `dist`. A
+/// release build is optimised for size (opt-level `z`, link-time optimisation, one codegen unit: set for this
+/// cargo call only, which has its own target folder) and then run through `wasm-opt`, printing the sizes before
+/// and after.
+pub fn build_wasm(
+    wasm: &WasmToolchain,
+    package: &str,
+    dist: &std::path::Path,
+    profile: Profile,
+) -> Result<()> {
+    let release = profile == Profile::Release;
+    step(&format!(
+        "building {package} (wasm32{})",
+        if release { ", release" } else { "" }
+    ));
+    let mut args = vec!["build", "-p", package, "--target", "wasm32-unknown-unknown"];
+    if release {
+        args.push("--release");
+    }
+    let mut cargo = wasm_cargo(wasm, &args);
+    if release {
+        cargo
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+            .env("CARGO_PROFILE_RELEASE_LTO", "true")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1");
+    }
+    cargo.run()?;
+    let input = util::root().join(format!(
+        "target/ui/wasm32-unknown-unknown/{}/{package}.wasm",
+        if release { "release" } else { "debug" }
+    ));
+    std::fs::create_dir_all(dist)?;
+    Bindgen::new()
+        .input_path(&input)
+        .web(true)?
+        .out_name(package)
+        .typescript(false)
+        .generate(dist)
+        .with_context(|| format!("wasm-bindgen on {}", input.display()))?;
+    if release {
+        crate::npm::wasm_opt(&dist.join(format!("{package}_bg.wasm")))?;
     }
     Ok(())
 }
@@ -83,32 +121,4 @@ pub fn clippy(wasm: &WasmToolchain) -> Result<()> {
 pub fn test() -> Result<()> {
     step("UI unit tests (native)");
     util::cargo(&["test", "-p", "sbx-ui", "--lib"]).run()
-}
-
-/// The Tauri bundler expects `tauri.conf.json` beside the app crate: write a copy of the top-level config there
-/// with its relative paths rebased (the top-level file stays the one source).
-pub fn write_bundler_config() -> Result<()> {
-    let root = util::root();
-    let text = std::fs::read_to_string(root.join("tauri.conf.json"))?;
-    let mut config: serde_json::Value = serde_json::from_str(&text)?;
-    let rebase = |v: &mut serde_json::Value| {
-        if let Some(s) = v.as_str()
-            && !s.starts_with('/')
-            && !s.contains("://")
-        {
-            *v = serde_json::Value::String(format!("../{s}"));
-        }
-    };
-    if let Some(dist) = config.pointer_mut("/build/frontendDist") {
-        rebase(dist);
-    }
-    if let Some(icons) = config
-        .pointer_mut("/bundle/icon")
-        .and_then(|v| v.as_array_mut())
-    {
-        icons.iter_mut().for_each(rebase);
-    }
-    let out = root.join("src-tauri/tauri.conf.json");
-    std::fs::write(&out, serde_json::to_string_pretty(&config)?)?;
-    Ok(())
 }

@@ -140,6 +140,18 @@ impl Cmd {
             .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
+    /// Run with standard output and error going to `log` (overwritten); fail unless it exits 0.
+    pub fn run_logged(&mut self, log: &Path) -> Result<()> {
+        let mut child = self.spawn_logged(log)?;
+        let status = child
+            .wait()
+            .with_context(|| format!("waiting for `{}`", self.shown))?;
+        if !status.success() {
+            bail!("`{}` failed ({status}); see {}", self.shown, log.display());
+        }
+        Ok(())
+    }
+
     /// Start in the background, detached from our terminal, output to `log` (its folder is made if missing).
     pub fn spawn_logged(&mut self, log: &Path) -> Result<std::process::Child> {
         if let Some(dir) = log.parent() {

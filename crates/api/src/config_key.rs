@@ -37,12 +37,14 @@ pub enum ConfigKey {
     SnapshotSchedule,
     /// The agent credentials mounted: `credentials`.
     Credentials,
+    /// What the sandbox runs once set up (keep-alive, a command, the image's own): `main_command`.
+    MainCommand,
     /// A name this version does not know, as written.
     Other(String),
 }
 
 /// The keys named by one fixed word, with their word.
-const NAMED: [(ConfigKey, &str); 13] = [
+const NAMED: [(ConfigKey, &str); 14] = [
     (ConfigKey::Repository, "repository"),
     (ConfigKey::Branch, "branch"),
     (ConfigKey::Snapshot, "snapshot"),
@@ -56,6 +58,7 @@ const NAMED: [(ConfigKey, &str); 13] = [
     (ConfigKey::AutoDelete, "auto_delete"),
     (ConfigKey::SnapshotSchedule, "snapshot_schedule"),
     (ConfigKey::Credentials, "credentials"),
+    (ConfigKey::MainCommand, "main_command"),
 ];
 
 /// The prefix of an environment variable's key.

@@ -27,6 +27,19 @@ pub enum UiEvent {
     },
     /// Snapshots changed (taken, finished, failed, deleted).
     SnapshotsChanged,
+    /// Profiles changed (created, edited, published, deleted, a snapshot job queued, started or ended); `name` is
+    /// the profile when known.
+    ProfilesChanged {
+        /// The profile's name, when one is known.
+        name: Option<String>,
+    },
+    /// Output of a profile's snapshot job, as it runs (the rest of it is kept with the job).
+    ProfileJobOutput {
+        /// The job's id.
+        job_id: String,
+        /// Lines of output, each ending with a newline.
+        text: String,
+    },
     /// Progress of long work: clone, image build, setup, capture, restore.
     Progress(Progress),
     /// Output of an open terminal session.

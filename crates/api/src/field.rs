@@ -52,6 +52,10 @@ pub enum Field {
     File,
     /// A capture mode: `mode`.
     Mode,
+    /// Manual or automatic snapshots of a sandbox: `snapshot-mode`.
+    SnapshotMode,
+    /// The automatic snapshots kept per sandbox setting: `automatic_snapshots_kept`.
+    AutomaticSnapshotsKept,
     /// The default preset setting: `default_preset`.
     DefaultPreset,
     /// The default auto-stop setting: `default_auto_stop_minutes`.
@@ -60,13 +64,17 @@ pub enum Field {
     SnapshotRetentionDays,
     /// The repository's configuration file as a whole (it does not parse): `.amika/config.toml`.
     ConfigFile,
+    /// A sandbox profile, or one of its versions (`NAME` or `NAME@N`): `profile`.
+    Profile,
+    /// A profile's refresh schedule (cron, `base-image` or `manual`): `refresh-schedule`.
+    RefreshSchedule,
     /// A key inside a file the user gave, as written: `env.FOO` or `services.web.port` of the repository's
     /// `.amika/config.toml`, `snapshot.json spec.cpus` of an imported snapshot.
     Key(String),
 }
 
 /// The fields named by one fixed word, with their word.
-const NAMED: [(Field, &str); 25] = [
+const NAMED: [(Field, &str); 29] = [
     (Field::Name, "name"),
     (Field::SnapshotName, "snapshot-name"),
     (Field::Git, "git"),
@@ -88,10 +96,14 @@ const NAMED: [(Field, &str); 25] = [
     (Field::Path, "path"),
     (Field::File, "file"),
     (Field::Mode, "mode"),
+    (Field::SnapshotMode, "snapshot-mode"),
+    (Field::AutomaticSnapshotsKept, "automatic_snapshots_kept"),
     (Field::DefaultPreset, "default_preset"),
     (Field::DefaultAutoStopMinutes, "default_auto_stop_minutes"),
     (Field::SnapshotRetentionDays, "snapshot_retention_days"),
     (Field::ConfigFile, ".amika/config.toml"),
+    (Field::Profile, "profile"),
+    (Field::RefreshSchedule, "refresh-schedule"),
 ];
 
 impl Field {

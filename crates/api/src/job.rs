@@ -65,6 +65,8 @@ macro_rules! vocabulary {
     };
 }
 
+pub(crate) use vocabulary;
+
 vocabulary! {
     /// What kind of long work a job does.
     pub enum JobKind {
@@ -78,6 +80,10 @@ vocabulary! {
         Clone = "clone",
         /// Load a snapshot exported to a file.
         Import = "import",
+        /// Write a snapshot to a file (progress only: no job row).
+        Export = "export",
+        /// Bake a profile version into its snapshot image (see [`crate::ProfileJob`]).
+        Profile = "profile",
     }
 }
 
@@ -117,6 +123,8 @@ vocabulary! {
         Loading = "loading",
         /// An imported image is being committed under this data dir's labels.
         Committing = "committing",
+        /// A snapshot is being written to its export file.
+        Writing = "writing",
         /// The job succeeded (its last event).
         Done = "done",
         /// The job failed (its last event).
@@ -162,7 +170,12 @@ mod tests {
     #[test]
     fn the_stored_words_are_pinned() {
         let kinds: Vec<&str> = JobKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(kinds, ["create", "snapshot", "restore", "clone", "import"]);
+        assert_eq!(
+            kinds,
+            [
+                "create", "snapshot", "restore", "clone", "import", "export", "profile"
+            ]
+        );
         let statuses: Vec<&str> = JobStatus::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(statuses, ["running", "succeeded", "failed"]);
         assert_eq!(JobStage::BuildingImage.as_str(), "building image");

@@ -11,6 +11,8 @@ pub mod event;
 pub mod field;
 pub mod http_api;
 pub mod job;
+pub mod lineage;
+pub mod profile;
 pub mod repo;
 pub mod requests;
 pub mod rules;
@@ -18,6 +20,7 @@ pub mod sandbox;
 pub mod service;
 pub mod settings;
 pub mod snapshot;
+pub mod storage;
 
 pub use config_key::*;
 pub use engine::*;
@@ -26,11 +29,14 @@ pub use event::*;
 pub use field::*;
 pub use http_api::*;
 pub use job::*;
+pub use lineage::*;
+pub use profile::*;
 pub use repo::*;
 pub use sandbox::*;
 pub use service::*;
 pub use settings::*;
 pub use snapshot::*;
+pub use storage::*;
 
 use serde::{Serialize, de::DeserializeOwned};
 

@@ -67,12 +67,40 @@ macro_rules! for_each_request {
             DeleteSnapshot, snapshot_delete, String => ();
             /// Clone a sandbox: snapshot, then restore.
             CloneSandbox, sandbox_clone, CloneSandboxRequest => CloneResult;
+            /// Write a snapshot (by name) to a file; progress arrives as [`Progress`] events of kind export.
+            ExportSnapshot, snapshot_export, SnapshotFileRequest => ExportResult;
+            /// Load a snapshot from a file an export wrote (checked whole first).
+            ImportSnapshot, snapshot_import, SnapshotFileRequest => Snapshot;
+            /// Ask for a file with the system's file dialog; `None` when the user cancels.
+            ChooseFile, file_choose, FileChoice => Option<String>;
+            /// The lineage tree of a snapshot (by name or id): its ancestors and descendants.
+            GetLineage, snapshot_lineage, String => SnapshotLineage;
+            /// What the snapshots take on the engine's disk and the room left there.
+            GetStorage, snapshot_storage, () => SnapshotStorage;
             /// Repositories and their defaults.
             ListRepositories, repo_list, () => Vec<Repository>;
             /// Set or clear a repository's default snapshot.
             SetRepoDefault, repo_default_set, RepoDefaultRequest => Repository;
             /// Presets the user can pick.
             ListPresets, preset_list, () => Vec<String>;
+            /// Every sandbox profile, with its draft and versions.
+            ListProfiles, profile_list, () => Vec<Profile>;
+            /// One profile, by name.
+            GetProfile, profile_show, String => Profile;
+            /// Create a profile with its draft.
+            CreateProfile, profile_create, ProfileRequest => Profile;
+            /// Change a profile's draft (started from its newest version when it has none) and its schedule.
+            EditProfile, profile_edit, ProfileRequest => Profile;
+            /// Publish a profile's draft (by profile name) as its next version and queue its first snapshot job.
+            PublishProfile, profile_publish, String => ProfileJob;
+            /// Queue a snapshot job for a published version (or skip it as unchanged).
+            RefreshProfile, profile_refresh, RefreshProfileRequest => ProfileJob;
+            /// A snapshot job (by id) and its output so far.
+            GetProfileJob, profile_job, String => ProfileJobOutput;
+            /// A sandbox from a profile's draft that runs its setup script.
+            TestProfile, profile_test, TestProfileRequest => Sandbox;
+            /// Delete a profile (by name): its draft, versions, jobs and images.
+            DeleteProfile, profile_delete, String => ();
             /// The user's settings.
             GetSettings, settings_get, () => Settings;
             /// Save the user's settings.
@@ -165,9 +193,23 @@ mod tests {
                 "snapshot_restore",
                 "snapshot_delete",
                 "sandbox_clone",
+                "snapshot_export",
+                "snapshot_import",
+                "file_choose",
+                "snapshot_lineage",
+                "snapshot_storage",
                 "repo_list",
                 "repo_default_set",
                 "preset_list",
+                "profile_list",
+                "profile_show",
+                "profile_create",
+                "profile_edit",
+                "profile_publish",
+                "profile_refresh",
+                "profile_job",
+                "profile_test",
+                "profile_delete",
                 "settings_get",
                 "settings_save",
                 "http_api_status",

@@ -8,7 +8,10 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-use crate::{ApiError, Field, PortBinding, Protocol, Settings};
+use crate::{ApiError, Field, PortBinding, Protocol, RefreshSchedule, Settings};
+
+mod running;
+pub use running::*;
 
 /// Container ports the app keeps for its own services inside a sandbox.
 pub const RESERVED_PORTS: RangeInclusive<u16> = 60899..=60999;
@@ -446,6 +449,7 @@ pub fn settings(settings: &Settings) -> Result<(), ApiError> {
         retention_days(days)?;
     }
     default_auto_stop_minutes(settings.default_auto_stop_minutes)?;
+    automatic_snapshots_kept(settings.automatic_snapshots_kept)?;
     if settings.default_preset.trim().is_empty() {
         return Err(ApiError::invalid(
             Field::DefaultPreset,
@@ -481,18 +485,74 @@ fn in_range(
 /// Six-field expressions (with seconds), `@daily`-style shortcuts and expressions that can never fire (such as
 /// 30 February) are refused.
 pub fn cron_schedule(value: &str) -> Result<(), ApiError> {
-    let cron = parse_cron(value)
-        .map_err(|message| ApiError::invalid(Field::SnapshotSchedule, value, message))?;
+    cron_for(Field::SnapshotSchedule, value)
+}
+
+/// [`cron_schedule`], naming `field` in its errors.
+fn cron_for(field: Field, value: &str) -> Result<(), ApiError> {
+    let cron =
+        parse_cron(value).map_err(|message| ApiError::invalid(field.clone(), value, message))?;
     // Any fixed start works: a schedule that fires at all fires within a few years of it.
     let start = DateTime::<Utc>::UNIX_EPOCH;
     if cron.find_next_occurrence(&start, false).is_err() {
         return Err(ApiError::invalid(
-            Field::SnapshotSchedule,
+            field,
             value,
             "never fires: no date matches it (e.g. 30 February)",
         ));
     }
     Ok(())
+}
+
+/// A profile's refresh schedule as typed: `manual` (or nothing), `base-image` (when the base image changes), or a
+/// five-field cron expression (by the rules of [`cron_schedule`]).
+pub fn refresh_schedule(value: &str) -> Result<RefreshSchedule, ApiError> {
+    let text = value.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case(RefreshSchedule::MANUAL) {
+        return Ok(RefreshSchedule::Manual);
+    }
+    if text.eq_ignore_ascii_case(RefreshSchedule::BASE_IMAGE) {
+        return Ok(RefreshSchedule::BaseImage);
+    }
+    if !text.contains(char::is_whitespace) {
+        return Err(ApiError::invalid(
+            Field::RefreshSchedule,
+            value,
+            "must be 'manual', 'base-image' (refresh when the base image changes) or a five-field cron \
+             expression such as \"0 3 * * *\"",
+        ));
+    }
+    cron_for(Field::RefreshSchedule, text)?;
+    Ok(RefreshSchedule::Cron(
+        text.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
+}
+
+/// A profile, or one of its versions, as typed: `NAME` (the newest usable version) or `NAME@N` (version N, from 1).
+pub fn profile_ref(value: &str) -> Result<(String, Option<u32>), ApiError> {
+    let text = value.trim();
+    let (profile, version) = match text.split_once('@') {
+        Some((profile, number)) => {
+            let version = number
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        Field::Profile,
+                        value,
+                        format!("'{number}' after '@' must be a version number, from 1"),
+                    )
+                })?;
+            (profile, Some(version))
+        }
+        None => (text, None),
+    };
+    name(Field::Profile, profile).map_err(|e| match e {
+        ApiError::InvalidInput { message, .. } => ApiError::invalid(Field::Profile, value, message),
+        other => other,
+    })?;
+    Ok((profile.to_string(), version))
 }
 
 /// The next time a five-field cron expression fires, strictly after `after` (UTC). `None` if the expression is not

@@ -43,6 +43,69 @@ impl std::fmt::Display for SandboxState {
     }
 }
 
+/// What a sandbox runs once its setup script has succeeded (SPEC S6): the app's keep-alive unless the user gives a
+/// main command. A main command that exits ends the sandbox: stopped when it exits 0, failed (with its code) when
+/// not.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum MainCommand {
+    /// The app's long-running keep-alive: the sandbox runs until stopped.
+    #[default]
+    KeepAlive,
+    /// `--command CMD`: a command line run by `/bin/sh -c` in `$AMIKA_AGENT_CWD`.
+    Shell(String),
+    /// `--image-command`: the image's own entrypoint and command (argv), as read from the image when the sandbox
+    /// was created (a snapshot keeps it).
+    Image(Vec<String>),
+}
+
+impl MainCommand {
+    /// Whether this is the app's keep-alive.
+    pub fn is_keep_alive(&self) -> bool {
+        matches!(self, MainCommand::KeepAlive)
+    }
+
+    /// How it is shown: `keep-alive`, the command line, or `image: ARGV`.
+    pub fn describe(&self) -> String {
+        match self {
+            MainCommand::KeepAlive => "keep-alive (runs until stopped)".to_string(),
+            MainCommand::Shell(command) => command.clone(),
+            MainCommand::Image(argv) if argv.is_empty() => "the image's own command".to_string(),
+            MainCommand::Image(argv) => format!("the image's own command: {}", argv.join(" ")),
+        }
+    }
+}
+
+/// Whether a sandbox takes snapshots on a schedule (seed 003's `snapshotMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotScheduleMode {
+    /// Only when asked (the default); no schedule may be given.
+    #[default]
+    Manual,
+    /// On a five-field cron schedule, which must be given.
+    Automatic,
+}
+
+impl SnapshotScheduleMode {
+    /// `manual` or `automatic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SnapshotScheduleMode::Manual => "manual",
+            SnapshotScheduleMode::Automatic => "automatic",
+        }
+    }
+
+    /// The mode called `word` (`manual` or `automatic`).
+    pub fn parse(word: &str) -> Option<SnapshotScheduleMode> {
+        match word.trim() {
+            "manual" => Some(SnapshotScheduleMode::Manual),
+            "automatic" => Some(SnapshotScheduleMode::Automatic),
+            _ => None,
+        }
+    }
+}
+
 /// Transport protocol of a published port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -135,6 +198,9 @@ pub struct Sandbox {
     pub image: String,
     /// Snapshot it was restored from, when it was.
     pub from_snapshot: Option<String>,
+    /// The profile version it was launched from (`NAME@N`), when it was.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// The repository checkout, when there is one.
     pub repo: Option<SandboxRepo>,
     /// Published ports.
@@ -161,6 +227,15 @@ pub struct Sandbox {
     pub auto_delete_minutes: Option<u32>,
     /// Five-field cron expression of automatic snapshots, when automatic.
     pub snapshot_schedule: Option<String>,
+    /// Manual, or automatic on `snapshot_schedule`.
+    #[serde(default)]
+    pub snapshot_mode: SnapshotScheduleMode,
+    /// When the schedule fires next (cron in the machine's local time zone), when automatic.
+    #[serde(default)]
+    pub next_snapshot_at: Option<DateTime<Utc>>,
+    /// What it runs once set up: the app's keep-alive, a command, or the image's own command.
+    #[serde(default)]
+    pub main_command: MainCommand,
     /// Engine container id, once created.
     pub container_id: Option<String>,
     /// When it was created.
@@ -246,8 +321,17 @@ pub struct CreateSandboxRequest {
     pub auto_delete_minutes: Option<u32>,
     /// `--snapshot NAME` / `--no-snapshot`.
     pub snapshot: SnapshotChoice,
-    /// `--snapshot-schedule CRON`.
+    /// `--snapshot-mode manual|automatic`; manual when absent.
+    pub snapshot_mode: Option<SnapshotScheduleMode>,
+    /// `--snapshot-schedule CRON`: required when automatic, refused otherwise.
     pub snapshot_schedule: Option<String>,
+    /// `--command CMD`: the main command, run by `/bin/sh -c` after the setup script instead of the keep-alive.
+    pub command: Option<String>,
+    /// `--image-command`: run the image's own entrypoint and command after the setup script instead.
+    pub image_command: bool,
+    /// `--profile NAME[@N]`: launch from a profile version's snapshot (the newest usable one without `@N`); its
+    /// setup script is not run again.
+    pub profile: Option<String>,
     /// Return only once the sandbox is running (or failed).
     pub wait_for_ready: bool,
     /// The directory relative paths and the current repository are resolved from (the CLI's working directory).
@@ -319,6 +403,12 @@ pub struct Volume {
     pub created_at: Option<String>,
     /// Sandboxes (by name) that mount it now.
     pub used_by: Vec<String>,
+    /// Bytes its files take, when the engine could tell.
+    #[serde(default)]
+    pub size_bytes: Option<u64>,
+    /// Whether the sandbox that made it is gone.
+    #[serde(default)]
+    pub orphaned: bool,
 }
 
 /// Where an effective configuration value came from.
@@ -335,6 +425,8 @@ pub enum ValueSource {
     Flag,
     /// The configuration captured in the snapshot the sandbox starts from.
     Snapshot,
+    /// The recipe of the profile version the sandbox launches from.
+    Profile,
 }
 
 impl ValueSource {
@@ -346,6 +438,7 @@ impl ValueSource {
             ValueSource::App => "app",
             ValueSource::Flag => "flag",
             ValueSource::Snapshot => "snapshot",
+            ValueSource::Profile => "profile",
         }
     }
 }

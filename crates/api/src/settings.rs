@@ -27,7 +27,12 @@ pub struct Settings {
     pub default_auto_stop_minutes: u32,
     /// UI theme.
     pub theme: Theme,
+    /// How many automatic snapshots each sandbox keeps (the newest; older ones are deleted), besides the retention.
+    pub automatic_snapshots_kept: u32,
 }
+
+/// Automatic snapshots kept per sandbox unless the settings say otherwise.
+pub const DEFAULT_AUTOMATIC_SNAPSHOTS_KEPT: u32 = 5;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -36,6 +41,7 @@ impl Default for Settings {
             default_preset: "coder".to_string(),
             default_auto_stop_minutes: 30,
             theme: Theme::System,
+            automatic_snapshots_kept: DEFAULT_AUTOMATIC_SNAPSHOTS_KEPT,
         }
     }
 }

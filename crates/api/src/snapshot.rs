@@ -116,6 +116,9 @@ pub struct Snapshot {
     /// Whether it came from a file (`sbx snapshot import`): a restore mounts no agent credentials unless asked.
     #[serde(default)]
     pub imported: bool,
+    /// Whether a sandbox's schedule took it (automatic snapshots keep the newest N per sandbox).
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// One page of snapshots.
@@ -232,6 +235,30 @@ pub struct SnapshotFileRequest {
     /// Export only: write the values of a full snapshot's secret variables into the file (in plain text; the file
     /// then says so). Without it the file holds their names with empty values.
     pub include_secrets: bool,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExportResult {
+    /// The file written.
+    pub file: String,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+    /// How many secret values went into it (only with `include_secrets`, only of a full snapshot).
+    pub secret_values: usize,
+}
+
+/// Which file the system's file dialog asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+pub enum FileChoice {
+    /// A file to export a snapshot to (a save dialog).
+    Export {
+        /// The file name offered.
+        suggested_name: String,
+    },
+    /// A snapshot file to import (an open dialog).
+    Import,
 }
 
 /// What a scrub finds: a kind of secret and where it is.

@@ -5,11 +5,14 @@
 //! - capture (full snapshot, application-consistent) against `docker commit` of the same container, with 0, 100
 //!   and 500 MB changed;
 //! - restore-to-ready against `docker run -d` + first exec of the snapshot's image;
+//! - launch-to-ready from a ready profile version ([`profile`]) against `docker run -d` + first exec of its snapshot
+//!   image;
 //! - listing snapshots with 10,000 records (absolute times);
 //! - the HTTP API ([`api`]; alone with `--api`): create-to-ready, clone-to-ready and reading one sandbox through
 //!   `sbx-http` against the same through the core directly (the ratio is what the HTTP layer costs).
 
 mod api;
+mod profile;
 
 use anyhow::{Context, Result};
 use bollard::Docker;
@@ -151,6 +154,7 @@ async fn run(core: &Arc<Core>, docker: &Docker, runs: usize, rows: &mut Vec<Row>
             raw: median(restores.iter().map(|r| r.raw).collect()),
         });
     }
+    rows.push(profile::row(core, docker, runs).await?);
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod api;
 mod config;
 mod engine;
 mod output;
+mod profile;
 mod progress;
 mod repo;
 mod sandbox;
@@ -44,6 +45,9 @@ enum Command {
     /// Take, list, restore, delete, export and import snapshots.
     #[command(subcommand)]
     Snapshot(snapshot::SnapshotCommand),
+    /// Sandbox profiles: versioned recipes baked into snapshot images that sandboxes launch from.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// List and delete the git volumes of sandboxes.
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
@@ -160,6 +164,7 @@ async fn run(cli: Cli) -> Result<ExitCode, sbx_api::ApiError> {
         Command::Engine(args) => engine::run(&core, args).await,
         Command::Sandbox(command) => sandbox::run(&core, command).await,
         Command::Snapshot(command) => snapshot::run(&core, command).await,
+        Command::Profile(command) => profile::run(&core, command).await,
         Command::Volume(command) => volume::run(&core, command).await,
         Command::Config(command) => config::run(&core, command).await,
         Command::Repo(command) => repo::run(&core, command).await,

@@ -56,6 +56,13 @@ pub fn date(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A time in this machine's time zone as `YYYY-MM-DD HH:MM ±HH:MM`.
+pub fn local_date(time: &DateTime<Utc>) -> String {
+    time.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
 /// An engine timestamp (RFC 3339) as `YYYY-MM-DD HH:MM` UTC; the text as given when it does not parse.
 pub fn engine_date(text: &str) -> String {
     match DateTime::parse_from_rfc3339(text.trim()) {
@@ -214,13 +221,16 @@ pub fn sandbox_facts(sandbox: &Sandbox) {
             .map(|m| format!("{m} min after stopping"))
             .unwrap_or_else(|| "keep".into()),
     ));
+    pairs.push(("main command", sandbox.main_command.describe()));
     pairs.push((
         "snapshots",
-        sandbox
-            .snapshot_schedule
-            .as_ref()
-            .map(|s| format!("automatic ({s})"))
-            .unwrap_or_else(|| "manual".into()),
+        match (&sandbox.snapshot_schedule, &sandbox.next_snapshot_at) {
+            (Some(cron), Some(next)) => {
+                format!("automatic ({cron}, local time; next {})", local_date(next))
+            }
+            (Some(cron), None) => format!("automatic ({cron}, local time)"),
+            (None, _) => "manual".to_string(),
+        },
     ));
     pairs.push(("created", date(&sandbox.created_at)));
     facts(&pairs);
@@ -239,7 +249,14 @@ pub fn snapshot_facts(snapshot: &Snapshot) {
     pairs.push(("source sandbox", snapshot.source_sandbox_name.clone()));
     pairs.push(("template", snapshot.source_template.clone()));
     pairs.push(("repository", or_dash(snapshot.repository.as_deref())));
-    pairs.push(("mode", snapshot.mode.as_str().to_string()));
+    pairs.push((
+        "mode",
+        if snapshot.automatic {
+            format!("{} (automatic)", snapshot.mode.as_str())
+        } else {
+            snapshot.mode.as_str().to_string()
+        },
+    ));
     pairs.push(("consistency", snapshot.consistency.as_str().to_string()));
     pairs.push(("created", date(&snapshot.created_at)));
     pairs.push((

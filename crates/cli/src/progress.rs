@@ -174,7 +174,7 @@ fn progress_line(progress: &Progress, first: bool) -> String {
     let verb = match progress.kind {
         JobKind::Create | JobKind::Clone => Some("creating"),
         JobKind::Restore => Some("restoring"),
-        JobKind::Snapshot | JobKind::Import => None,
+        JobKind::Snapshot | JobKind::Import | JobKind::Export | JobKind::Profile => None,
     };
     match (first, verb, progress.message.is_empty()) {
         (true, Some(verb), true) => format!("{verb} {}: {}", progress.target, progress.stage),

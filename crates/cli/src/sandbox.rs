@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 use futures_util::StreamExt;
 use sbx_api::{
     ApiError, CloneSandboxRequest, CreateSandboxRequest, JobKind, LogsRequest, Sandbox,
-    SandboxState, SnapshotChoice,
+    SandboxState, SnapshotChoice, SnapshotScheduleMode,
 };
 use sbx_core::Core;
 use std::io::{IsTerminal, Write};
@@ -22,7 +22,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(3600);
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
     /// Create a sandbox and wait until it is ready.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// List sandboxes.
     List(JsonArgs),
     /// Show one sandbox.
@@ -70,7 +70,9 @@ pub struct NameArgs {
 Examples:
   sbx sandbox create --name base-box --preset coder --git --no-setup
   sbx sandbox create --git ./src --branch feature/new-api
-  sbx sandbox create --name dev-box --setup-script ./install-deps.sh --port 8080:80"
+  sbx sandbox create --name dev-box --setup-script ./install-deps.sh --port 8080:80
+  sbx sandbox create --name web --setup-script ./install.sh --command 'python3 -m http.server 8000'
+  sbx sandbox create --name nightly --snapshot-mode automatic --snapshot-schedule '0 3 * * *'"
 )]
 pub struct CreateArgs {
     /// Name: 1-40 lowercase letters, digits and hyphens (generated when omitted).
@@ -100,6 +102,13 @@ pub struct CreateArgs {
     /// Skip the setup script (put a no-op script in place).
     #[arg(long)]
     no_setup: bool,
+    /// The main command, run by /bin/sh -c after the setup script instead of the keep-alive; the sandbox stops
+    /// when it exits 0 and fails when it exits non-zero.
+    #[arg(long, value_name = "CMD", conflicts_with = "image_command")]
+    command: Option<String>,
+    /// Run the image's own entrypoint and command after the setup script instead of the keep-alive.
+    #[arg(long)]
+    image_command: bool,
     /// Clone a repository: the current one, or the one containing PATH, or URL.
     #[arg(
         long,
@@ -132,9 +141,15 @@ pub struct CreateArgs {
     /// Start from the preset or image, not the repository's default snapshot.
     #[arg(long)]
     no_snapshot: bool,
-    /// Take automatic snapshots on this five-field cron schedule.
+    /// Snapshots only when asked (manual, the default) or on a schedule (automatic, with --snapshot-schedule).
+    #[arg(long, value_name = "MODE", value_parser = ["manual", "automatic"])]
+    snapshot_mode: Option<String>,
+    /// The five-field cron schedule of automatic snapshots, in this machine's local time (e.g. '0 */2 * * *').
     #[arg(long, value_name = "CRON")]
     snapshot_schedule: Option<String>,
+    /// Launch from a profile's snapshot: NAME (its newest usable version) or NAME@N; its setup is not run again.
+    #[arg(long, value_name = "NAME[@N]")]
+    profile: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -210,7 +225,7 @@ pub struct CloneArgs {
 
 pub async fn run(core: &Arc<Core>, command: SandboxCommand) -> Result<ExitCode, ApiError> {
     match command {
-        SandboxCommand::Create(args) => create(core, args).await,
+        SandboxCommand::Create(args) => create(core, *args).await,
         SandboxCommand::List(args) => list(core, args).await,
         SandboxCommand::Show(args) => {
             let sandbox = core.get_sandbox(&args.name).await?;
@@ -272,14 +287,21 @@ async fn create(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError
         no_setup: args.no_setup,
         setup_script: args.setup_script,
         setup_script_text: None,
+        command: args.command,
+        image_command: args.image_command,
         git: sbx_core::sandbox::create::git_choice(args.git, args.no_git),
         branch: args.branch,
         no_clean: args.no_clean,
         no_credentials: args.no_credentials,
         auto_stop_minutes: args.auto_stop,
         auto_delete_minutes: args.auto_delete,
+        snapshot_mode: args
+            .snapshot_mode
+            .as_deref()
+            .and_then(SnapshotScheduleMode::parse),
         snapshot,
         snapshot_schedule: args.snapshot_schedule,
+        profile: args.profile,
         wait_for_ready: true,
         cwd: current_dir(),
     };

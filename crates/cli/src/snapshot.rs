@@ -30,6 +30,9 @@ pub enum SnapshotCommand {
     Export(ExportArgs),
     /// Load a snapshot from a file written by export.
     Import(ImportArgs),
+    /// Show where a snapshot comes from and what came of it, as a tree: the sandbox it was taken from, the snapshot
+    /// that sandbox was restored from, …, and the sandboxes restored from it and their snapshots.
+    Lineage(ShowArgs),
 }
 
 /// Capture mode.
@@ -187,6 +190,15 @@ pub async fn run(core: &Arc<Core>, command: SnapshotCommand) -> Result<ExitCode,
             println!("exported {} to {}", args.name, args.file.display());
             Ok(ExitCode::SUCCESS)
         }
+        SnapshotCommand::Lineage(args) => {
+            let lineage = core.snapshot_lineage(&args.name).await?;
+            if args.json {
+                output::json(&lineage)?;
+            } else {
+                print!("{}", lineage_text(&lineage));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         SnapshotCommand::Import(args) => {
             let snapshot = core.import_snapshot(&args.file).await?;
             if args.json {
@@ -198,6 +210,35 @@ pub async fn run(core: &Arc<Core>, command: SnapshotCommand) -> Result<ExitCode,
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A lineage tree as text: one node a line, the snapshot asked about marked.
+fn lineage_text(lineage: &sbx_api::SnapshotLineage) -> String {
+    lineage.render(|node| {
+        let mut line = match node.kind {
+            sbx_api::LineageKind::Sandbox => format!("sandbox {}", node.name),
+            sbx_api::LineageKind::Snapshot => format!("snapshot {}", node.name),
+        };
+        if let Some(status) = node.status {
+            line.push_str(&format!("  {}", status.as_str()));
+        }
+        if let Some(layers) = node.layers {
+            line.push_str(&format!(
+                "  {layers} layer{}",
+                if layers == 1 { "" } else { "s" }
+            ));
+        }
+        if node.flattened {
+            line.push_str("  [flattened]");
+        }
+        if !node.exists {
+            line.push_str("  (deleted)");
+        }
+        if node.kind == sbx_api::LineageKind::Snapshot && node.id == lineage.focus {
+            line.push_str("  <- this snapshot");
+        }
+        line
+    })
 }
 
 /// `--dry-run`: what a scrub of the sandbox would remove now.
@@ -293,7 +334,11 @@ async fn list(core: &Core, args: ListArgs) -> Result<ExitCode, ApiError> {
                     .map(output::date)
                     .unwrap_or_else(|| "never".into()),
                 s.size_bytes.map(output::size).unwrap_or_else(|| "-".into()),
-                s.mode.as_str().to_string(),
+                if s.automatic {
+                    format!("{} (auto)", s.mode.as_str())
+                } else {
+                    s.mode.as_str().to_string()
+                },
                 s.consistency.as_str().to_string(),
             ]
         })

@@ -1,4 +1,5 @@
-//! `sbx volume …`: the git volumes holding repository checkouts, which outlive their sandboxes.
+//! `sbx volume …`: the git volumes holding repository checkouts, which outlive their sandboxes: their size, the
+//! sandbox that made them ("orphaned" once it is gone), and deleting one.
 
 use clap::{Args, Subcommand};
 use sbx_api::ApiError;
@@ -42,7 +43,12 @@ pub async fn run(core: &Core, command: VolumeCommand) -> Result<ExitCode, ApiErr
                     .map(|v| {
                         vec![
                             v.name.clone(),
-                            v.sandbox.clone(),
+                            v.size_bytes.map(output::size).unwrap_or_else(|| "-".into()),
+                            if v.orphaned {
+                                format!("{} (orphaned)", v.sandbox)
+                            } else {
+                                v.sandbox.clone()
+                            },
                             v.repo.clone(),
                             if v.used_by.is_empty() {
                                 "-".to_string()
@@ -56,7 +62,10 @@ pub async fn run(core: &Core, command: VolumeCommand) -> Result<ExitCode, ApiErr
                         ]
                     })
                     .collect();
-                output::table(&["NAME", "SANDBOX", "REPO", "USED-BY", "CREATED"], &rows);
+                output::table(
+                    &["NAME", "SIZE", "SANDBOX", "REPO", "USED-BY", "CREATED"],
+                    &rows,
+                );
             }
         }
         VolumeCommand::Delete(args) => {

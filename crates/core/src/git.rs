@@ -545,18 +545,19 @@ fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept) to `out`.
-pub fn pack(dir: &Path, out: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::create(out)?;
-    let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
+/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept) to `out`, as it is read: a
+/// writer that sends the archive on (to the engine) holds no more than it buffers.
+pub fn pack(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
     builder.append_dir_all(".", dir)?;
-    builder
+    // The end of the archive, then what is buffered, then what the writer holds.
+    let mut out = builder
         .into_inner()?
         .into_inner()
         .map_err(|e| e.into_error())?;
-    Ok(())
+    std::io::Write::flush(&mut out)
 }
 
 /// A name usable in a volume name: letters, digits, `_`, `.`, `-` (others become `-`).

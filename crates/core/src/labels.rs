@@ -29,6 +29,8 @@ pub const KIND_GIT_VOLUME: &str = "git-volume";
 pub const KIND_SNAPSHOT: &str = "snapshot";
 /// A preset's image.
 pub const KIND_PRESET: &str = "preset";
+/// A profile version's snapshot image (its record: the profile, the version and the job that made it).
+pub const KIND_PROFILE: &str = "profile";
 /// A short-lived container the app uses while capturing or copying.
 pub const KIND_HELPER: &str = "helper";
 

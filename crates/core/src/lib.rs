@@ -12,9 +12,11 @@ pub mod exec;
 pub mod git;
 pub mod jobs;
 pub mod labels;
+pub mod markers;
 pub mod paths;
 pub mod presets;
 pub mod private;
+pub mod profiles;
 pub mod purge;
 pub mod recovery;
 pub mod repos;
@@ -167,6 +169,11 @@ impl Core {
     /// Receive every [`UiEvent`] from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<UiEvent> {
         self.events.subscribe()
+    }
+
+    /// A sender on the event bus, for work that reports from tasks of its own (a transfer's progress).
+    pub(crate) fn event_sender(&self) -> broadcast::Sender<UiEvent> {
+        self.events.clone()
     }
 
     /// Send an event to every subscriber (none is fine).

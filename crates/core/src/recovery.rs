@@ -28,6 +28,10 @@ impl Core {
         if let Err(error) = self.recover_snapshots().await {
             tracing::warn!("recovering snapshots: {error}");
         }
+        if let Err(error) = self.recover_markers().await {
+            tracing::warn!("recovering repository defaults and failed snapshots: {error}");
+        }
+        self.recover_profiles().await;
         if let Err(error) = self.remove_stray_helpers().await {
             tracing::warn!("removing helper containers: {error}");
         }
@@ -120,7 +124,9 @@ impl Core {
                 Some(JobKind::Snapshot | JobKind::Restore | JobKind::Clone | JobKind::Import) => {
                     self.recover_snapshot_job(&job).await?
                 }
-                None => {
+                Some(JobKind::Profile) => self.recover_profile_job(&job).await?,
+                // An export is progress only (no job row); an unknown kind is failed as it is.
+                Some(JobKind::Export) | None => {
                     self.fail_job(&job.id, "interrupted: the process doing it stopped")
                         .await?;
                 }

@@ -75,11 +75,15 @@ impl Core {
         })))
     }
 
-    /// Set (an active snapshot) or clear (`None`) the app's default snapshot of the repository `path` is in.
+    /// Set (an active snapshot) or clear (`None`) the app's default snapshot of the repository `path` is in. The
+    /// default is also kept on a marker volume, so it comes back when the database is lost ([`crate::markers`]).
     pub async fn set_repo_default(&self, request: &RepoDefaultRequest) -> Result<Repository> {
         let (key, name) = self.repository_key(&request.path)?;
         if let Some(snapshot) = &request.snapshot {
             self.active_snapshot("snapshot", snapshot).await?;
+        } else {
+            // Cleared: the marker goes first, so it never outlives the default.
+            self.keep_repo_default_marker(&key, &name, None).await?;
         }
         repositories::set_default_snapshot(
             self.store().pool(),
@@ -89,6 +93,10 @@ impl Core {
             Utc::now(),
         )
         .await?;
+        if request.snapshot.is_some() {
+            self.keep_repo_default_marker(&key, &name, request.snapshot.as_deref())
+                .await?;
+        }
         self.repository(&request.path).await
     }
 }

@@ -1,6 +1,6 @@
 //! The background runner: one process at a time (a lease in SQLite, whether the desktop app or `sbx serve` runs)
-//! does the periodic work — idle auto-stop and auto-delete (S7), automatic snapshots (N8), the expiry reaper (N7)
-//! and recovery of interrupted work.
+//! does the periodic work — idle auto-stop and auto-delete (S7), automatic snapshots (N8), the expiry reaper (N7),
+//! profile snapshot jobs and their schedules (P1–P2, [`crate::profiles::runner`]) and recovery of interrupted work.
 //!
 //! **Idle** means: the sandbox is running (not setting up), no command session (exec, ssh, terminal) is running in
 //! it, and its processes used less than [`IDLE_CPU_FRACTION`] of one CPU on average since the previous check. A
@@ -109,6 +109,9 @@ impl Core {
         }
         if let Err(error) = self.reaper_pass().await {
             tracing::warn!("snapshot reaper: {error}");
+        }
+        if let Err(error) = self.profile_pass().await {
+            tracing::warn!("profiles: {error}");
         }
     }
 

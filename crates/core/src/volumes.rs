@@ -1,12 +1,13 @@
-//! Git volumes (S3): the named volumes holding repository checkouts, kept when their sandbox is deleted, listed and
-//! deleted on request.
+//! Git volumes (S3): the named volumes holding repository checkouts, kept when their sandbox is deleted, listed (with
+//! their size and whether the sandbox that made them is gone: "orphaned") and deleted on request.
 
 use sbx_api::{ApiError, Volume};
 
 use crate::{Core, Result, labels};
 
 impl Core {
-    /// The git volumes of this data dir, with the sandboxes that mount them now.
+    /// The git volumes of this data dir, with the sandboxes that mount them now, their size and whether the sandbox
+    /// that made them is gone.
     pub async fn list_volumes(&self) -> Result<Vec<Volume>> {
         let list = self
             .engine()
@@ -16,6 +17,11 @@ impl Core {
             ))
             .await?;
         let records = self.sandbox_records().await?;
+        let sizes = if list.is_empty() {
+            Default::default()
+        } else {
+            self.engine().volume_sizes().await
+        };
         let mut volumes: Vec<Volume> = list
             .into_iter()
             .map(|v| {
@@ -29,7 +35,10 @@ impl Core {
                     })
                     .map(|r| r.spec.name.clone())
                     .collect();
+                let maker = v.labels.get(labels::SANDBOX_ID);
                 Volume {
+                    size_bytes: sizes.get(&v.name).copied(),
+                    orphaned: !records.iter().any(|r| Some(&r.spec.id) == maker),
                     sandbox: v.labels.get(labels::NAME).cloned().unwrap_or_default(),
                     repo: v.labels.get(labels::REPO).cloned().unwrap_or_default(),
                     created_at: v.created_at.clone(),

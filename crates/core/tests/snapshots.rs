@@ -820,6 +820,7 @@ async fn automatic_snapshots_fire_on_running_sandboxes_and_skip_without_queueing
     let env = TestEnv::new().await;
     let base = unique("cron");
     let mut request = env.request(&base);
+    request.snapshot_mode = Some(sbx_api::SnapshotScheduleMode::Automatic);
     request.snapshot_schedule = Some("* * * * *".into());
     env.create(request).await;
     let manual = unique("manual");

@@ -11,7 +11,9 @@
 //! - the registered names are the `METHOD`s the UI invokes, because the function names come from the same list.
 
 mod engine;
+pub mod files;
 mod http;
+mod profile;
 mod repo;
 mod sandbox;
 mod settings;
@@ -155,7 +157,7 @@ mod tests {
     fn every_request_has_a_command() {
         let shell = Shell::new();
         let methods = sbx_api::for_each_request!(methods);
-        assert_eq!(methods.len(), 31);
+        assert_eq!(methods.len(), 45);
         for method in methods {
             let error = shell.invoke(method, json!(5)).unwrap_err();
             let expected = format!("invalid args `params` for command `{method}`");

@@ -1,8 +1,8 @@
-//! Commands about snapshots: take, list, show, restore, delete, and cloning a sandbox.
+//! Commands about snapshots: take, list, show, restore, delete, cloning a sandbox, lineage and storage.
 
 use sbx_api::requests::{
-    CloneSandbox, CreateSnapshot, DeleteSnapshot, GetSnapshot, ListSnapshots, PreviewScrub,
-    RestoreSnapshot,
+    CloneSandbox, CreateSnapshot, DeleteSnapshot, GetLineage, GetSnapshot, GetStorage,
+    ListSnapshots, PreviewScrub, RestoreSnapshot,
 };
 
 super::handle! {
@@ -13,4 +13,6 @@ super::handle! {
     RestoreSnapshot => |core, params| Ok(core.restore_snapshot(&params).await?);
     DeleteSnapshot => |core, name| Ok(core.delete_snapshot(&name).await?);
     CloneSandbox => |core, params| Ok(core.clone_sandbox(&params).await?);
+    GetLineage => |core, snapshot| Ok(core.snapshot_lineage(&snapshot).await?);
+    GetStorage => |core, ()| Ok(core.snapshot_storage().await?);
 }

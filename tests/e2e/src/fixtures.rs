@@ -28,6 +28,10 @@ pub async fn docker() -> Result<bollard::Docker> {
         .await?)
 }
 
+/// The environment variable whose value the app's file dialogs answer with instead of showing one (see
+/// `src-tauri/src/commands/files.rs`): the export and import flows are real from the chosen path on.
+pub const TEST_FILE_ENV: &str = "SANDBOX_DESKTOP_TEST_FILE";
+
 /// The test preset's name: a user preset whose Dockerfile is `FROM` the busybox test image.
 pub const TEST_PRESET: &str = "e2e";
 
@@ -69,6 +73,12 @@ impl std::ops::Deref for TestApp {
 impl TestApp {
     /// Launch the app on a fresh data dir and `HOME`, with the test preset in place.
     pub async fn launch() -> Result<TestApp> {
+        TestApp::launch_with_env(Vec::new()).await
+    }
+
+    /// [`TestApp::launch`], with `env` set on the app's process too — e.g. [`TEST_FILE_ENV`], the answer of every
+    /// file dialog (which a WebDriver cannot drive).
+    pub async fn launch_with_env(env: Vec<(String, String)>) -> Result<TestApp> {
         let data = tempfile::tempdir()?;
         let preset = data.path().join("presets").join(TEST_PRESET);
         std::fs::create_dir_all(&preset)?;
@@ -83,8 +93,10 @@ impl TestApp {
         );
         let user_home = tempfile::tempdir()?;
         let work = tempfile::tempdir()?;
+        let mut env = env;
+        env.push(("HOME".into(), user_home.path().display().to_string()));
         let app = App::launch_with(Launch {
-            env: vec![("HOME".into(), user_home.path().display().to_string())],
+            env,
             home: Some(data),
         })
         .await?;

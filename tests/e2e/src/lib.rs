@@ -11,18 +11,21 @@
 //!
 //! The harness is in modules: `driver` (tauri-driver and WebKitWebDriver: ports, launch and retry, stopping),
 //! `app` (the window: generic waits and actions), `pages` (helpers for particular pages), `fixtures` (test image,
-//! preset, [`TestApp`]) and `cleanup` (the engine clean-up, written down before each test); everything a test uses
-//! is exported here.
+//! preset, [`TestApp`]), `cleanup` (the engine clean-up, written down before each test) and `axe` (axe-core run on
+//! what the window shows: [`App::check_accessibility`]); everything a test uses is exported here.
 
 mod app;
+mod axe;
 mod cleanup;
 mod driver;
 mod fixtures;
 mod pages;
 
 pub use app::{App, Focused, Launch, attr_css, screenshot_dir, wait_for_shown, wait_until};
+pub use axe::Violation;
 pub use cleanup::{EngineCleanup, remove_engine_objects};
 pub use driver::{app_binary, driver_log, workspace_root};
 pub use fixtures::{
-    TEST_PRESET, TestApp, cli_binary, docker, engine_objects, free_port, instance_of, test_image,
+    TEST_FILE_ENV, TEST_PRESET, TestApp, cli_binary, docker, engine_objects, free_port,
+    instance_of, test_image,
 };

@@ -1,5 +1,5 @@
-//! The Settings page: snapshot retention, default preset, default auto-stop, theme; and the HTTP API switch
-//! ([`super::http_api`]).
+//! The Settings page: snapshot retention, automatic snapshots kept, default preset, default auto-stop, theme; and
+//! the HTTP API switch ([`super::http_api`]).
 
 use leptos::prelude::*;
 use sbx_api::{
@@ -40,6 +40,7 @@ pub fn SettingsPage() -> impl IntoView {
     let retention = RwSignal::new(String::new());
     let preset = RwSignal::new(String::new());
     let auto_stop = RwSignal::new(String::new());
+    let kept = RwSignal::new(String::new());
     let theme = RwSignal::new(Theme::System);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
@@ -55,6 +56,7 @@ pub fn SettingsPage() -> impl IntoView {
                 );
                 preset.set(s.default_preset);
                 auto_stop.set(s.default_auto_stop_minutes.to_string());
+                kept.set(s.automatic_snapshots_kept.to_string());
                 theme.set(s.theme);
             }
             Err(e) => error.set(Some(e)),
@@ -87,11 +89,20 @@ pub fn SettingsPage() -> impl IntoView {
             )));
             return;
         };
+        let Ok(automatic_snapshots_kept) = kept.get().trim().parse::<u32>() else {
+            error.set(Some(ApiError::invalid(
+                Field::AutomaticSnapshotsKept,
+                kept.get(),
+                "must be a whole number of snapshots",
+            )));
+            return;
+        };
         let settings = Settings {
             snapshot_retention_days: days,
             default_preset: preset.get(),
             default_auto_stop_minutes: minutes,
             theme: theme.get(),
+            automatic_snapshots_kept,
         };
         leptos::task::spawn_local(async move {
             match ipc::call::<SaveSettings>(&settings).await {
@@ -112,6 +123,11 @@ pub fn SettingsPage() -> impl IntoView {
             <input id="retention" aria-label="Snapshot retention (days)" placeholder="Keep forever"
                 prop:value=move || retention.get() on:input=move |ev| retention.set(event_target_value(&ev)) />
             <p class="hint">"New snapshots expire after this many days; empty keeps them forever."</p>
+
+            <label for="automatic-kept">"Automatic snapshots kept"</label>
+            <input id="automatic-kept" aria-label="Automatic snapshots kept" inputmode="numeric"
+                prop:value=move || kept.get() on:input=move |ev| kept.set(event_target_value(&ev)) />
+            <p class="hint">"Each sandbox with automatic snapshots keeps this many of its newest; older ones are deleted."</p>
 
             <label for="default-preset">"Default preset"</label>
             <select id="default-preset" aria-label="Default preset"

@@ -1,5 +1,7 @@
 //! The Snapshots page: every snapshot in a dense, paginated, live table with its status, size and expiry, and
-//! per row Restore (into a new sandbox) and Delete (after a confirmation naming the snapshot).
+//! per row Restore (into a new sandbox), Export (to a file) and Delete (after a confirmation naming the snapshot);
+//! Import (from a file) in the page's head. Export and import are in [`super::snapshot_transfer`]; each row's
+//! Lineage tree and the engine's free space in the head are in [`super::lineage`].
 
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::html;
@@ -20,6 +22,8 @@ use crate::dialog::{
 };
 use crate::ipc;
 use crate::live::use_live;
+use crate::pages::lineage::{FreeSpace, LineageTree};
+use crate::pages::snapshot_transfer::{ExportDialog, ImportButton, Transfer, TransferNotice};
 use crate::widgets::ErrorLine;
 
 /// Snapshots per page.
@@ -127,6 +131,14 @@ pub fn SnapshotsPage() -> impl IntoView {
     let restore_target = RwSignal::new(None::<String>);
     let delete_target = RwSignal::new(None::<String>);
     let restoring_into = RwSignal::new(None::<String>);
+    let export_target = RwSignal::new(None::<Snapshot>);
+    let transfer = RwSignal::new(None::<Transfer>);
+    let targets = RowTargets {
+        restore: restore_target,
+        export: export_target,
+        delete: delete_target,
+        lineage: RwSignal::new(None),
+    };
 
     let page_count = Memo::new(move |_| {
         snapshots.get().and_then(Result::ok).map(|listing| {
@@ -164,8 +176,11 @@ pub fn SnapshotsPage() -> impl IntoView {
                         }
                     })
             }}
+            <FreeSpace />
+            <ImportButton transfer />
         </header>
         <RestoringNotice restoring_into />
+        <TransferNotice transfer />
         {move || match view_state.get() {
             ListingState::Loading => view! { <p class="muted">"Loading snapshots…"</p> }.into_any(),
             ListingState::Failed(message) => {
@@ -180,14 +195,13 @@ pub fn SnapshotsPage() -> impl IntoView {
             ListingState::Empty => {
                 view! {
                     <div class="empty">
-                        <p>"No snapshots yet — open a running sandbox and click Take Snapshot."</p>
+                        <p>"No snapshots yet — open a running sandbox and click Take Snapshot, or Import one from a file."</p>
                     </div>
                 }
                     .into_any()
             }
             ListingState::Listed => {
-                view! { <SnapshotTable snapshots page page_count restore_target delete_target /> }
-                    .into_any()
+                view! { <SnapshotTable snapshots page page_count targets /> }.into_any()
             }
         }}
         {move || {
@@ -218,12 +232,27 @@ pub fn SnapshotsPage() -> impl IntoView {
                     view! { <DeleteDialog snapshot=snapshot delete_target=delete_target reload=reload /> }
                 })
         }}
+        {move || {
+            export_target
+                .get()
+                .map(|snapshot| view! { <ExportDialog snapshot export_target transfer /> })
+        }}
     }
+}
+
+/// The dialogs a row's buttons open.
+#[derive(Clone, Copy)]
+struct RowTargets {
+    restore: RwSignal<Option<String>>,
+    export: RwSignal<Option<Snapshot>>,
+    delete: RwSignal<Option<String>>,
+    /// The snapshot whose lineage tree is open under its row.
+    lineage: RwSignal<Option<String>>,
 }
 
 /// What became of the last restore started from this page: its progress, its failure, or the sandbox to open.
 #[component]
-fn RestoringNotice(restoring_into: RwSignal<Option<String>>) -> impl IntoView {
+pub(crate) fn RestoringNotice(restoring_into: RwSignal<Option<String>>) -> impl IntoView {
     let live = use_live();
     let nav = use_sandbox_nav();
     move || {
@@ -313,8 +342,7 @@ fn SnapshotTable(
     snapshots: LocalResource<Result<SnapshotPage, ApiError>>,
     page: RwSignal<u32>,
     page_count: Memo<Option<u32>>,
-    restore_target: RwSignal<Option<String>>,
-    delete_target: RwSignal<Option<String>>,
+    targets: RowTargets,
 ) -> impl IntoView {
     view! {
                     <table class="table snapshots-table" aria-label="Snapshots">
@@ -349,13 +377,7 @@ fn SnapshotTable(
                                     )
                                 }
                                 children=move |snapshot| {
-                                    view! {
-                                        <SnapshotRow
-                                            snapshot=snapshot
-                                            restore_target=restore_target
-                                            delete_target=delete_target
-                                        />
-                                    }
+                                    view! { <SnapshotRow snapshot=snapshot targets=targets /> }
                                 }
                             />
                         </tbody>
@@ -389,11 +411,7 @@ fn SnapshotTable(
 
 /// One row of the Snapshots table.
 #[component]
-fn SnapshotRow(
-    snapshot: Snapshot,
-    restore_target: RwSignal<Option<String>>,
-    delete_target: RwSignal<Option<String>>,
-) -> impl IntoView {
+fn SnapshotRow(snapshot: Snapshot, targets: RowTargets) -> impl IntoView {
     let live = use_live();
     let name = snapshot.name.clone();
     let active = snapshot.status == SnapshotStatus::Active;
@@ -446,12 +464,20 @@ fn SnapshotRow(
         .unwrap_or_default();
     let restore_name = name.clone();
     let delete_name = name.clone();
+    let exported = snapshot.clone();
+    let lineage_name = name.clone();
+    let tree_name = name.clone();
+    let tree_open =
+        Memo::new(move |_| targets.lineage.get().as_deref() == Some(tree_name.as_str()));
     view! {
         <tr data-snapshot=name.clone()>
             <td>
                 <span class="snapshot-name" title=name_title>
                     {name.clone()}
                 </span>
+                {snapshot
+                    .automatic
+                    .then(|| view! { <span class="tag muted" title="Taken by the sandbox's schedule">"automatic"</span> })}
                 {failure
                     .clone()
                     .map(|reason| view! { <div class="failure-reason">{reason}</div> })}
@@ -469,25 +495,66 @@ fn SnapshotRow(
                     aria-label=format!("Restore {name}")
                     disabled=!active
                     title=(!active).then_some("Only an active snapshot can be restored")
-                    on:click=move |_| restore_target.set(Some(restore_name.clone()))
+                    on:click=move |_| targets.restore.set(Some(restore_name.clone()))
                 >
                     "Restore"
                 </button>
                 <button
+                    class="small"
+                    aria-label=format!("Export {name}")
+                    disabled=!active
+                    title=(!active).then_some("Only an active snapshot can be exported")
+                    on:click=move |_| targets.export.set(Some(exported.clone()))
+                >
+                    "Export"
+                </button>
+                <button
+                    class="small"
+                    aria-label=format!("Lineage of {name}")
+                    aria-expanded=move || tree_open.get().to_string()
+                    on:click=move |_| {
+                        targets
+                            .lineage
+                            .update(|open| {
+                                *open = if open.as_deref() == Some(lineage_name.as_str()) {
+                                    None
+                                } else {
+                                    Some(lineage_name.clone())
+                                };
+                            })
+                    }
+                >
+                    "Lineage"
+                </button>
+                <button
                     class="small danger"
                     aria-label=format!("Delete {name}")
-                    on:click=move |_| delete_target.set(Some(delete_name.clone()))
+                    on:click=move |_| targets.delete.set(Some(delete_name.clone()))
                 >
                     "Delete"
                 </button>
             </td>
         </tr>
+        {move || {
+            tree_open
+                .get()
+                .then(|| {
+                    view! {
+                        <tr class="lineage-row" data-lineage-of=name.clone()>
+                            <td colspan="7">
+                                <LineageTree snapshot=name.clone() />
+                            </td>
+                        </tr>
+                    }
+                })
+        }}
     }
 }
 
-/// The Restore snapshot dialog: optional new name and resources, skip setup, mount the agent credentials.
+/// The Restore snapshot dialog: optional new name and resources, skip setup, mount the agent credentials. Also
+/// opened from a sandbox's page, for its snapshots.
 #[component]
-fn RestoreDialog(
+pub(crate) fn RestoreDialog(
     snapshot: String,
     /// The snapshot came from a file: its restores mount no credentials unless asked.
     imported: bool,

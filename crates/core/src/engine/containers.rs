@@ -1,5 +1,5 @@
 //! Containers: create (from a [`NewContainer`]), start, stop, pause, remove, inspect (as a [`ContainerInfo`]), list
-//! by label, the filesystem changes, logs and CPU usage.
+//! by label or by the image they were made from, the filesystem changes, logs and CPU usage.
 
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, HostConfig,
@@ -300,6 +300,29 @@ impl Engine {
             .list_containers(Some(options))
             .await
             .map_err(|e| self.fail("listing containers by label", e))?;
+        Ok(list
+            .into_iter()
+            .map(|c| ListedContainer {
+                id: c.id.unwrap_or_default(),
+                names: c.names.unwrap_or_default(),
+                labels: c.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The containers (running or not) made from the image `image` (a name or an id) or from an image built on it.
+    pub(crate) async fn image_users(&self, image: &str) -> Result<Vec<ListedContainer>> {
+        let docker = self.client().await?;
+        let filters =
+            std::collections::HashMap::from([("ancestor".to_string(), vec![image.to_string()])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| self.fail(format!("listing the containers of image {image}"), e))?;
         Ok(list
             .into_iter()
             .map(|c| ListedContainer {

@@ -1,11 +1,12 @@
-//! Images: whether one exists and its size, commits of containers, removal (typed: removed, missing, in use),
-//! listing by label, building (a preset), pulling, and the `docker save` / `docker load` streams of export and
-//! import.
+//! Images: whether one exists, its id and its size, commits of containers, another name, removal (typed: removed,
+//! missing, in use), listing by label, building (a preset), pulling, and the `docker save` / `docker load` streams
+//! of export and import.
 
 use bollard::models::ContainerConfig;
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, CommitContainerOptionsBuilder, CreateImageOptionsBuilder,
     ImportImageOptionsBuilder, ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
+    TagImageOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
@@ -75,6 +76,45 @@ impl Engine {
             Err(e) if error::status_of(&e) == Some(404) => Ok(false),
             Err(e) => Err(self.fail(format!("inspecting image {name}"), e)),
         }
+    }
+
+    /// The engine id (`sha256:…`) of the image `name`; `None` when the engine does not have it.
+    pub(crate) async fn image_id(&self, name: &str) -> Result<Option<String>> {
+        let docker = self.client().await?;
+        match docker.inspect_image(name).await {
+            Ok(inspect) => Ok(inspect.id),
+            Err(e) if error::status_of(&e) == Some(404) => Ok(None),
+            Err(e) => Err(self.fail(format!("inspecting image {name}"), e)),
+        }
+    }
+
+    /// The image's own entrypoint followed by its command (its configuration's `Entrypoint` and `Cmd`), what
+    /// `docker run IMAGE` runs; `None` when the engine does not have the image.
+    pub(crate) async fn image_command(&self, name: &str) -> Result<Option<Vec<String>>> {
+        let docker = self.client().await?;
+        match docker.inspect_image(name).await {
+            Ok(inspect) => {
+                let config = inspect.config.unwrap_or_default();
+                let mut argv = config.entrypoint.unwrap_or_default();
+                argv.extend(config.cmd.unwrap_or_default());
+                Ok(Some(argv))
+            }
+            Err(e) if error::status_of(&e) == Some(404) => Ok(None),
+            Err(e) => Err(self.fail(format!("inspecting image {name}"), e)),
+        }
+    }
+
+    /// Give the image `name` one more name, `repo:tag`.
+    pub(crate) async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> Result<()> {
+        let docker = self.client().await?;
+        let options = TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag)
+            .build();
+        docker
+            .tag_image(name, Some(options))
+            .await
+            .map_err(|e| self.fail(format!("tagging image {name} as {repo}:{tag}"), e))
     }
 
     /// The bytes of the image `name` on disk, its layers and its parents'.

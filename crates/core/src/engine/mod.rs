@@ -6,8 +6,8 @@
 //! they act on: [`containers`] (create, start, stop, remove, inspect, list by label, changes, pause, logs, stats),
 //! [`images`] (exists, size, commit, remove, list by label, build, pull, the export and load streams), [`exec`]
 //! (commands with attached streams as [`Output`], their exit code, terminal size), [`volumes`], [`helpers`] (the
-//! short-lived containers of a capture or copy, and tar archives in and out), [`purge`] (removing by label) and
-//! [`watch`] (the event stream turned into `UiEvent`s).
+//! short-lived containers of a capture or copy, and tar archives in and out), [`purge`] (removing by label),
+//! [`usage`] (the bytes volumes take) and [`watch`] (the event stream turned into `UiEvent`s).
 //!
 //! The rest of the core sees the layer's own types ([`ContainerInfo`], [`NewContainer`], [`Output`], …), never
 //! bollard's (a test below walks the core's sources). Engine errors are mapped in one place, [`error`]: no answer
@@ -19,8 +19,11 @@ pub mod containers;
 pub mod error;
 pub mod exec;
 pub mod helpers;
+pub mod image_config;
 pub mod images;
 pub mod purge;
+pub mod space;
+pub mod usage;
 pub mod volumes;
 pub(crate) mod watch;
 

@@ -1,10 +1,13 @@
 //! Follows Docker's event stream and turns it into [`UiEvent`]s; notices the engine going away and coming back.
+//! For each start of one of this data dir's sandboxes (and each already running when the stream connects) it also
+//! follows that boot's log until the sandbox is ready or its setup failed ([`crate::sandbox::live`]), so a window
+//! hears of it whichever process started it.
 
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures_util::StreamExt;
 use sbx_api::{EngineStatus, UiEvent};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::{Core, labels};
@@ -33,11 +36,49 @@ pub(crate) async fn run(core: Arc<Core>) {
     }
 }
 
+/// The sandbox containers whose boot is being followed, by id.
+type Following = Arc<Mutex<HashSet<String>>>;
+
+/// Follow the boot of sandbox container `id` (sandbox `name`), unless it is followed already.
+fn follow_boot(core: &Arc<Core>, following: &Following, id: String, name: String) {
+    if let Ok(mut set) = following.lock()
+        && !set.insert(id.clone())
+    {
+        return;
+    }
+    let core = Arc::clone(core);
+    let following = Arc::clone(following);
+    tokio::spawn(async move {
+        core.follow_boot(id.clone(), name).await;
+        if let Ok(mut set) = following.lock() {
+            set.remove(&id);
+        }
+    });
+}
+
+/// Follow the boots of this data dir's sandbox containers running now (they may have started while nothing
+/// watched).
+async fn follow_running(core: &Arc<Core>, following: &Following) {
+    let with = labels::of_instance(
+        core.paths().instance(),
+        &[(labels::KIND, labels::KIND_SANDBOX)],
+    );
+    let Ok(containers) = core.engine().list_containers(&with).await else {
+        return;
+    };
+    for container in containers {
+        if let Some(name) = container.labels.get(labels::NAME) {
+            follow_boot(core, following, container.id.clone(), name.clone());
+        }
+    }
+}
+
 /// Follow the event stream until it ends.
-async fn follow(core: &Core) {
+async fn follow(core: &Arc<Core>) {
     let Ok(docker) = core.engine().client().await else {
         return;
     };
+    let following: Following = Arc::default();
     let filters = HashMap::from([(
         "type".to_string(),
         vec![
@@ -48,6 +89,7 @@ async fn follow(core: &Core) {
     )]);
     let options = EventsOptionsBuilder::default().filters(&filters).build();
     let mut stream = docker.events(Some(options));
+    follow_running(core, &following).await;
     while let Some(item) = stream.next().await {
         let Ok(event) = item else { break };
         let action = event.action.unwrap_or_default();
@@ -67,9 +109,13 @@ async fn follow(core: &Core) {
                     action: action.clone(),
                 });
                 if ours && kind == labels::KIND_SANDBOX {
-                    core.emit(UiEvent::SandboxesChanged {
-                        name: attributes.get(labels::NAME).cloned(),
-                    });
+                    let name = attributes.get(labels::NAME).cloned();
+                    core.emit(UiEvent::SandboxesChanged { name: name.clone() });
+                    if action == "start"
+                        && let (Some(id), Some(name)) = (actor.id.clone(), name)
+                    {
+                        follow_boot(core, &following, id, name);
+                    }
                 }
             }
             // Image and volume events do not always carry the object's labels: any of them may concern

@@ -1,8 +1,10 @@
-//! The container of a sandbox: its entry script (setup once, then a long-running main command, on any image with
-//! `/bin/sh`), its mounts, ports, resources and labels.
+//! The container of a sandbox: its entry script (setup once, then the main command — the app's keep-alive, the
+//! user's command or the image's own — on any image with `/bin/sh`), its mounts, ports, resources and labels.
 
 use std::collections::HashMap;
 use std::path::Path;
+
+use sbx_api::MainCommand;
 
 use crate::credentials::Credential;
 use crate::engine::{HostSettings, Mount, MountKind, NewContainer, PublishedPort};
@@ -25,15 +27,20 @@ pub const SETUP_DONE_MARKER: &str = "[amikad] setup: done";
 pub const SETUP_FAILED_MARKER: &str = "[amikad] setup: failed with exit code";
 /// Printed once the sandbox is ready (after setup, or at once on later boots).
 pub const READY_MARKER: &str = "[amikad] ready";
+/// Printed (with the exit code) when the main command ended on its own; the container then exits with that code.
+pub const MAIN_EXIT_MARKER: &str = "[amikad] main command exited with code";
 /// Where the file of secret environment variables is mounted (never in the container's configuration, so a
 /// commit cannot capture them).
 pub const SECRET_ENV_PATH: &str = "/run/amikad/secret.env";
 /// The no-op setup script.
 pub const NOOP_SETUP: &str = "#!/bin/sh\n# No-op setup script.\nexit 0\n";
 
-/// The entry script, run as `sh -c SCRIPT`: runs the setup script once per sandbox (the marker is keyed by the
-/// sandbox id, so a sandbox restored from a snapshot runs it once again), then keeps running until stopped.
-/// Only POSIX sh features, so it works on busybox.
+/// The entry script, run as `sh -c SCRIPT amikad [command CMD | image ARGV…]`: runs the setup script once per
+/// sandbox (the marker is keyed by the sandbox id, so a sandbox restored from a snapshot runs it once again), then
+/// the main command: with `command`, `CMD` through `/bin/sh -c`; with `image`, the image's own entrypoint and
+/// command; else a keep-alive until stopped. A main command that ends on its own ends the container with its exit
+/// code (after a line saying so); a stop ends it (and the container) with 0. Only POSIX sh features, so it works
+/// on busybox.
 const ENTRY_SCRIPT: &str = r#"echo "[amikad] boot"
 S=/var/lib/amikad
 if [ -r /run/amikad/secret.env ]; then set -a; . /run/amikad/secret.env; set +a; fi
@@ -55,6 +62,15 @@ if [ ! -e "$S/setup-done-$AMIKA_SANDBOX_ID" ]; then
 fi
 : > "$S/ready"
 echo "[amikad] ready"
+if [ "$1" = command ] || [ "$1" = image ]; then
+  if [ "$1" = command ]; then /bin/sh -c "$2" & else shift; "$@" & fi
+  M=$!
+  trap 'kill -TERM $M 2>/dev/null; wait $M; exit 0' TERM INT HUP
+  wait $M
+  rc=$?
+  echo "[amikad] main command exited with code $rc"
+  exit $rc
+fi
 if command -v sleep >/dev/null 2>&1; then
   while :; do sleep 86400 & wait $!; done
 else
@@ -121,7 +137,7 @@ pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> NewContainer
             ENTRY_SCRIPT.to_string(),
             "amikad".to_string(),
         ],
-        cmd: Vec::new(),
+        cmd: main_command_args(&spec.main_command),
         env: container_env(spec),
         working_dir: Some(spec.agent_cwd.clone()),
         user: Some("0:0".to_string()),
@@ -148,6 +164,31 @@ pub fn create_body(spec: &SandboxSpec, plan: &ContainerPlan<'_>) -> NewContainer
             no_new_privileges: true,
         }),
     }
+}
+
+/// The entry script's arguments for the main command (see [`ENTRY_SCRIPT`]).
+pub fn main_command_args(main: &MainCommand) -> Vec<String> {
+    match main {
+        MainCommand::KeepAlive => Vec::new(),
+        MainCommand::Shell(command) => vec!["command".to_string(), command.clone()],
+        MainCommand::Image(argv) => std::iter::once("image".to_string())
+            .chain(argv.iter().cloned())
+            .collect(),
+    }
+}
+
+/// The exit code of the main command of the last boot in `log`, when it ended on its own (its line follows the last
+/// boot line).
+pub fn main_exit_code(log: &str) -> Option<i64> {
+    let mut code = None;
+    for line in log.lines() {
+        if line.starts_with(BOOT_MARKER) {
+            code = None;
+        } else if let Some(rest) = line.strip_prefix(MAIN_EXIT_MARKER) {
+            code = rest.trim().parse().ok();
+        }
+    }
+    code
 }
 
 /// The setup script, the git volume, the secret variables and the credential files.
@@ -213,5 +254,29 @@ mod tests {
                    [amikad] setup: start\ninstalling\nok\n[amikad] setup: done\n[amikad] ready\n";
         assert_eq!(setup_section(log), "installing\nok\n[amikad] setup: done\n");
         assert_eq!(setup_section("[amikad] ready\n"), "");
+    }
+
+    #[test]
+    fn main_command_exit_is_that_of_the_last_boot() {
+        let log = "[amikad] boot\n[amikad] ready\n[amikad] main command exited with code 3\n";
+        assert_eq!(main_exit_code(log), Some(3));
+        assert_eq!(
+            main_exit_code(&format!("{log}[amikad] boot\n[amikad] ready\n")),
+            None
+        );
+        assert_eq!(main_exit_code("[amikad] boot\n[amikad] ready\n"), None);
+    }
+
+    #[test]
+    fn main_commands_become_the_entry_scripts_arguments() {
+        assert!(main_command_args(&MainCommand::KeepAlive).is_empty());
+        assert_eq!(
+            main_command_args(&MainCommand::Shell("echo hi; exit 3".into())),
+            ["command", "echo hi; exit 3"]
+        );
+        assert_eq!(
+            main_command_args(&MainCommand::Image(vec!["/app".into(), "--serve".into()])),
+            ["image", "/app", "--serve"]
+        );
     }
 }

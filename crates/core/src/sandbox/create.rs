@@ -8,9 +8,14 @@
 //! what is recorded, labelled, explained and reported is the URL without it ([`git::without_userinfo`]).
 
 use sbx_api::{ApiError, CreateSandboxRequest, GitChoice, JobKind, JobStage, Sandbox, UiEvent};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
+
+use crate::engine::helpers::HelperOf;
+use crate::snapshot::transfer::tar_io::{CHUNKS_IN_FLIGHT, ChunkWriter};
 
 use crate::git::{self, RepoSource};
 use crate::jobs::JobHandle;
@@ -135,6 +140,13 @@ impl Core {
             }
             match result {
                 Ok(()) => {
+                    if let Err(error) = core.record_origin(&plan.spec, restore_of.as_deref()).await
+                    {
+                        tracing::warn!(
+                            "recording where sandbox {} came from: {error}",
+                            plan.spec.name
+                        );
+                    }
                     // The setup script's output is the job's progress until the sandbox is ready.
                     let _ = tokio::time::timeout(
                         READY_TIMEOUT,
@@ -249,7 +261,20 @@ impl Core {
                     .into());
                 }
             }
+            ImageSource::Profile { version, image } => {
+                if !self.image_exists(image).await? {
+                    return Err(ApiError::invalid(
+                        "profile",
+                        version,
+                        format!("its snapshot image {image} is missing"),
+                    )
+                    .into());
+                }
+            }
         }
+        // The image's own command, now that the image is here.
+        let resolved = self.resolve_image_command(spec).await?;
+        let spec = resolved.as_ref().unwrap_or(spec);
         // Setup script file, mounted read-only.
         let dir = self.paths().sandbox_dir(&spec.id);
         std::fs::create_dir_all(&dir)
@@ -282,6 +307,20 @@ impl Core {
                 self.engine()
                     .create_volume(&repo.volume, volume_labels)
                     .await?;
+                // A snapshot's workspace when the sandbox runs another image: the empty volume is filled from the
+                // snapshot's image inside the engine, before the sandbox's own image could fill it.
+                if let Some(image) = &plan.workspace_from_image {
+                    job.stage(JobStage::CopyingWorkspace, &repo.mount_path, None)
+                        .await;
+                    let of = HelperOf {
+                        instance: self.paths().instance(),
+                        job: &job.id,
+                        snapshot: None,
+                    };
+                    self.engine()
+                        .fill_volume(image, &repo.volume, &repo.mount_path, of)
+                        .await?;
+                }
                 Some(repo.volume.as_str())
             }
             None => None,
@@ -316,29 +355,11 @@ impl Core {
                 )
             })?;
         sandboxes::set_container(self.store().pool(), &spec.id, &created).await?;
-        // Checkout into the volume (over what a snapshot's image put there).
+        // Checkout into the volume (over what a snapshot's image put there), streamed.
         if let (Some(dir), Some(repo)) = (checkout, &spec.repo) {
             job.stage(JobStage::CopyingCheckout, &repo.mount_path, None)
                 .await;
-            let archive = dir.with_extension("tar");
-            let source = dir.to_path_buf();
-            let target = archive.clone();
-            tokio::task::spawn_blocking(move || git::pack(&source, &target))
-                .await
-                .map_err(|e| Error::Other(format!("the pack task stopped: {e}")))?
-                .map_err(|e| Error::io("packing the checkout", e))?;
-            let bytes = tokio::fs::read(&archive)
-                .await
-                .map_err(|e| Error::io("reading the packed checkout", e))?;
-            self.engine()
-                .upload_tar(&created, &repo.mount_path, bytes)
-                .await?;
-        }
-        // A snapshot's workspace, when the sandbox runs another image.
-        if let (Some(image), Some(repo)) = (&plan.workspace_from_image, &spec.repo) {
-            job.stage(JobStage::CopyingWorkspace, &repo.mount_path, None)
-                .await;
-            self.copy_workspace(image, &created, &repo.mount_path, &job.id)
+            self.upload_checkout(&created, dir, &repo.mount_path)
                 .await?;
         }
         // Start.
@@ -352,6 +373,32 @@ impl Core {
         }
         job.stage(JobStage::SettingUp, &spec.name, None).await;
         Ok(())
+    }
+
+    /// Copy the checkout at `dir` into `container` at `path`: packed on a blocking thread as the engine reads it,
+    /// a few chunks in flight (never the whole checkout in memory, nor an archive on disk). A packing error is sent
+    /// into the stream, so the engine never takes a cut archive for a whole one.
+    async fn upload_checkout(&self, container: &str, dir: &Path, path: &str) -> Result<()> {
+        let (chunks, mut received) = mpsc::channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
+        let failed = chunks.clone();
+        let source = dir.to_path_buf();
+        let packer = tokio::task::spawn_blocking(move || {
+            let packed = git::pack(&source, ChunkWriter::new(chunks));
+            if let Err(error) = &packed {
+                let _ = failed.blocking_send(Err(io::Error::other(error.to_string())));
+            }
+            packed
+        });
+        let body = futures_util::stream::poll_fn(move |cx| received.poll_recv(cx));
+        let uploaded = self.engine().upload_stream(container, path, body).await;
+        let packed = packer
+            .await
+            .map_err(|e| Error::Other(format!("the pack task stopped: {e}")))?;
+        match (uploaded, packed) {
+            (_, Err(e)) => Err(Error::io("packing the checkout", e)),
+            (Err(error), Ok(())) => Err(error),
+            (Ok(()), Ok(())) => Ok(()),
+        }
     }
 
     /// Pull `image` when the engine does not have it.

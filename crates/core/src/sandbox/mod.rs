@@ -3,6 +3,9 @@
 
 pub mod container;
 pub mod create;
+pub mod lifecycle;
+pub mod live;
+pub mod main_command;
 pub mod plan;
 pub mod spec;
 pub mod state;
@@ -46,6 +49,10 @@ impl SandboxRecord {
 
 /// Output lines of a container log, as they come.
 pub type LogStream = crate::engine::TextStream;
+
+/// How long a wait for a sandbox with a main command watches it after its ready line: a command that ends within
+/// this time is reported as the sandbox's end (stopped or failed with its code) rather than as a running sandbox.
+const MAIN_COMMAND_GRACE: Duration = Duration::from_secs(1);
 
 impl Core {
     /// The record of the sandbox called `name`.
@@ -100,7 +107,15 @@ impl Core {
                 state::facts(inspect, ready)
             }
         };
-        let (state, reason) = state::derive(record.phase, record.failure.as_deref(), &facts);
+        let (mut state, mut reason) =
+            state::derive(record.phase, record.failure.as_deref(), &facts);
+        if !record.spec.main_command.is_keep_alive()
+            && state::may_be_main_command_exit(&facts)
+            && let Some(inspect) = &inspect
+            && let Some(code) = self.main_exit_code(&inspect.id).await
+        {
+            (state, reason) = state::main_command_ended(code);
+        }
         let container_id = inspect
             .as_ref()
             .map(|i| i.id.clone())
@@ -119,6 +134,21 @@ impl Core {
         }
         view.resolve_service_urls();
         Ok(view)
+    }
+
+    /// The exit code the main command's own last line in the container's log gives (`None` when the container did
+    /// not end that way, or its log cannot be read).
+    async fn main_exit_code(&self, container_id: &str) -> Option<i64> {
+        let read = LogOptions {
+            tail: Some(20),
+            ..Default::default()
+        };
+        let mut stream = self.engine().logs(container_id, &read).await.ok()?;
+        let mut log = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            log.push_str(&chunk);
+        }
+        container::main_exit_code(&log)
     }
 
     /// Whether the current boot of the container printed the ready line: in the log since shortly before
@@ -394,9 +424,17 @@ impl Core {
     /// line rather than polling.
     pub async fn wait_until_ready(&self, name: &str, timeout: Duration) -> Result<Sandbox> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut graced = false;
         loop {
             let view = self.get_sandbox(name).await?;
             match view.state {
+                // A main command that exits at once (a typo, a missing file) ends the sandbox a moment after its
+                // ready line: give it that moment, so the caller hears of it instead of a sandbox that is gone.
+                SandboxState::Running if !view.main_command.is_keep_alive() && !graced => {
+                    graced = true;
+                    tokio::time::sleep(MAIN_COMMAND_GRACE).await;
+                    continue;
+                }
                 SandboxState::Running
                 | SandboxState::Stopped
                 | SandboxState::SetupFailed

@@ -33,6 +33,13 @@ pub enum ImageSource {
         /// Its image.
         image: String,
     },
+    /// A profile version's snapshot image.
+    Profile {
+        /// The version, `NAME@N`.
+        version: String,
+        /// Its image.
+        image: String,
+    },
 }
 
 impl ImageSource {
@@ -41,7 +48,9 @@ impl ImageSource {
         match self {
             ImageSource::Preset(p) => p.image(),
             ImageSource::Image(i) => i.clone(),
-            ImageSource::Snapshot { image, .. } => image.clone(),
+            ImageSource::Snapshot { image, .. } | ImageSource::Profile { image, .. } => {
+                image.clone()
+            }
         }
     }
 }
@@ -108,13 +117,6 @@ struct ResolvedImage {
     template: String,
 }
 
-/// The lifecycle values of a sandbox.
-struct Lifecycle {
-    auto_stop_minutes: u32,
-    auto_delete_minutes: Option<u32>,
-    snapshot_schedule: Option<String>,
-}
-
 /// One planning in progress: the request, what is read once, and the explanation as it grows.
 struct Planner<'a> {
     core: &'a Core,
@@ -138,6 +140,13 @@ impl Core {
             None => std::env::current_dir()
                 .map_err(|e| Error::io("reading the working directory", e))?,
         };
+        // A profile version is the base, like a snapshot, with the recipe's lifecycle under the flags.
+        let launch = match given(request.profile.as_deref()) {
+            Some(reference) => Some(self.profile_launch(reference, request).await?),
+            None => None,
+        };
+        let adjusted = launch.as_ref().map(|l| l.request(request));
+        let request = adjusted.as_ref().unwrap_or(request);
         let mut planner = Planner {
             core: self,
             request,
@@ -153,17 +162,21 @@ impl Core {
         let snapshot = planner
             .snapshot(repo_key.as_deref(), repo_config.as_ref())
             .await?;
-        let base = match &snapshot {
-            Some(record) => Some(self.snapshot_base(record)?),
-            None => None,
+        let base = match (&launch, &snapshot) {
+            (Some(launch), _) => Some(launch.spec.clone()),
+            (None, Some(record)) => Some(self.snapshot_base(record)?),
+            (None, None) => None,
         };
-        let image = planner.resolve_image(
-            snapshot.as_ref(),
-            base.as_ref(),
-            repo_config.as_ref(),
-            preset_flag,
-            image_flag,
-        )?;
+        let image = match &launch {
+            Some(launch) => planner.profile_image(launch),
+            None => planner.resolve_image(
+                snapshot.as_ref(),
+                base.as_ref(),
+                repo_config.as_ref(),
+                preset_flag,
+                image_flag,
+            )?,
+        };
         let root = config_root.or(repo.as_ref().and_then(|r| r.root.as_deref()));
         let (setup_skipped, setup_script) =
             planner.setup(repo_config.as_ref(), root, base.as_ref())?;
@@ -171,8 +184,11 @@ impl Core {
         let ports = planner.ports(repo_config.as_ref(), base.as_ref())?;
         let services = planner.services(repo_config.as_ref(), base.as_ref(), &ports);
         let (cpus, memory_mib) = planner.resources(base.as_ref()).await?;
-        let lifecycle = planner.lifecycle()?;
+        let mut lifecycle = super::lifecycle::plan(request, &planner.settings)?;
+        planner.values.append(&mut lifecycle.explained);
         let credentials = planner.credentials();
+        let (main_command, explained) = super::main_command::plan(request, base.as_ref())?;
+        planner.values.push(explained);
 
         let branch = request.branch.clone().filter(|b| !b.is_empty());
         let created_at = Utc::now();
@@ -200,6 +216,7 @@ impl Core {
             preset: image.preset,
             template: image.template,
             from_snapshot: snapshot.as_ref().map(|s| s.name.clone()),
+            profile: launch.as_ref().map(|l| l.label.clone()),
             env,
             ports,
             services,
@@ -215,6 +232,7 @@ impl Core {
             auto_stop_minutes: lifecycle.auto_stop_minutes,
             auto_delete_minutes: lifecycle.auto_delete_minutes,
             snapshot_schedule: lifecycle.snapshot_schedule,
+            main_command,
             agent_cwd,
             created_at,
         };
@@ -227,6 +245,15 @@ impl Core {
             values: planner.values,
             warnings: planner.warnings,
         };
+        let mut explanation = explanation;
+        if launch.is_some() {
+            // What the base gave came from the profile's recipe.
+            for value in &mut explanation.values {
+                if value.source == ValueSource::Snapshot {
+                    value.source = ValueSource::Profile;
+                }
+            }
+        }
         Ok(CreatePlan {
             spec,
             image: image.source,
@@ -377,6 +404,30 @@ impl Planner<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// The image of a profile version: its snapshot's, whose setup script is not run again.
+    fn profile_image(&mut self, launch: &crate::profiles::launch::ProfileLaunch) -> ResolvedImage {
+        self.explain("profile", &launch.label, ValueSource::Flag);
+        let request = self.request;
+        if !request.no_setup && given(request.setup_script.as_deref()).is_none() {
+            let text = given(request.setup_script_text.as_deref());
+            if text.is_none() {
+                self.explain(
+                    "setup_script",
+                    "baked into the profile's snapshot (not run again)",
+                    ValueSource::Profile,
+                );
+            }
+        }
+        ResolvedImage {
+            source: ImageSource::Profile {
+                version: launch.label.clone(),
+                image: launch.image.clone(),
+            },
+            preset: launch.spec.preset.clone(),
+            template: launch.spec.template.clone(),
         }
     }
 
@@ -652,48 +703,6 @@ impl Planner<'_> {
             source_of(request.memory_mib.is_some(), false, memory_mib.is_some()),
         );
         Ok((cpus, memory_mib))
-    }
-
-    /// Auto-stop (the settings' default unless given), auto-delete and the automatic snapshot schedule.
-    fn lifecycle(&mut self) -> Result<Lifecycle> {
-        let request = self.request;
-        let auto_stop_minutes = request
-            .auto_stop_minutes
-            .unwrap_or(self.settings.default_auto_stop_minutes);
-        validate::auto_stop_minutes(auto_stop_minutes)?;
-        if let Some(minutes) = request.auto_delete_minutes {
-            validate::auto_delete_minutes(minutes)?;
-        }
-        let snapshot_schedule = given(request.snapshot_schedule.as_deref())
-            .map(|s| validate::cron_schedule(s).map(|()| s.to_string()))
-            .transpose()?;
-        self.explain(
-            "auto_stop",
-            if auto_stop_minutes == 0 {
-                "off".to_string()
-            } else {
-                format!("{auto_stop_minutes} min")
-            },
-            source_of(request.auto_stop_minutes.is_some(), false, false),
-        );
-        self.explain(
-            "auto_delete",
-            request
-                .auto_delete_minutes
-                .map(|m| format!("{m} min after stopping"))
-                .unwrap_or_else(|| "keep".into()),
-            source_of(request.auto_delete_minutes.is_some(), false, false),
-        );
-        self.explain(
-            "snapshot_schedule",
-            snapshot_schedule.clone().unwrap_or_else(|| "manual".into()),
-            source_of(snapshot_schedule.is_some(), false, false),
-        );
-        Ok(Lifecycle {
-            auto_stop_minutes,
-            auto_delete_minutes: request.auto_delete_minutes,
-            snapshot_schedule,
-        })
     }
 
     /// The agent credential files found on the host, unless turned off.

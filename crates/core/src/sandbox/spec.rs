@@ -2,7 +2,9 @@
 //! flags were merged. Stored in SQLite and, as a label, on the container (so the database can be rebuilt).
 
 use chrono::{DateTime, Utc};
-use sbx_api::{EnvVar, PortBinding, Sandbox, SandboxRepo, SandboxState};
+use sbx_api::{
+    EnvVar, MainCommand, PortBinding, Sandbox, SandboxRepo, SandboxState, SnapshotScheduleMode,
+};
 use serde::{Deserialize, Serialize};
 
 /// Everything needed to (re)create a sandbox's container.
@@ -20,6 +22,9 @@ pub struct SandboxSpec {
     pub template: String,
     /// Snapshot it was restored from.
     pub from_snapshot: Option<String>,
+    /// The profile version it was launched from (`NAME@N`).
+    #[serde(default)]
+    pub profile: Option<String>,
     /// Environment variables the user (or the repository config) set. Secret values are written out empty: they
     /// live in the secret store only ([`crate::secrets`]).
     #[serde(serialize_with = "crate::secrets::serialize_redacted")]
@@ -55,6 +60,10 @@ pub struct SandboxSpec {
     pub auto_delete_minutes: Option<u32>,
     /// Cron expression of automatic snapshots.
     pub snapshot_schedule: Option<String>,
+    /// What it runs once set up: the keep-alive, a command, or the image's own command (resolved from the image
+    /// when the sandbox is created). Older records have none: the keep-alive.
+    #[serde(default)]
+    pub main_command: MainCommand,
     /// `AMIKA_AGENT_CWD`: the working directory of the setup script and of shells.
     pub agent_cwd: String,
     /// When it was created.
@@ -83,6 +92,7 @@ impl SandboxSpec {
             preset: self.preset.clone(),
             image: self.image.clone(),
             from_snapshot: self.from_snapshot.clone(),
+            profile: self.profile.clone(),
             repo: self.repo.clone(),
             ports: self.ports.clone(),
             services: self.services.clone(),
@@ -95,6 +105,16 @@ impl SandboxSpec {
             auto_stop_minutes: self.auto_stop_minutes,
             auto_delete_minutes: self.auto_delete_minutes,
             snapshot_schedule: self.snapshot_schedule.clone(),
+            snapshot_mode: if self.snapshot_schedule.is_some() {
+                SnapshotScheduleMode::Automatic
+            } else {
+                SnapshotScheduleMode::Manual
+            },
+            next_snapshot_at: self
+                .snapshot_schedule
+                .as_deref()
+                .and_then(|cron| crate::snapshot::automatic::next_fire(cron, Utc::now())),
+            main_command: self.main_command.clone(),
             container_id,
             created_at: self.created_at,
         }

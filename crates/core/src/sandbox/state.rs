@@ -2,7 +2,9 @@
 //!
 //! running vs setting-up: the entry script prints a ready line after setup; a running container whose log since its
 //! last start has that line is running. Stopped vs setup-failed vs failed: the exit code (the entry script exits 97
-//! when the setup script failed; a stop makes it exit 0).
+//! when the setup script failed; a stop makes it exit 0). A sandbox with a main command whose container exited
+//! after the main command's own line ([`main_command_ended`]) is stopped when it exited 0 and failed, with its code,
+//! when not — whatever the code (97 included).
 
 use sbx_api::SandboxState;
 
@@ -131,9 +133,49 @@ pub fn derive(
     }
 }
 
+/// The state of a sandbox whose main command ended on its own with `code`: stopped for 0, else failed with the code
+/// (the reason points at the logs, as a setup failure's points at the setup log).
+pub fn main_command_ended(code: i64) -> (SandboxState, Option<String>) {
+    if code == 0 {
+        (SandboxState::Stopped, None)
+    } else {
+        (
+            SandboxState::Failed,
+            Some(format!(
+                "the main command exited with code {code}; see the logs"
+            )),
+        )
+    }
+}
+
+/// Whether a sandbox with a main command in state `facts` may owe its end to that command (so its log's last lines
+/// say how it ended): it exited non-zero, not killed for memory.
+pub fn may_be_main_command_exit(facts: &ContainerFacts) -> bool {
+    matches!(facts, ContainerFacts::Exited { code, oom: false } if *code != 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_main_command_that_ends_stops_or_fails_the_sandbox() {
+        assert_eq!(main_command_ended(0), (SandboxState::Stopped, None));
+        let (state, reason) = main_command_ended(97);
+        assert_eq!(state, SandboxState::Failed);
+        assert!(reason.unwrap().contains("exited with code 97"));
+        assert!(may_be_main_command_exit(&ContainerFacts::Exited {
+            code: 143,
+            oom: false
+        }));
+        assert!(!may_be_main_command_exit(&ContainerFacts::Exited {
+            code: 0,
+            oom: false
+        }));
+        assert!(!may_be_main_command_exit(&ContainerFacts::Running {
+            ready: true
+        }));
+    }
 
     #[test]
     fn states_from_facts() {

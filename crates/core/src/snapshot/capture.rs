@@ -1,25 +1,20 @@
 //! Taking a snapshot (N1–N3): checks, the one-in-flight rule (a unique index, so it holds across processes), the
-//! scrub of injected secrets (fail closed), and the capture itself — pause, workspace archive, commit, then a
-//! second commit that adds the workspace and the labels — as a job that ends active or failed, never half-made.
+//! scrub of injected secrets (fail closed), and the capture itself — pause, commit, the workspace copied from its
+//! volume inside the engine, then a commit that adds it with the labels, flattened when the chain nears the
+//! engine's layer limit (see [`super::image`]) — as a job that ends active or failed, never half-made.
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use sbx_api::{
     ApiError, CreateSnapshotRequest, JobKind, JobStage, SandboxState, Snapshot, SnapshotMode,
     SnapshotStatus, UiEvent,
 };
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
 
-use crate::engine::helpers::HelperOf;
-use crate::engine::images::Commit;
 use crate::jobs::JobHandle;
 use crate::sandbox::SandboxRecord;
 use crate::sandbox::spec::SandboxSpec;
 use crate::snapshot::SnapshotRecord;
-use crate::snapshot::restore::parent_folder;
+use crate::snapshot::image::{Made, SnapshotImage};
 use crate::store::snapshots::{self, CaptureRefused};
 use crate::{Core, Error, Result, labels, settings, validate};
 
@@ -80,7 +75,16 @@ impl Core {
         self: &Arc<Self>,
         request: &CreateSnapshotRequest,
     ) -> Result<Snapshot> {
-        let (record, job) = self.begin_snapshot(request).await?;
+        self.take_snapshot(request, false).await
+    }
+
+    /// [`Core::create_snapshot`]; `automatic` records it as taken by the sandbox's schedule.
+    pub(crate) async fn take_snapshot(
+        self: &Arc<Self>,
+        request: &CreateSnapshotRequest,
+        automatic: bool,
+    ) -> Result<Snapshot> {
+        let (record, job) = self.begin_snapshot(request, automatic).await?;
         let name = request.name.clone();
         let core = Arc::clone(self);
         let mode = request.mode;
@@ -97,8 +101,9 @@ impl Core {
     pub(crate) async fn begin_snapshot(
         self: &Arc<Self>,
         request: &CreateSnapshotRequest,
+        automatic: bool,
     ) -> Result<(SandboxRecord, JobHandle)> {
-        self.try_begin_snapshot(request)
+        self.try_begin_snapshot(request, automatic)
             .await?
             .map_err(|refused| refused.into_error(&request.name))
     }
@@ -108,6 +113,7 @@ impl Core {
     pub(crate) async fn try_begin_snapshot(
         self: &Arc<Self>,
         request: &CreateSnapshotRequest,
+        automatic: bool,
     ) -> Result<std::result::Result<(SandboxRecord, JobHandle), Refused>> {
         validate::name("name", &request.name)?;
         let record = self.sandbox_record(&request.sandbox).await?;
@@ -121,6 +127,10 @@ impl Core {
         }
         if self.snapshot_record(&request.name).await.is_ok() {
             return Ok(Err(Refused::NameTaken));
+        }
+        // An expired snapshot is gone: its name is free, so the reaper's work is done now.
+        if let Some(expired) = snapshots::by_name(self.store().pool(), &request.name).await? {
+            self.remove_snapshot(expired).await?;
         }
         let settings = settings::load(&self.paths().settings());
         let now = Utc::now();
@@ -154,6 +164,7 @@ impl Core {
             },
             spec: &spec_json,
             job_id: &job_id,
+            automatic,
         };
         let refused = match snapshots::insert_capturing(self.store().pool(), &row).await {
             Ok(Ok(())) => None,
@@ -215,7 +226,7 @@ impl Core {
                 self.abandon_capture(&snapshot.id, &job.id, Some(&source.spec.name))
                     .await;
                 let _ = self.secrets().remove(&snapshot.id);
-                let _ = snapshots::set_failed(self.store().pool(), &snapshot.id, &message).await;
+                let _ = self.fail_snapshot(&snapshot.id, &message).await;
                 let _ = job.fail(&message).await;
                 self.emit(UiEvent::SnapshotsChanged);
                 Err(Error::Other(message))
@@ -264,55 +275,36 @@ impl Core {
                 .map_err(|e| Error::io("keeping the secret variables", e))?,
         }
         let image = self.snapshot_image(&snapshot, snapshot_id, source, job)?;
+        let flatten = self.must_flatten(source).await?;
+        // Refused now, with the numbers, rather than failing midway with the engine's disk full.
+        self.check_capture_space(&container, source, flatten)
+            .await?;
 
-        // The moment of the snapshot: paused (application-consistent) unless quick.
+        // The moment of the snapshot: paused (application-consistent) unless quick. The filesystem is committed and
+        // the workspace copied inside the engine while paused.
         if !quick {
             self.engine().pause_container(&container).await?;
         }
-        // Without a workspace to add, the commit is the snapshot itself.
-        let direct = source.spec.repo.is_none().then_some(&image);
         let frozen = self
-            .freeze(&container, source, snapshot_id, job, direct)
+            .freeze(&container, source, snapshot_id, job, &image, flatten)
             .await;
         if !quick {
             let _ = self.engine().unpause_container(&container).await;
         }
-        let (partial, workspace) = frozen?;
-        let Some(repo) = &source.spec.repo else {
-            self.set_snapshot_status(
-                snapshot_id,
-                SnapshotStatus::Finalizing,
-                job,
-                "recording the image",
-            )
-            .await?;
-            return self
-                .finish_capture(snapshot_id, &image.name(), &source.spec.image, job)
-                .await;
-        };
-
+        let frozen = frozen?;
         self.set_snapshot_status(
             snapshot_id,
             SnapshotStatus::Finalizing,
             job,
-            "adding the workspace and configuration",
+            if source.spec.repo.is_some() {
+                "adding the workspace and configuration"
+            } else {
+                "recording the image"
+            },
         )
         .await?;
-        let helper = HelperOf {
-            instance: self.paths().instance(),
-            job: &job.id,
-            snapshot: Some(snapshot_id),
-        };
-        self.add_workspace(
-            &partial,
-            workspace.as_deref(),
-            &repo.mount_path,
-            helper,
-            &image,
-        )
-        .await?;
-
-        self.finish_capture(snapshot_id, &image.name(), &source.spec.image, job)
+        let made = self.finalize_image(frozen, &image, job).await?;
+        self.finish_capture(snapshot_id, &image.name(), &source.spec.image, made, job)
             .await
     }
 
@@ -352,54 +344,26 @@ impl Core {
         })
     }
 
-    /// A helper container of the partial image receives the workspace archive at `mount_path`; its commit is the
-    /// snapshot's image. The helper, the partial image's name and the archive are removed whatever happens.
-    async fn add_workspace(
-        &self,
-        partial: &str,
-        workspace: Option<&Path>,
-        mount_path: &str,
-        helper: HelperOf<'_>,
-        image: &SnapshotImage,
-    ) -> Result<()> {
-        let helper = self.engine().create_helper(partial, helper).await?;
-        let result = async {
-            if let Some(path) = workspace {
-                let bytes = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| Error::io("reading the workspace archive", e))?;
-                self.engine()
-                    .upload_tar(&helper, &parent_folder(mount_path), bytes)
-                    .await?;
-            }
-            self.engine()
-                .commit(Commit {
-                    container: &helper,
-                    repo: &image.repo,
-                    tag: &image.tag,
-                    comment: Some(&image.comment),
-                    labels: image.labels.clone(),
-                })
-                .await
-        }
-        .await;
-        self.engine().remove_helper(&helper).await;
-        let _ = self.engine().untag_image(partial).await;
-        if let Some(path) = workspace {
-            let _ = std::fs::remove_file(path);
-        }
-        result
-    }
-
-    /// Record the snapshot's image and its size (the bytes it adds to the source's image).
+    /// Record the snapshot's image, its size (the bytes it adds to the source's image; all of them when flattened)
+    /// and how it was made.
     async fn finish_capture(
         &self,
         snapshot_id: &str,
         final_image: &str,
         base_image: &str,
+        made: Made,
         job: &JobHandle,
     ) -> Result<()> {
-        let size = self.image_own_size(final_image, base_image).await.ok();
+        let size = if made.flattened {
+            self.engine()
+                .image_size(final_image)
+                .await
+                .ok()
+                .map(|s| s.max(0) as u64)
+        } else {
+            self.image_own_size(final_image, base_image).await.ok()
+        };
+        self.record_capture(snapshot_id, made).await?;
         snapshots::set_image(
             self.store().pool(),
             snapshot_id,
@@ -409,76 +373,6 @@ impl Core {
         .await?;
         job.stage(JobStage::Finalizing, "done", Some(1.0)).await;
         Ok(())
-    }
-
-    /// While the container is paused (or not, when quick): archive the workspace and commit the filesystem — to a
-    /// partial image, or to `direct` when it is the snapshot itself. Returns the image and the workspace archive
-    /// file.
-    async fn freeze(
-        &self,
-        container: &str,
-        source: &SandboxRecord,
-        snapshot_id: &str,
-        job: &JobHandle,
-        direct: Option<&SnapshotImage>,
-    ) -> Result<(String, Option<PathBuf>)> {
-        let workspace = match &source.spec.repo {
-            Some(repo) => {
-                job.stage(JobStage::Capturing, "archiving the workspace", Some(0.3))
-                    .await;
-                let dir = self.paths().scratch_dir();
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| Error::io("creating the scratch dir", e))?;
-                let path = dir.join(format!("{snapshot_id}-workspace.tar"));
-                self.download_to(container, &repo.mount_path, &path).await?;
-                Some(path)
-            }
-            None => None,
-        };
-        job.stage(JobStage::Capturing, "committing the filesystem", Some(0.5))
-            .await;
-        let partial_tag;
-        let commit = match direct {
-            Some(image) => Commit {
-                container,
-                repo: &image.repo,
-                tag: &image.tag,
-                comment: None,
-                labels: image.labels.clone(),
-            },
-            None => {
-                let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
-                partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
-                partial_labels.insert(labels::JOB.into(), job.id.clone());
-                partial_tag = snapshot_id.to_string();
-                Commit {
-                    container,
-                    repo: PARTIAL_REPO,
-                    tag: &partial_tag,
-                    comment: None,
-                    labels: partial_labels,
-                }
-            }
-        };
-        let committed = format!("{}:{}", commit.repo, commit.tag);
-        self.engine().commit(commit).await?;
-        Ok((committed, workspace))
-    }
-
-    /// Write the tar of `path` in `container` to the file `file`.
-    async fn download_to(&self, container: &str, path: &str, file: &Path) -> Result<()> {
-        let mut out = tokio::fs::File::create(file)
-            .await
-            .map_err(|e| Error::io(format!("creating {}", file.display()), e))?;
-        let mut stream = self.engine().download(container, path).await?;
-        while let Some(chunk) = stream.next().await {
-            out.write_all(&chunk?)
-                .await
-                .map_err(|e| Error::io("writing the workspace archive", e))?;
-        }
-        out.flush()
-            .await
-            .map_err(|e| Error::io("writing the workspace archive", e))
     }
 
     /// Bytes an image adds on top of `base` (its own layers).
@@ -512,25 +406,6 @@ impl Core {
         {
             let _ = self.engine().unpause_container(&inspect.id).await;
         }
-    }
-}
-
-/// The repository of the partial images of captures (the container's filesystem before the workspace is added).
-const PARTIAL_REPO: &str = "sandbox-desktop/partial";
-
-/// The image a capture makes.
-#[derive(Debug, Clone)]
-struct SnapshotImage {
-    repo: String,
-    tag: String,
-    comment: String,
-    labels: HashMap<String, String>,
-}
-
-impl SnapshotImage {
-    /// `repository:tag`.
-    fn name(&self) -> String {
-        format!("{}:{}", self.repo, self.tag)
     }
 }
 

@@ -1,20 +1,19 @@
-//! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7), automatic snapshots (N8), and
-//! recovery after a crash mid-capture (N2). Moving a snapshot to another machine (N10) is in [`super::transfer`].
+//! Managing snapshots: listing (N4), deleting (N6), retention and the reaper (N7: an expired snapshot is gone at
+//! once, the reaper frees its space), and recovery after a crash mid-capture (N2). Automatic snapshots (N8) are in
+//! [`super::automatic`], moving a snapshot to another machine (N10) in [`super::transfer`].
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sbx_api::{
-    ApiError, CreateSnapshotRequest, JobKind, ListSnapshotsRequest, Snapshot, SnapshotMode,
-    SnapshotPage, SnapshotStatus, UiEvent,
+    ApiError, JobKind, ListSnapshotsRequest, Snapshot, SnapshotPage, SnapshotStatus, UiEvent,
 };
-use std::sync::Arc;
 
 use crate::engine::images::Removal;
 use crate::jobs::JobRow;
 use crate::sandbox::spec::SandboxSpec;
 use crate::sandbox::state::Phase;
 use crate::snapshot::SnapshotRecord;
-use crate::store::{repositories, sandboxes, snapshots};
-use crate::{Core, Error, Result, labels, validate};
+use crate::store::{repositories, snapshots};
+use crate::{Core, Error, Result, labels};
 
 /// Why a capture whose process stopped failed.
 const INTERRUPTED: &str = "interrupted: the process capturing it stopped; nothing was kept";
@@ -36,8 +35,9 @@ impl Core {
         let offset = i64::from(request.page - 1) * i64::from(request.limit);
         let sandbox = request.sandbox.as_deref();
         let pool = self.store().pool();
-        let items = snapshots::page(pool, sandbox, i64::from(request.limit), offset).await?;
-        let totals = snapshots::totals(pool, sandbox).await?;
+        let now = Utc::now();
+        let items = snapshots::page(pool, sandbox, i64::from(request.limit), offset, now).await?;
+        let totals = snapshots::totals(pool, sandbox, now).await?;
         Ok(SnapshotPage {
             items: items.iter().map(SnapshotRecord::to_api).collect(),
             page: request.page,
@@ -55,6 +55,13 @@ impl Core {
     /// Delete a snapshot for good. Waits for its restores in flight; sandboxes restored from it keep running.
     pub async fn delete_snapshot(&self, name: &str) -> Result<()> {
         let record = self.snapshot_record(name).await?;
+        self.remove_snapshot(record).await
+    }
+
+    /// Delete the snapshot of `record`, expired or not: its image, its record, its secret values, the repository
+    /// defaults naming it and its markers.
+    pub(crate) async fn remove_snapshot(&self, record: SnapshotRecord) -> Result<()> {
+        let name = record.name.as_str();
         if matches!(
             record.status(),
             SnapshotStatus::Capturing | SnapshotStatus::Finalizing
@@ -77,6 +84,8 @@ impl Core {
                 }
             }
         }
+        self.drop_failed_snapshot_marker(&record.id).await?;
+        self.drop_repo_default_markers(name).await?;
         snapshots::delete(self.store().pool(), &record.id).await?;
         self.secrets()
             .remove(&record.id)
@@ -86,12 +95,16 @@ impl Core {
         Ok(())
     }
 
-    /// Delete every snapshot whose `expires_at` has passed (the reaper runs this hourly).
+    /// Delete every snapshot whose `expires_at` has passed (the reaper runs this hourly). They were gone for every
+    /// use already; this frees their space.
     pub async fn reap_expired(&self) -> Result<Vec<String>> {
         let expired = snapshots::expired_names(self.store().pool(), Utc::now()).await?;
         let mut deleted = Vec::new();
         for name in expired {
-            match self.delete_snapshot(&name).await {
+            let Some(record) = snapshots::by_name(self.store().pool(), &name).await? else {
+                continue;
+            };
+            match self.remove_snapshot(record).await {
                 Ok(()) => deleted.push(name),
                 Err(error) => tracing::warn!("reaper: deleting expired snapshot {name}: {error}"),
             }
@@ -118,52 +131,15 @@ impl Core {
         Ok(())
     }
 
-    /// Automatic snapshots: for each sandbox with a schedule, when a cron tick has come since the last one, take a
-    /// snapshot if the sandbox is running and none is in flight; otherwise skip the tick (never queued).
-    pub(crate) async fn schedule_pass(self: &Arc<Self>) -> Result<()> {
-        let rows = sandboxes::created_schedules(self.store().pool()).await?;
-        let now = Utc::now();
-        for sandboxes::ScheduleRow {
-            name,
-            last_schedule_tick,
-            created_at,
-        } in rows
-        {
-            let Ok(record) = self.sandbox_record(&name).await else {
-                continue;
-            };
-            let Some(schedule) = record.spec.snapshot_schedule.clone() else {
-                continue;
-            };
-            let since = last_schedule_tick.unwrap_or(created_at);
-            if !tick_due(&schedule, since, now) {
-                continue;
-            }
-            sandboxes::set_schedule_tick(self.store().pool(), &record.spec.id, now).await?;
-            let request = CreateSnapshotRequest {
-                sandbox: name.clone(),
-                name: super::capture::generated_name("auto", &name),
-                mode: SnapshotMode::Full,
-                quick: false,
-                wait: false,
-            };
-            match self.create_snapshot(&request).await {
-                Ok(snapshot) => tracing::info!("automatic snapshot {} of {name}", snapshot.name),
-                Err(error) => tracing::info!("automatic snapshot of {name} skipped: {error}"),
-            }
-        }
-        Ok(())
-    }
-
-    /// Record an active snapshot (imported, or rebuilt from its image's labels) unless one with its id or name
-    /// exists; whether it was inserted.
+    /// Record an ended snapshot (imported or rebuilt from its image's labels: active; rebuilt from its marker:
+    /// failed) unless one with its id or name exists; whether it was inserted.
     pub(crate) async fn insert_snapshot_record(
         &self,
         snapshot: &Snapshot,
         spec: &SandboxSpec,
     ) -> Result<bool> {
         let spec_json = serde_json::to_string(spec).map_err(|e| Error::Other(e.to_string()))?;
-        snapshots::insert_active(self.store().pool(), snapshot, &spec_json).await
+        snapshots::insert_ended(self.store().pool(), snapshot, &spec_json).await
     }
 
     /// After a crash: fail captures whose job is gone (removing what they half-made), rebuild records of snapshot
@@ -176,7 +152,7 @@ impl Core {
                 Some(&stuck.source_sandbox_name),
             )
             .await;
-            snapshots::set_failed(self.store().pool(), &stuck.id, INTERRUPTED).await?;
+            self.fail_snapshot(&stuck.id, INTERRUPTED).await?;
             self.emit(UiEvent::SnapshotsChanged);
         }
 
@@ -219,12 +195,8 @@ impl Core {
                 None => true,
             };
             if missing {
-                snapshots::set_failed(
-                    self.store().pool(),
-                    &id,
-                    "its image was removed outside the app",
-                )
-                .await?;
+                self.fail_snapshot(&id, "its image was removed outside the app")
+                    .await?;
                 self.emit(UiEvent::SnapshotsChanged);
             }
         }
@@ -243,7 +215,7 @@ impl Core {
                 {
                     self.abandon_capture(&record.id, &job.id, Some(&record.source_sandbox_name))
                         .await;
-                    snapshots::set_failed(self.store().pool(), &record.id, INTERRUPTED).await?;
+                    self.fail_snapshot(&record.id, INTERRUPTED).await?;
                     self.emit(UiEvent::SnapshotsChanged);
                 }
             }
@@ -265,40 +237,4 @@ impl Core {
     }
 }
 
-/// Whether a cron tick of `schedule` falls in `(since, now]`.
-pub fn tick_due(schedule: &str, since: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    validate::cron_next(schedule, since).is_some_and(|next| next <= now)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks_fire_once_per_period_and_are_not_queued() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        // Every two hours: a tick at 10:00 is due at 10:00:30 since 09:30.
-        assert!(tick_due(
-            "0 */2 * * *",
-            at("2026-11-23T09:30:00Z"),
-            at("2026-11-23T10:00:30Z")
-        ));
-        // Not due again until 12:00 once the 10:00 tick was taken.
-        assert!(!tick_due(
-            "0 */2 * * *",
-            at("2026-11-23T10:00:30Z"),
-            at("2026-11-23T11:59:00Z")
-        ));
-        // Missed ticks (asleep from 10:00 to 17:00) give one tick, not several: the caller records "now".
-        assert!(tick_due(
-            "0 */2 * * *",
-            at("2026-11-23T09:30:00Z"),
-            at("2026-11-23T17:00:00Z")
-        ));
-        assert!(!tick_due(
-            "0 */2 * * *",
-            at("2026-11-23T17:00:00Z"),
-            at("2026-11-23T17:30:00Z")
-        ));
-    }
-}
+pub use super::automatic::tick_due;

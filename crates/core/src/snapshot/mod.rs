@@ -1,13 +1,19 @@
 //! Snapshots (N1–N10): records of captured sandboxes and their images; taking them in [`capture`], restoring
-//! and cloning in [`restore`], listing, deleting, retention, schedules and recovery in [`manage`], export and import
-//! in [`transfer`].
+//! and cloning in [`restore`], listing, deleting, retention and recovery in [`manage`], schedules in [`automatic`],
+//! export and import in [`transfer`]. A snapshot past its `expires_at` is gone from that moment (not found,
+//! not listed); the reaper only frees its space.
 
+pub mod automatic;
 pub mod capture;
+pub mod image;
+pub mod lineage;
 pub mod manage;
 pub mod restore;
 pub mod scrub;
+pub mod space;
 pub mod transfer;
 
+use chrono::{DateTime, Utc};
 use sbx_api::{ApiError, Consistency, Snapshot, SnapshotMode, SnapshotStatus};
 
 use crate::sandbox::spec::SandboxSpec;
@@ -64,27 +70,39 @@ impl SnapshotRecord {
             },
             image: self.image.clone(),
             imported: self.imported,
+            automatic: self.automatic,
         }
+    }
+
+    /// Whether it has ended (active or failed) and its `expires_at` is not after `now`: an expired snapshot is gone
+    /// for every use from that moment (restore, clone, launch, listing); the reaper only frees its space.
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        matches!(
+            self.status(),
+            SnapshotStatus::Active | SnapshotStatus::Failed
+        ) && self.expires_at.is_some_and(|at| at <= now)
     }
 }
 
 impl Core {
-    /// The snapshot called `name`, whatever its status.
+    /// The snapshot called `name`, whatever its status; an expired one is not found.
     pub async fn snapshot_record(&self, name: &str) -> Result<SnapshotRecord> {
         snapshots::by_name(self.store().pool(), name)
             .await?
+            .filter(|row| !row.expired_at(Utc::now()))
             .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", name)))
     }
 
-    /// The snapshot called `key`, else the snapshot whose id is `key`, whatever its status.
+    /// The snapshot called `key`, else the snapshot whose id is `key`, whatever its status; an expired one is not
+    /// found.
     pub async fn find_snapshot(&self, key: &str) -> Result<SnapshotRecord> {
         let pool = self.store().pool();
-        match snapshots::by_name(pool, key).await? {
-            Some(row) => Ok(row),
-            None => snapshots::by_id(pool, key)
-                .await?
-                .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", key))),
-        }
+        let row = match snapshots::by_name(pool, key).await? {
+            Some(row) => Some(row),
+            None => snapshots::by_id(pool, key).await?,
+        };
+        row.filter(|row| !row.expired_at(Utc::now()))
+            .ok_or_else(|| Error::Api(ApiError::not_found("snapshot", key)))
     }
 
     /// The snapshot called `name`, which must be active to start a sandbox from. `field` names the flag in errors.

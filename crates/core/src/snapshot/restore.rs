@@ -1,8 +1,12 @@
 //! Restoring (N5) and cloning (S9): a new sandbox from an active snapshot — fresh id, the snapshot's template and
-//! configuration, its workspace (the new git volume is filled from the image), optional name and resource overrides.
+//! configuration, its workspace, optional name and resource overrides.
+//!
+//! The workspace never passes through the app: the new, empty git volume is mounted where the snapshot's image holds
+//! the workspace, and the engine fills an empty volume from the image when it is first mounted. With an image
+//! override (a clone onto another image) a helper container of the snapshot's image fills the volume that way before
+//! the sandbox's container exists.
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use sbx_api::{
     ApiError, CloneResult, CloneSandboxRequest, ConfigExplanation, CreateSnapshotRequest, JobKind,
     RestoreSnapshotRequest, Sandbox, Snapshot, SnapshotMode, SnapshotStatus,
@@ -11,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::engine::helpers::HelperOf;
 use crate::sandbox::create::{CreatePlan, ImageSource};
 use crate::snapshot::SnapshotRecord;
 use crate::snapshot::capture::Refused;
@@ -251,7 +254,7 @@ impl Core {
                 wait: true,
             };
             let begun = self
-                .try_begin_snapshot(&snapshot_request)
+                .try_begin_snapshot(&snapshot_request, false)
                 .await
                 .map_err(as_snapshot_name)?;
             let (sandbox_id, in_flight) = match begun {
@@ -294,35 +297,6 @@ impl Core {
                 current = snapshots::in_flight_of(self.store().pool(), &sandbox_id).await?;
             }
         }
-    }
-
-    /// Copy the workspace at `path` of `image` into the (created, not started) container `target`.
-    pub(crate) async fn copy_workspace(
-        &self,
-        image: &str,
-        target: &str,
-        path: &str,
-        job_id: &str,
-    ) -> Result<()> {
-        let of = HelperOf {
-            instance: self.paths().instance(),
-            job: job_id,
-            snapshot: None,
-        };
-        let helper = self.engine().create_helper(image, of).await?;
-        let result = async {
-            let mut archive = Vec::new();
-            let mut stream = self.engine().download(&helper, path).await?;
-            while let Some(chunk) = stream.next().await {
-                archive.extend_from_slice(&chunk?);
-            }
-            self.engine()
-                .upload_tar(target, &parent_folder(path), archive)
-                .await
-        }
-        .await;
-        self.engine().remove_helper(&helper).await;
-        result
     }
 
     /// Record a restore of `snapshot_id` in flight.

@@ -1,5 +1,6 @@
 //! The SQLite database: opening it (WAL, busy timeout, migrations), and the queries of each table, one module per
-//! table ([`sandboxes`], [`snapshots`], [`jobs`], [`restores`], [`repositories`], [`leases`]).
+//! table ([`sandboxes`], [`snapshots`], [`jobs`], [`restores`], [`repositories`], [`leases`], [`profiles`] with
+//! their versions, [`profile_jobs`]).
 //!
 //! This is the only place with SQL. Each table's module has its row types and small typed functions, one query
 //! each, taking the pool; the rest of the core calls them. Every query is a `sqlx::query!` / `query_as!` /
@@ -13,6 +14,9 @@
 
 pub mod jobs;
 pub mod leases;
+pub mod lineage;
+pub mod profile_jobs;
+pub mod profiles;
 pub mod repositories;
 pub mod restores;
 pub mod sandboxes;
@@ -125,7 +129,16 @@ mod tests {
                 .await
                 .unwrap();
         let names: Vec<_> = tables.into_iter().map(|t| t.0).collect();
-        for table in ["jobs", "leases", "repositories", "sandboxes", "snapshots"] {
+        for table in [
+            "jobs",
+            "leases",
+            "profile_jobs",
+            "profile_versions",
+            "profiles",
+            "repositories",
+            "sandboxes",
+            "snapshots",
+        ] {
             assert!(
                 names.iter().any(|n| n == table),
                 "{table} missing in {names:?}"

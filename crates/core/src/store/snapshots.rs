@@ -44,6 +44,8 @@ pub struct SnapshotRow {
     pub job_id: Option<String>,
     /// Whether it came from a file ([`crate::Core::import_snapshot`]).
     pub imported: bool,
+    /// Whether a sandbox's schedule took it.
+    pub automatic: bool,
 }
 
 /// A snapshot whose capture starts now.
@@ -73,6 +75,8 @@ pub struct NewSnapshot<'a> {
     pub spec: &'a str,
     /// The capture job.
     pub job_id: &'a str,
+    /// Whether a sandbox's schedule takes it.
+    pub automatic: bool,
 }
 
 /// Why a capture could not be recorded.
@@ -120,7 +124,7 @@ pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<SnapshotRow
         r#"SELECT id AS "id!", name, source_template, source_sandbox_id, source_sandbox_name, repository,
            status, failure_reason, created_at AS "created_at: DateTime<Utc>",
            expires_at AS "expires_at: DateTime<Utc>", size_bytes, mode, consistency, image, spec, job_id,
-           imported AS "imported: bool"
+           imported AS "imported: bool", automatic AS "automatic: bool"
            FROM snapshots WHERE name = ?"#,
         name,
     )
@@ -135,7 +139,7 @@ pub async fn by_id(pool: &SqlitePool, id: &str) -> Result<Option<SnapshotRow>> {
         r#"SELECT id AS "id!", name, source_template, source_sandbox_id, source_sandbox_name, repository,
            status, failure_reason, created_at AS "created_at: DateTime<Utc>",
            expires_at AS "expires_at: DateTime<Utc>", size_bytes, mode, consistency, image, spec, job_id,
-           imported AS "imported: bool"
+           imported AS "imported: bool", automatic AS "automatic: bool"
            FROM snapshots WHERE id = ?"#,
         id,
     )
@@ -143,37 +147,47 @@ pub async fn by_id(pool: &SqlitePool, id: &str) -> Result<Option<SnapshotRow>> {
     .await?)
 }
 
-/// One page of snapshots, newest first: all of them, or those of the sandbox called (or whose id is) `sandbox`.
+/// One page of snapshots, newest first: all of them, or those of the sandbox called (or whose id is) `sandbox`;
+/// no ended one that expired before `now` (an expired snapshot is gone, whether or not the reaper has run).
 pub async fn page(
     pool: &SqlitePool,
     sandbox: Option<&str>,
     limit: i64,
     offset: i64,
+    now: DateTime<Utc>,
 ) -> Result<Vec<SnapshotRow>> {
     Ok(sqlx::query_as!(
         SnapshotRow,
         r#"SELECT id AS "id!", name, source_template, source_sandbox_id, source_sandbox_name, repository,
            status, failure_reason, created_at AS "created_at: DateTime<Utc>",
            expires_at AS "expires_at: DateTime<Utc>", size_bytes, mode, consistency, image, spec, job_id,
-           imported AS "imported: bool"
+           imported AS "imported: bool", automatic AS "automatic: bool"
            FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1 OR source_sandbox_id = ?1)
+           AND (expires_at IS NULL OR expires_at > ?4 OR status IN ('capturing', 'finalizing'))
            ORDER BY created_at DESC, id LIMIT ?2 OFFSET ?3"#,
         sandbox,
         limit,
         offset,
+        now,
     )
     .fetch_all(pool)
     .await?)
 }
 
 /// How many snapshots there are and their bytes: all of them, or those of the sandbox called (or whose id is)
-/// `sandbox`.
-pub async fn totals(pool: &SqlitePool, sandbox: Option<&str>) -> Result<Totals> {
+/// `sandbox`; no ended one that expired before `now`.
+pub async fn totals(
+    pool: &SqlitePool,
+    sandbox: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Totals> {
     Ok(sqlx::query_as!(
         Totals,
         r#"SELECT COUNT(*) AS "count!: i64", COALESCE(SUM(size_bytes), 0) AS "size_bytes!: i64"
-           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1 OR source_sandbox_id = ?1)"#,
+           FROM snapshots WHERE (?1 IS NULL OR source_sandbox_name = ?1 OR source_sandbox_id = ?1)
+           AND (expires_at IS NULL OR expires_at > ?2 OR status IN ('capturing', 'finalizing'))"#,
         sandbox,
+        now,
     )
     .fetch_one(pool)
     .await?)
@@ -187,8 +201,8 @@ pub async fn insert_capturing(
 ) -> Result<Result<(), CaptureRefused>> {
     let inserted = sqlx::query!(
         "INSERT INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, repository, \
-         status, created_at, expires_at, mode, consistency, spec, job_id) \
-         VALUES (?, ?, ?, ?, ?, ?, 'capturing', ?, ?, ?, ?, ?, ?)",
+         status, created_at, expires_at, mode, consistency, spec, job_id, automatic) \
+         VALUES (?, ?, ?, ?, ?, ?, 'capturing', ?, ?, ?, ?, ?, ?, ?)",
         snapshot.id,
         snapshot.name,
         snapshot.source_template,
@@ -201,6 +215,7 @@ pub async fn insert_capturing(
         snapshot.consistency,
         snapshot.spec,
         snapshot.job_id,
+        snapshot.automatic,
     )
     .execute(pool)
     .await;
@@ -225,22 +240,31 @@ pub async fn in_flight_of(pool: &SqlitePool, sandbox_id: &str) -> Result<Option<
     .await?)
 }
 
-/// Record an active snapshot (imported, or rebuilt from its image's labels) unless one with its id or name exists;
-/// whether it was inserted. `spec` is the JSON of its configuration.
-pub async fn insert_active(pool: &SqlitePool, snapshot: &Snapshot, spec: &str) -> Result<bool> {
+/// Record an ended snapshot — active (imported, or rebuilt from its image's labels) or failed (rebuilt from its
+/// failure marker), as `snapshot.status` says — unless one with its id or name exists; whether it was inserted.
+/// `spec` is the JSON of its configuration.
+pub async fn insert_ended(pool: &SqlitePool, snapshot: &Snapshot, spec: &str) -> Result<bool> {
     let size_bytes = snapshot.size_bytes.map(|s| s as i64);
     let mode = snapshot.mode.as_str();
     let consistency = snapshot.consistency.as_str();
+    let status = match snapshot.status {
+        SnapshotStatus::Failed => SnapshotStatus::Failed,
+        _ => SnapshotStatus::Active,
+    }
+    .as_str();
     let inserted = sqlx::query!(
         "INSERT OR IGNORE INTO snapshots (id, name, source_template, source_sandbox_id, source_sandbox_name, \
-         repository, status, created_at, expires_at, size_bytes, mode, consistency, image, spec, imported) \
-         VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)",
+         repository, status, failure_reason, created_at, expires_at, size_bytes, mode, consistency, image, spec, \
+         imported, automatic) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         snapshot.id,
         snapshot.name,
         snapshot.source_template,
         snapshot.source_sandbox_id,
         snapshot.source_sandbox_name,
         snapshot.repository,
+        status,
+        snapshot.failure_reason,
         snapshot.created_at,
         snapshot.expires_at,
         size_bytes,
@@ -249,6 +273,7 @@ pub async fn insert_active(pool: &SqlitePool, snapshot: &Snapshot, spec: &str) -
         snapshot.image,
         spec,
         snapshot.imported,
+        snapshot.automatic,
     )
     .execute(pool)
     .await?;
@@ -308,6 +333,27 @@ pub async fn delete(pool: &SqlitePool, id: &str) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// A sandbox's automatic snapshot that has ended.
+#[derive(Debug, Clone)]
+pub struct AutomaticSnapshot {
+    /// Its name.
+    pub name: String,
+    /// `active` or `failed`.
+    pub status: String,
+}
+
+/// The automatic snapshots of sandbox `sandbox_id` that are active or failed, newest first.
+pub async fn automatic_of(pool: &SqlitePool, sandbox_id: &str) -> Result<Vec<AutomaticSnapshot>> {
+    Ok(sqlx::query_as!(
+        AutomaticSnapshot,
+        "SELECT name, status FROM snapshots WHERE source_sandbox_id = ? AND automatic = 1 \
+         AND status IN ('active', 'failed') ORDER BY created_at DESC, id",
+        sandbox_id,
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Names of the active or failed snapshots whose expiry is before `now`.
@@ -374,6 +420,7 @@ mod tests {
             consistency: "application",
             spec: "{}",
             job_id: "job",
+            automatic: false,
         }
     }
 
@@ -428,16 +475,17 @@ mod tests {
                 .unwrap();
             set_image(pool, id, "image", Some(10)).await.unwrap();
         }
-        assert_eq!(page(pool, None, 2, 0).await.unwrap().len(), 2);
-        assert_eq!(page(pool, None, 2, 2).await.unwrap().len(), 1);
-        let of_s2 = page(pool, Some("s2"), 10, 0).await.unwrap();
+        let now = Utc::now();
+        assert_eq!(page(pool, None, 2, 0, now).await.unwrap().len(), 2);
+        assert_eq!(page(pool, None, 2, 2, now).await.unwrap().len(), 1);
+        let of_s2 = page(pool, Some("s2"), 10, 0, now).await.unwrap();
         assert_eq!(
             of_s2.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["b"]
         );
-        let all = totals(pool, None).await.unwrap();
+        let all = totals(pool, None, now).await.unwrap();
         assert_eq!((all.count, all.size_bytes), (3, 30));
-        let none = totals(pool, Some("nobody")).await.unwrap();
+        let none = totals(pool, Some("nobody"), now).await.unwrap();
         assert_eq!((none.count, none.size_bytes), (0, 0));
     }
 
@@ -459,5 +507,69 @@ mod tests {
         let read = by_name(pool, "old").await.unwrap().unwrap();
         assert_eq!(read.expires_at, past.expires_at);
         assert_eq!(read.failure_reason.as_deref(), Some("test"));
+        // Gone from listings from the moment it expired, before any reaper ran.
+        let listed = page(pool, None, 10, 0, now).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["new"]
+        );
+        assert_eq!(totals(pool, None, now).await.unwrap().count, 1);
+    }
+
+    #[tokio::test]
+    async fn automatic_snapshots_of_a_sandbox_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+        let pool = store.pool();
+        let start = Utc::now();
+        for (i, automatic) in [true, false, true, true].into_iter().enumerate() {
+            let id = i.to_string();
+            let name = format!("s-{i}");
+            let mut row = capture(&id, &name, "s1");
+            row.created_at = start + chrono::Duration::seconds(i as i64);
+            row.automatic = automatic;
+            insert_capturing(pool, &row).await.unwrap().unwrap();
+            if i < 3 {
+                set_status(pool, &id, SnapshotStatus::Active).await.unwrap();
+            }
+        }
+        // The newest is still capturing: not listed; the manual one never is.
+        let listed = automatic_of(pool, "s1").await.unwrap();
+        assert_eq!(
+            listed.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["s-2", "s-0"]
+        );
+        assert!(by_name(pool, "s-2").await.unwrap().unwrap().automatic);
+    }
+
+    #[tokio::test]
+    async fn ended_snapshots_are_recorded_active_or_failed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+        let pool = store.pool();
+        let snapshot = Snapshot {
+            id: "id-1".into(),
+            name: "broken".into(),
+            source_template: "busybox".into(),
+            source_sandbox_id: "s1".into(),
+            source_sandbox_name: "box".into(),
+            repository: None,
+            status: SnapshotStatus::Failed,
+            failure_reason: Some("the scrub found /home/amika/.netrc".into()),
+            created_at: Utc::now(),
+            expires_at: None,
+            size_bytes: None,
+            mode: sbx_api::SnapshotMode::Scrub,
+            consistency: sbx_api::Consistency::Application,
+            image: None,
+            imported: false,
+            automatic: true,
+        };
+        assert!(insert_ended(pool, &snapshot, "{}").await.unwrap());
+        assert!(!insert_ended(pool, &snapshot, "{}").await.unwrap());
+        let row = by_name(pool, "broken").await.unwrap().unwrap();
+        assert_eq!(row.status, "failed");
+        assert_eq!(row.failure_reason, snapshot.failure_reason);
+        assert!(row.automatic);
     }
 }

@@ -12,8 +12,10 @@ pub(super) enum Control {
     Preset,
     Image,
     Snapshot,
+    SnapshotMode,
     Schedule,
     SetupScript,
+    Command,
     Ports,
     Env,
     Secrets,
@@ -21,19 +23,23 @@ pub(super) enum Control {
     Memory,
     AutoStop,
     AutoDelete,
+    Profile,
 }
 
 impl Control {
     /// Every field, in the order the dialog shows them (errors are listed in this order).
-    pub(super) const ALL: [Control; 15] = [
+    pub(super) const ALL: [Control; 18] = [
         Control::Repository,
         Control::Branch,
         Control::Name,
         Control::Preset,
         Control::Image,
+        Control::Profile,
         Control::Snapshot,
+        Control::SnapshotMode,
         Control::Schedule,
         Control::SetupScript,
+        Control::Command,
         Control::Ports,
         Control::Env,
         Control::Secrets,
@@ -52,8 +58,10 @@ impl Control {
             Control::Preset => "create-preset",
             Control::Image => "create-image",
             Control::Snapshot => "create-snapshot",
+            Control::SnapshotMode => "create-snapshot-mode",
             Control::Schedule => "create-schedule",
             Control::SetupScript => "create-setup-script",
+            Control::Command => "create-command",
             Control::Ports => "create-ports",
             Control::Env => "create-env",
             Control::Secrets => "create-secrets",
@@ -61,6 +69,7 @@ impl Control {
             Control::Memory => "create-memory",
             Control::AutoStop => "create-auto-stop",
             Control::AutoDelete => "create-auto-delete",
+            Control::Profile => "create-profile",
         }
     }
 
@@ -78,14 +87,17 @@ impl Control {
             Field::Preset => Control::Preset,
             Field::Image => Control::Image,
             Field::Snapshot => Control::Snapshot,
+            Field::SnapshotMode => Control::SnapshotMode,
             Field::SnapshotSchedule => Control::Schedule,
             Field::SetupScript => Control::SetupScript,
+            Field::Command => Control::Command,
             Field::Port => Control::Ports,
             Field::Env => Control::Env,
             Field::Cpus => Control::Cpus,
             Field::Memory => Control::Memory,
             Field::AutoStop => Control::AutoStop,
             Field::AutoDelete => Control::AutoDelete,
+            Field::Profile => Control::Profile,
             _ => return None,
         })
     }
@@ -106,6 +118,7 @@ impl Control {
             ConfigKey::AutoStop => Control::AutoStop,
             ConfigKey::AutoDelete => Control::AutoDelete,
             ConfigKey::SnapshotSchedule => Control::Schedule,
+            ConfigKey::MainCommand => Control::Command,
             _ => return None,
         })
     }

@@ -3,7 +3,7 @@
 //! app's rules ([`sbx_api::rules`]). Pure: its tests run natively.
 
 use reactive_stores::Store;
-use sbx_api::{CreateSandboxRequest, GitChoice, SnapshotChoice, rules};
+use sbx_api::{CreateSandboxRequest, GitChoice, SnapshotChoice, SnapshotScheduleMode, rules};
 use std::ops::RangeInclusive;
 
 use super::control::Control;
@@ -22,8 +22,14 @@ pub(super) struct Draft {
     pub image: String,
     pub skip_setup: bool,
     pub snapshot: SnapshotChoice,
+    /// Manual (the default) or automatic snapshots; automatic needs `schedule`.
+    pub snapshot_mode: SnapshotScheduleMode,
     pub schedule: String,
     pub setup_script: String,
+    /// The main command (run after the setup script instead of the keep-alive); empty: none.
+    pub command: String,
+    /// Run the image's own entrypoint and command instead.
+    pub image_command: bool,
     pub ports: String,
     pub env: String,
     pub secrets: String,
@@ -33,6 +39,8 @@ pub(super) struct Draft {
     pub auto_stop: Option<String>,
     pub auto_delete: String,
     pub mount_credentials: bool,
+    /// The profile version to launch from (`NAME` or `NAME@N`); empty: none.
+    pub profile: String,
 }
 
 impl Draft {
@@ -135,14 +143,16 @@ fn check_secrets(text: &str, env: &[String]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// A five-field cron expression by the app's rule; blank or `manual` is no schedule.
-fn check_schedule(text: &str) -> Result<Option<String>, String> {
-    let text = text.trim();
-    if text.is_empty() || text.eq_ignore_ascii_case("manual") {
-        return Ok(None);
-    }
-    rules::cron_schedule(text).map_err(|e| e.to_string())?;
-    Ok(Some(text.split_whitespace().collect::<Vec<_>>().join(" ")))
+/// The schedule by the app's rule for `mode`: required (a five-field cron expression) when automatic, refused
+/// when manual.
+fn check_schedule(mode: SnapshotScheduleMode, text: &str) -> Result<Option<String>, String> {
+    rules::snapshot_schedule(Some(mode), Some(text)).map_err(|e| e.to_string())
+}
+
+/// The main command by the app's rule: a command line or the image's own, not both.
+fn check_command(text: &str, image_command: bool) -> Result<(Option<String>, bool), String> {
+    rules::main_command(Some(text), image_command).map_err(|e| e.to_string())?;
+    Ok((non_blank(text), image_command))
 }
 
 /// The errors found so far, with the field each one is about.
@@ -242,7 +252,16 @@ pub(super) fn check_draft(draft: &Draft) -> Checked {
     } else {
         draft.preset.clone()
     };
-    let snapshot_schedule = errors.keep(Control::Schedule, check_schedule(&draft.schedule), None);
+    let snapshot_schedule = errors.keep(
+        Control::Schedule,
+        check_schedule(draft.snapshot_mode, &draft.schedule),
+        None,
+    );
+    let (command, image_command) = errors.keep(
+        Control::Command,
+        check_command(&draft.command, draft.image_command),
+        (None, false),
+    );
     let setup_script_text =
         (!draft.setup_script.trim().is_empty()).then(|| draft.setup_script.clone());
     if setup_script_text.is_some() && draft.skip_setup {
@@ -272,14 +291,18 @@ pub(super) fn check_draft(draft: &Draft) -> Checked {
         no_setup: draft.skip_setup,
         setup_script: None,
         setup_script_text,
+        command,
+        image_command,
         git,
         branch,
         no_clean,
         no_credentials: !draft.mount_credentials,
         auto_stop_minutes,
         auto_delete_minutes,
+        snapshot_mode: Some(draft.snapshot_mode),
         snapshot: draft.snapshot.clone(),
         snapshot_schedule,
+        profile: non_blank(&draft.profile),
         wait_for_ready: false,
         cwd: None,
     };
@@ -353,6 +376,7 @@ mod tests {
         // The app's own rule and words: a name may not start with a hyphen, a schedule must be able to fire.
         let checked = check_draft(&Draft {
             name: "-box".into(),
+            snapshot_mode: SnapshotScheduleMode::Automatic,
             schedule: "0 0 30 2 *".into(),
             ..Draft::initial()
         });
@@ -370,10 +394,70 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(check_schedule(" manual "), Ok(None));
         assert_eq!(
-            check_schedule(" 0  3 * * * "),
+            check_schedule(SnapshotScheduleMode::Automatic, " 0  3 * * * "),
             Ok(Some("0 3 * * *".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_schedule_goes_with_automatic_snapshots_only() {
+        use SnapshotScheduleMode::*;
+        assert_eq!(check_schedule(Manual, " "), Ok(None));
+        assert!(
+            check_schedule(Manual, "0 3 * * *")
+                .unwrap_err()
+                .contains("automatic")
+        );
+        assert!(
+            check_schedule(Automatic, "")
+                .unwrap_err()
+                .contains("cron schedule")
+        );
+        let checked = check_draft(&Draft {
+            snapshot_mode: Automatic,
+            schedule: "*/5 * * * *".into(),
+            ..Draft::initial()
+        });
+        assert_eq!(checked.request.snapshot_mode, Some(Automatic));
+        assert_eq!(
+            checked.request.snapshot_schedule.as_deref(),
+            Some("*/5 * * * *")
+        );
+        assert!(checked.errors.is_empty());
+    }
+
+    #[test]
+    fn a_main_command_or_the_images_own() {
+        let checked = check_draft(&Draft {
+            command: " python3 -m http.server ".into(),
+            ..Draft::initial()
+        });
+        assert_eq!(
+            (
+                checked.request.command.as_deref(),
+                checked.request.image_command
+            ),
+            (Some("python3 -m http.server"), false)
+        );
+        let checked = check_draft(&Draft {
+            image_command: true,
+            ..Draft::initial()
+        });
+        assert_eq!(
+            (checked.request.command, checked.request.image_command),
+            (None, true)
+        );
+        let checked = check_draft(&Draft {
+            command: "serve".into(),
+            image_command: true,
+            ..Draft::initial()
+        });
+        assert_eq!(checked.errors.first().map(|e| e.0), Some(Control::Command));
+        assert!(
+            checked.errors[0].1.contains("not both"),
+            "{:?}",
+            checked.errors
         );
     }
 }

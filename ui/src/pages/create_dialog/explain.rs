@@ -35,7 +35,10 @@ pub(super) fn source_tag(
         .filter(|v| {
             matches!(
                 v.source,
-                ValueSource::RepoConfig | ValueSource::App | ValueSource::Snapshot
+                ValueSource::RepoConfig
+                    | ValueSource::App
+                    | ValueSource::Snapshot
+                    | ValueSource::Profile
             )
         })
         .collect();
@@ -50,6 +53,7 @@ pub(super) fn source_tag(
         Control::Snapshot => "repository default, set in the app",
         _ if has(ValueSource::RepoConfig) => "from .amika/config.toml",
         _ if has(ValueSource::App) => "from app settings",
+        _ if has(ValueSource::Profile) => "from the profile",
         _ => "from the snapshot",
     };
     let tooltip = values

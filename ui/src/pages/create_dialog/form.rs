@@ -38,7 +38,12 @@ pub(super) struct Form {
 impl Form {
     /// A fresh dialog's state.
     pub(super) fn new() -> Form {
-        let draft = Store::new(Draft::initial());
+        Form::with(Draft::initial())
+    }
+
+    /// A form filled with `draft` (the recipe form of a profile).
+    pub(super) fn with(draft: Draft) -> Form {
+        let draft = Store::new(draft);
         Form {
             draft,
             checked: Memo::new(move |_| draft.with(check_draft)),

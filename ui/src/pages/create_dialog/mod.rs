@@ -12,8 +12,10 @@ mod effective;
 mod explain;
 mod form;
 mod lifecycle;
+mod main_command;
 mod name_preset;
 mod ports_env;
+mod recipe;
 mod repository;
 mod resources;
 mod rows;
@@ -30,12 +32,15 @@ use credentials::Credentials;
 use effective::EffectiveConfiguration;
 use form::{Form, explain_as_typed, refused_control};
 use lifecycle::Lifecycle;
+use main_command::MainCommandRow;
 use name_preset::NameAndPreset;
 use ports_env::PortsAndEnv;
 use repository::RepositorySection;
 use resources::Resources;
 use setup_script::SetupScriptRow;
 use snapshot::SnapshotSection;
+
+pub(crate) use recipe::{RecipeFields, RecipeForm};
 
 use crate::ipc;
 use crate::live::use_live;
@@ -82,6 +87,7 @@ pub fn CreateSandboxDialog(on_close: Callback<()>) -> impl IntoView {
                     <NameAndPreset form />
                     <SnapshotSection form />
                     <SetupScriptRow form />
+                    <MainCommandRow form />
                     <PortsAndEnv form />
                     <Resources form />
                     <Lifecycle form />

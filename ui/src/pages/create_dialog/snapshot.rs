@@ -1,5 +1,5 @@
 //! The collapsible Sandbox Snapshot section: Skip setup script, Start from snapshot (the active snapshots and the
-//! repository's default) and the snapshot schedule.
+//! repository's default) and automatic snapshots (mode and schedule).
 
 use leptos::html;
 use leptos::prelude::*;
@@ -29,8 +29,9 @@ pub(super) fn SnapshotSection(form: Form) -> impl IntoView {
     // Open the section when something inside it needs fixing.
     let section = NodeRef::<html::Details>::new();
     Effect::new(move |_| {
-        let trouble =
-            form.message(Control::Snapshot).is_some() || form.message(Control::Schedule).is_some();
+        let trouble = form.message(Control::Snapshot).is_some()
+            || form.message(Control::SnapshotMode).is_some()
+            || form.message(Control::Schedule).is_some();
         if trouble && let Some(details) = section.get() {
             let _ = details.set_attribute("open", "");
         }

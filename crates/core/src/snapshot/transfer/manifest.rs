@@ -259,7 +259,35 @@ fn check_lifecycle(spec: &mut SandboxSpec) -> std::result::Result<(), ApiError> 
         }
         None => None,
     };
-    Ok(())
+    check_main_command(&spec.main_command)
+}
+
+/// The main command: a command line by a create's rule, or the image's own argv within the same size and without
+/// NUL characters.
+fn check_main_command(main: &sbx_api::MainCommand) -> std::result::Result<(), ApiError> {
+    match main {
+        sbx_api::MainCommand::KeepAlive => Ok(()),
+        sbx_api::MainCommand::Shell(text) => validate::main_command(Some(text), false)
+            .map(|_| ())
+            .map_err(in_snapshot_json("spec.main_command")),
+        sbx_api::MainCommand::Image(argv) => {
+            let bytes: usize = argv.iter().map(String::len).sum();
+            if argv.is_empty()
+                || bytes > validate::MAIN_COMMAND_MAX_BYTES
+                || argv.iter().any(|a| a.contains('\0'))
+            {
+                return Err(bad_value(
+                    "spec.main_command",
+                    format!("{} arguments, {bytes} bytes", argv.len()),
+                    format!(
+                        "the image's command must have at least one argument, at most {} bytes in all and no NUL",
+                        validate::MAIN_COMMAND_MAX_BYTES
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The setup script: at most the size a create reads from a repository.
@@ -437,6 +465,7 @@ mod tests {
                 consistency: sbx_api::Consistency::Application,
                 image: Some(IMAGE.into()),
                 imported: false,
+                automatic: false,
             },
             spec: SandboxSpec {
                 id: "1111".into(),
@@ -445,6 +474,7 @@ mod tests {
                 preset: None,
                 template: "busybox:latest".into(),
                 from_snapshot: None,
+                profile: None,
                 env: Vec::new(),
                 ports: Vec::new(),
                 services: Vec::new(),
@@ -460,6 +490,7 @@ mod tests {
                 auto_stop_minutes: 30,
                 auto_delete_minutes: None,
                 snapshot_schedule: None,
+                main_command: Default::default(),
                 agent_cwd: WORKSPACE.into(),
                 created_at,
             },

@@ -26,7 +26,8 @@
 mod image_tar;
 mod manifest;
 mod outer;
-mod tar_io;
+mod progress;
+pub(crate) mod tar_io;
 
 use futures_util::StreamExt;
 use sbx_api::{ApiError, JobKind, JobStage, Snapshot, SnapshotMode, SnapshotStatus, UiEvent};
@@ -43,6 +44,7 @@ use crate::{Core, Error, Result, labels};
 use image_tar::{ImageContents, stream_for_load};
 use manifest::ImportPlan;
 use outer::{inspect_export, write_export};
+use progress::TransferProgress;
 use tar_io::{CHUNKS_IN_FLIGHT, ChunkReader, ChunkWriter};
 
 pub use manifest::ExportManifest;
@@ -107,6 +109,7 @@ impl Core {
             .image
             .clone()
             .ok_or_else(|| ApiError::conflict(format!("snapshot '{name}' has no image")))?;
+        self.check_export_space(&image, file).await?;
         let secrets = if include_secrets && record.to_api().mode == SnapshotMode::Full {
             let values = self
                 .secrets()
@@ -128,6 +131,14 @@ impl Core {
             secrets,
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
+        let total = self.engine().image_size(&image).await.unwrap_or(0).max(0) as u64;
+        let mut progress = TransferProgress::new(
+            self.event_sender(),
+            uuid::Uuid::new_v4().to_string(),
+            JobKind::Export,
+            name,
+            total,
+        );
         let mut stream = self.engine().export_image(&image).await?;
         let (chunks, received) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let target = file.to_path_buf();
@@ -138,6 +149,7 @@ impl Core {
         while let Some(chunk) = stream.next().await {
             match chunk {
                 Ok(bytes) => {
+                    progress.add(bytes.len());
                     // A closed channel: the writer stopped, and its error says why.
                     if chunks.send(Ok(bytes)).await.is_err() {
                         break;
@@ -156,11 +168,14 @@ impl Core {
         let written = writer
             .await
             .map_err(|e| Error::Other(format!("writing the export: {e}")))?;
-        if let Some(error) = engine_error {
-            return Err(error);
-        }
-        written.map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
-        Ok(report)
+        let result = match (engine_error, written) {
+            (Some(error), _) => Err(error),
+            (None, written) => {
+                written.map_err(|e| Error::io(format!("writing {}", file.display()), e))
+            }
+        };
+        progress.finish(result.as_ref().err().map(|e| e.to_string()));
+        result.map(|()| report)
     }
 
     /// Load a snapshot written by [`Core::export_snapshot`] (on this or another machine). The file is checked whole
@@ -179,6 +194,7 @@ impl Core {
             .into());
         }
         self.engine().connect().await?;
+        self.check_import_space(archive.len).await?;
         let job = self.begin_job(JobKind::Import, &name).await?;
         let temporary = format!("{IMPORT_REPO}{}:load", uuid::Uuid::new_v4().simple());
         let result = self
@@ -222,9 +238,23 @@ impl Core {
             }
             written
         });
-        let body = futures_util::stream::unfold(received, |mut received| async move {
-            received.recv().await.map(|chunk| (chunk, received))
-        });
+        let progress = TransferProgress::new(
+            self.event_sender(),
+            job.id.clone(),
+            JobKind::Import,
+            &name,
+            archive.len,
+        );
+        let body = futures_util::stream::unfold(
+            (received, progress),
+            |(mut received, mut progress)| async move {
+                let chunk = received.recv().await?;
+                if let Ok(bytes) = &chunk {
+                    progress.add(bytes.len());
+                }
+                Some((chunk, (received, progress)))
+            },
+        );
         let engine_error = self.engine().load_image(body).await.err();
         let written = writer
             .await

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 /// Bytes per chunk between the engine's stream and the tar code on its blocking thread.
 pub(super) const CHUNK: usize = 256 * 1024;
 /// Chunks in flight between them: with [`CHUNK`], at most 2 MiB.
-pub(super) const CHUNKS_IN_FLIGHT: usize = 8;
+pub(crate) const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// The path of a tar entry, cleaned (see [`clean_path`]); `None` when it is not allowed.
 pub(super) fn entry_path<R: Read>(entry: &tar::Entry<'_, R>) -> Option<String> {
@@ -217,14 +217,15 @@ impl<B: AsRef<[u8]>> Read for ChunkReader<B> {
     }
 }
 
-/// A [`Write`] that sends chunks of [`CHUNK`] bytes to async code (the request body of a load).
-pub(super) struct ChunkWriter {
+/// A [`Write`] that sends chunks of [`CHUNK`] bytes to async code (the request body of a load, of a checkout's
+/// upload).
+pub(crate) struct ChunkWriter {
     chunks: mpsc::Sender<io::Result<Vec<u8>>>,
     buffer: Vec<u8>,
 }
 
 impl ChunkWriter {
-    pub(super) fn new(chunks: mpsc::Sender<io::Result<Vec<u8>>>) -> ChunkWriter {
+    pub(crate) fn new(chunks: mpsc::Sender<io::Result<Vec<u8>>>) -> ChunkWriter {
         ChunkWriter {
             chunks,
             buffer: Vec::with_capacity(CHUNK),
