@@ -152,7 +152,7 @@ fn EngineFooter() -> impl IntoView {
             {move || match live.engine.get() {
                 None => view! { <span class="muted">"Connecting to Docker…"</span> }.into_any(),
                 Some(EngineStatus::Connected(info)) => view! {
-                    <button class="engine-link" on:click=move |_| page.set(Page::Engine) aria-label="Engine details">
+                    <button class="engine-link" on:click=move |_| page.set(Page::Engine) title="Engine details">
                         <span class="dot dot-ok" aria-hidden="true"></span>
                         <span class="engine-line">"Docker "<span class="server-version">{info.server_version.clone()}</span></span>
                         <span class="engine-sub muted">"API "{info.api_version.clone()}</span>

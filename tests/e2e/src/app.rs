@@ -143,10 +143,26 @@ impl App {
     /// new line in a textarea): WebKitWebDriver drops a plain `\n`.
     pub async fn fill_label(&self, label: &str, text: &str) -> Result<()> {
         let input = self.by_label(label).await?;
-        input.clear().await?;
+        // A field below the dialog's fold is scrolled to first: WebKitWebDriver will not type into what it
+        // cannot see.
+        let element = serde_json::to_value(&input)?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![element],
+            )
+            .await
+            .map_err(|e| anyhow!("scrolling to `{label}`: {e:?}"))?;
+        input
+            .clear()
+            .await
+            .map_err(|e| anyhow!("clearing `{label}`: {e:?}"))?;
         if !text.is_empty() {
             let enter = char::from(fantoccini::key::Key::Enter).to_string();
-            input.send_keys(&text.replace('\n', &enter)).await?;
+            input
+                .send_keys(&text.replace('\n', &enter))
+                .await
+                .map_err(|e| anyhow!("typing into `{label}`: {e:?}"))?;
         }
         Ok(())
     }

@@ -89,7 +89,10 @@ async fn check_everything(app: &TestApp, theme: &str) -> Result<()> {
     check_page(app, "Profiles", theme).await?;
     check_dialog(app, "New Profile", "New Profile", theme).await?;
     check_page(app, "Settings", theme).await?;
-    app.click_label("Engine details").await?;
+    app.wait_for_css(".engine-link", SOON)
+        .await?
+        .click()
+        .await?;
     app.wait_for_css(".engine-server-version", SOON).await?;
     app.check_accessibility(&format!("the Engine page ({theme})"))
         .await

@@ -20,7 +20,10 @@ async fn window_shows_the_real_engine_and_live_containers() -> Result<()> {
         .await?;
     app.screenshot("sandboxes").await?;
 
-    app.click_label("Engine details").await?;
+    app.wait_for_css(".engine-link", Duration::from_secs(20))
+        .await?
+        .click()
+        .await?;
     let shown = app
         .wait_for_css(".engine-server-version", Duration::from_secs(10))
         .await?

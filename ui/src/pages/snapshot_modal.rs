@@ -209,7 +209,7 @@ fn TakeSnapshotDialog(
                     blocked_reason=blocked_reason
                     on_cancel=on_close
                     submit_label="Create snapshot"
-                    submit_text="Take Snapshot"
+                    submit_text="Create snapshot"
                     busy=busy
                 />
             </form>
