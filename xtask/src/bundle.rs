@@ -144,10 +144,17 @@ fn read_deb(deb: &Path) -> Result<DebFacts> {
 /// The path of one line of `dpkg-deb --contents` (`-rw-r--r-- root/root 123 2026-01-01 00:00 ./usr/bin/x`), without
 /// its leading `./` (and a symlink's ` -> target`); paths may hold spaces.
 fn listed_path(line: &str) -> Option<String> {
-    let start = line.find(" ./")? + 3;
-    let path = &line[start..];
+    // Five columns (mode, owner, size, date, time), then the path, with or without a leading `./`.
+    let mut rest = line;
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        rest = &rest[rest.find(char::is_whitespace)?..];
+    }
+    let path = rest.trim_start();
+    let path = path.strip_prefix("./").unwrap_or(path);
     let path = path.split(" -> ").next().unwrap_or(path);
-    Some(path.trim_end_matches('/').to_string())
+    let path = path.trim_end_matches('/');
+    (!path.is_empty()).then(|| path.to_string())
 }
 
 /// The package's contents and declarations, as the module doc lists them.
@@ -339,7 +346,11 @@ fn base_root(depends: &[String]) -> Result<PathBuf> {
     step(&format!(
         "making a Debian root with {list} (mmdebstrap from this machine's apt sources; once per dependency list)"
     ));
-    let partial = base.with_extension("tar.partial");
+    // mmdebstrap picks the format from the extension: the partial file must end in .tar too.
+    let partial = base.with_extension("partial.tar");
+    if partial.exists() {
+        let _ = std::fs::remove_file(&partial).or_else(|_| std::fs::remove_dir_all(&partial));
+    }
     let log = util::cache_dir().join("deb-base.log");
     cmd("mmdebstrap")
         .args([
@@ -421,6 +432,16 @@ mod tests {
             listed_path("-rw-r--r-- root/root  247 2026-11-30 22:00 ./usr/share/applications/Sandbox Desktop.desktop")
                 .as_deref(),
             Some("usr/share/applications/Sandbox Desktop.desktop")
+        );
+        // The Tauri bundler's archive: numeric owners, no leading `./`.
+        assert_eq!(
+            listed_path("-rw-r--r-- 0/0             242 2026-12-01 01:04 usr/share/applications/Sandbox Desktop.desktop")
+                .as_deref(),
+            Some("usr/share/applications/Sandbox Desktop.desktop")
+        );
+        assert_eq!(
+            listed_path("drwxr-xr-x 0/0 0 2026-12-01 01:04 ./").as_deref(),
+            None
         );
         assert_eq!(
             listed_path("drwxr-xr-x root/root    0 2026-11-30 22:00 ./usr/bin/").as_deref(),
