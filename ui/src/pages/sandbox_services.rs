@@ -1,5 +1,5 @@
 //! The services of a sandbox's repository (`[services.NAME]` of `.amika/config.toml`) on its detail page: each
-//! `name → URL` as a link, on the host port the sandbox actually got; a port without a URL scheme shows its
+//! `name → URL` (as text to copy), on the host port the sandbox actually got; a port without a URL scheme shows its
 //! address, one not published now says so.
 
 use leptos::prelude::*;
@@ -47,16 +47,14 @@ fn service_item(service: SandboxService) -> impl IntoView {
     }
 }
 
-/// A port: a link to its URL, else its address as text.
+/// A port: its URL, else its address, as text to copy. (Not a link: the window opens no other page, and the app
+/// has no opener for the system's browser.)
 fn port_view(port: ServicePort) -> impl IntoView {
     match port.url.clone() {
-        Some(url) => {
-            let href = url.clone();
-            view! {
-                <a class="service-url" href=href target="_blank" rel="noopener noreferrer">{url}</a>
-            }
-            .into_any()
+        Some(url) => view! {
+            <code class="service-url" title="Open this address in your browser">{url}</code>
         }
+        .into_any(),
         None => view! { <code class="service-address">{port.shown()}</code> }.into_any(),
     }
 }
