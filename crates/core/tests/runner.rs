@@ -157,6 +157,25 @@ async fn an_interrupted_create_leaves_nothing_after_recovery() {
         .wait_until_ready(&name, Duration::from_secs(60))
         .await
         .unwrap();
+    // The create's job records its end a moment after the sandbox is ready: let it, so the rewind below is not
+    // overwritten by it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let job: (String,) = sqlx::query_as("SELECT status FROM jobs WHERE target = ?")
+            .bind(&name)
+            .fetch_one(env.core.store().pool())
+            .await
+            .unwrap();
+        if job.0 != "running" && job.0 != "queued" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the create's job is still {}",
+            job.0
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // Rewind the record and the job to the middle of the create, owned by a dead process.
     sqlx::query("UPDATE sandboxes SET phase = 'creating' WHERE id = ?")
         .bind(&sandbox.id)
