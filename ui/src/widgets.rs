@@ -113,6 +113,44 @@ pub fn ProfileBadge(
 }
 
 /// An error line, shown where the error happened.
+/// Previous, "Page N of M" and Next under a paginated table; `label` names the navigation ("Snapshot pages").
+#[component]
+pub fn Pager(
+    page: RwSignal<u32>,
+    #[prop(into)] page_count: Signal<u32>,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label=label>
+            <button
+                class="small"
+                aria-label="Previous"
+                disabled=move || { page.get() <= 1 }
+                on:click=move |_| page.update(|page| *page = page.saturating_sub(1).max(1))
+            >
+                "Previous"
+            </button>
+            <span class="muted">"Page " {move || page.get()} " of " {move || page_count.get()}</span>
+            <button
+                class="small"
+                aria-label="Next"
+                disabled=move || { page.get() >= page_count.get() }
+                on:click=move |_| {
+                    let last = page_count.get_untracked();
+                    page.update(|page| *page = page.saturating_add(1).min(last));
+                }
+            >
+                "Next"
+            </button>
+        </nav>
+    }
+}
+
+/// The number of pages `total` items fill at `per_page` a page (at least one).
+pub fn page_count(total: usize, per_page: usize) -> u32 {
+    u32::try_from(total.div_ceil(per_page.max(1)).max(1)).unwrap_or(u32::MAX)
+}
+
 #[component]
 pub fn ErrorLine(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     view! {
@@ -245,5 +283,13 @@ mod tests {
     fn verbs_of_jobs() {
         assert_eq!(job_verb(JobKind::Create), "Creating");
         assert_eq!(job_verb(JobKind::Restore), "Restoring");
+    }
+
+    #[test]
+    fn page_counts() {
+        assert_eq!(page_count(0, 50), 1);
+        assert_eq!(page_count(50, 50), 1);
+        assert_eq!(page_count(51, 50), 2);
+        assert_eq!(page_count(1000, 50), 20);
     }
 }

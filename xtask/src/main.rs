@@ -32,7 +32,8 @@ commands:
            against the engine, end-to-end through the app window); then type-check for Windows and macOS
            and make and check the .deb (bundle)
   queries  write the core's query data (crates/core/.sqlx) again after changing a query or a migration
-  bench    build, then measure create, snapshot and restore against the raw Docker operations;
+  bench    build, then measure create, snapshot and restore against the raw Docker operations, and a
+           400 MB workspace through sbx (with its peak memory); --workspace: only those rows;
            --footprint: the release app against a minimal Tauri + Leptos window (first paint, idle memory)
            and the render times of the Sandboxes and Snapshots pages with 1,000 and 10,000 rows
   bundle   build --release, then a .deb with the Tauri bundler (installs tauri-cli on first use), its contents

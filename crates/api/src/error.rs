@@ -48,14 +48,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Shorthand for [`ApiError::InvalidInput`].
-    pub fn invalid(
-        field: impl Into<Field>,
-        value: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// Shorthand for [`ApiError::InvalidInput`]. The field is a [`Field`], never a free string: a key inside a
+    /// file the user gave is a [`Field::Key`].
+    pub fn invalid(field: Field, value: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::InvalidInput {
-            field: field.into(),
+            field,
             value: value.into(),
             message: message.into(),
         }
@@ -136,7 +133,7 @@ mod tests {
                 r#"{"kind":"conflict","message":"busy"}"#,
             ),
             (
-                ApiError::invalid("cpus", "64", "must be 1-32"),
+                ApiError::invalid(crate::Field::Cpus, "64", "must be 1-32"),
                 r#"{"kind":"invalid_input","field":"cpus","value":"64","message":"must be 1-32"}"#,
             ),
             (
@@ -160,7 +157,11 @@ mod tests {
 
     #[test]
     fn display_names_the_value() {
-        let e = ApiError::invalid("memory", "64", "must be between 128 and 32768 MiB");
+        let e = ApiError::invalid(
+            crate::Field::Memory,
+            "64",
+            "must be between 128 and 32768 MiB",
+        );
         assert_eq!(
             e.to_string(),
             "invalid memory '64': must be between 128 and 32768 MiB"

@@ -68,13 +68,15 @@ pub enum Field {
     Profile,
     /// A profile's refresh schedule (cron, `base-image` or `manual`): `refresh-schedule`.
     RefreshSchedule,
+    /// The HTTP API's listening address (`sbx serve --listen`): `listen`.
+    Listen,
     /// A key inside a file the user gave, as written: `env.FOO` or `services.web.port` of the repository's
     /// `.amika/config.toml`, `snapshot.json spec.cpus` of an imported snapshot.
     Key(String),
 }
 
 /// The fields named by one fixed word, with their word.
-const NAMED: [(Field, &str); 29] = [
+const NAMED: [(Field, &str); 30] = [
     (Field::Name, "name"),
     (Field::SnapshotName, "snapshot-name"),
     (Field::Git, "git"),
@@ -104,6 +106,7 @@ const NAMED: [(Field, &str); 29] = [
     (Field::ConfigFile, ".amika/config.toml"),
     (Field::Profile, "profile"),
     (Field::RefreshSchedule, "refresh-schedule"),
+    (Field::Listen, "listen"),
 ];
 
 impl Field {

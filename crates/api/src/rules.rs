@@ -37,9 +37,8 @@ pub const SETUP_SCRIPT_MAX_BYTES: u64 = 1024 * 1024;
 /// Check a sandbox or snapshot name: 1–40 of lowercase letters, digits and `-`, not starting or ending with `-`.
 ///
 /// `field` is the flag the name came from: `name`, `snapshot-name`, `sandbox.snapshot`, ...
-pub fn name(field: impl Into<Field>, value: &str) -> Result<(), ApiError> {
-    let field = field.into();
-    let bad = |message: String| Err(ApiError::invalid(&field, value, message));
+pub fn name(field: Field, value: &str) -> Result<(), ApiError> {
+    let bad = |message: String| Err(ApiError::invalid(field.clone(), value, message));
     if value.is_empty() {
         return bad("must not be empty".into());
     }
@@ -150,7 +149,7 @@ pub fn generate_name(random: u64) -> String {
 /// Check an environment variable name: a letter or `_`, then letters, digits and `_`.
 ///
 /// `field` is where the name came from: `env` for the flag, `env.NAME` for the repository configuration.
-pub fn env_name(field: impl Into<Field>, value: &str) -> Result<(), ApiError> {
+pub fn env_name(field: Field, value: &str) -> Result<(), ApiError> {
     if value.is_empty() {
         return Err(ApiError::invalid(
             field,
@@ -270,12 +269,7 @@ pub fn port_binding(value: &str) -> Result<PortBinding, ApiError> {
 /// A container port of a repository service, published on the same port of 127.0.0.1.
 ///
 /// `field` is where it came from, e.g. `services.web.port`.
-pub fn service_port(
-    field: impl Into<Field>,
-    port: u16,
-    protocol: Protocol,
-) -> Result<PortBinding, ApiError> {
-    let field = field.into();
+pub fn service_port(field: Field, port: u16, protocol: Protocol) -> Result<PortBinding, ApiError> {
     let shown = match protocol {
         Protocol::Tcp => port.to_string(),
         Protocol::Udp => format!("{port}/udp"),
@@ -297,9 +291,8 @@ pub fn service_port(
 }
 
 /// Parse a service port given as text: `8080`, `53/udp` or `53/tcp`.
-pub fn service_port_text(field: impl Into<Field>, value: &str) -> Result<PortBinding, ApiError> {
-    let field = field.into();
-    let bad = |message: String| ApiError::invalid(&field, value, message);
+pub fn service_port_text(field: Field, value: &str) -> Result<PortBinding, ApiError> {
+    let bad = |message: String| ApiError::invalid(field.clone(), value, message);
     let (number, protocol) = split_protocol(value.trim()).map_err(bad)?;
     let port = port_number(number).map_err(|why| {
         bad(format!(
@@ -614,7 +607,7 @@ mod tests {
             "x--y",
             &"a".repeat(40),
         ] {
-            assert_eq!(name("name", ok), Ok(()), "{ok}");
+            assert_eq!(name(Field::Name, ok), Ok(()), "{ok}");
         }
     }
 
@@ -631,13 +624,13 @@ mod tests {
             ("-", "must not start or end with '-'"),
         ];
         for (value, why) in cases {
-            let (field, shown, message) = invalid(name("snapshot-name", value).unwrap_err());
+            let (field, shown, message) = invalid(name(Field::SnapshotName, value).unwrap_err());
             assert_eq!(field, "snapshot-name");
             assert_eq!(shown, value);
             assert!(message.contains(why), "{value}: {message}");
         }
         let long = "a".repeat(41);
-        let (_, shown, message) = invalid(name("name", &long).unwrap_err());
+        let (_, shown, message) = invalid(name(Field::Name, &long).unwrap_err());
         assert_eq!(shown, long);
         assert_eq!(message, "must be at most 40 characters long (it has 41)");
     }
@@ -652,7 +645,7 @@ mod tests {
         assert_eq!(generate_name(2500), generate_name(0));
         for random in [0, 1, 49, 50, 2499, u64::MAX, u64::MAX / 3, 0xdead_beef] {
             let generated = generate_name(random);
-            assert_eq!(name("name", &generated), Ok(()), "{generated}");
+            assert_eq!(name(Field::Name, &generated), Ok(()), "{generated}");
         }
         let mut seen = std::collections::HashSet::new();
         for random in 0..2500 {
@@ -716,11 +709,12 @@ mod tests {
 
     #[test]
     fn env_names() {
-        assert_eq!(env_name("env.FOO", "FOO"), Ok(()));
-        let (field, value, message) = invalid(env_name("env.9", "9").unwrap_err());
+        assert_eq!(env_name(Field::Key("env.FOO".into()), "FOO"), Ok(()));
+        let (field, value, message) =
+            invalid(env_name(Field::Key("env.9".into()), "9").unwrap_err());
         assert_eq!((field.as_str(), value.as_str()), ("env.9", "9"));
         assert!(message.contains("must start with a letter"), "{message}");
-        assert!(env_name("env", "").is_err());
+        assert!(env_name(Field::Env, "").is_err());
     }
 
     #[test]
@@ -828,22 +822,24 @@ mod tests {
     #[test]
     fn service_ports() {
         assert_eq!(
-            service_port("services.web.port", 8080, Protocol::Tcp),
+            service_port(Field::Key("services.web.port".into()), 8080, Protocol::Tcp),
             Ok(binding("127.0.0.1", 8080, 8080, Protocol::Tcp))
         );
         assert_eq!(
-            service_port("services.dns.ports", 53, Protocol::Udp),
+            service_port(Field::Key("services.dns.ports".into()), 53, Protocol::Udp),
             Ok(binding("127.0.0.1", 53, 53, Protocol::Udp))
         );
-        let (field, value, message) =
-            invalid(service_port("services.x.port", 60900, Protocol::Udp).unwrap_err());
+        let (field, value, message) = invalid(
+            service_port(Field::Key("services.x.port".into()), 60900, Protocol::Udp).unwrap_err(),
+        );
         assert_eq!(
             (field.as_str(), value.as_str()),
             ("services.x.port", "60900/udp")
         );
         assert!(message.contains("reserved"), "{message}");
-        let (_, value, message) =
-            invalid(service_port("services.x.port", 0, Protocol::Tcp).unwrap_err());
+        let (_, value, message) = invalid(
+            service_port(Field::Key("services.x.port".into()), 0, Protocol::Tcp).unwrap_err(),
+        );
         assert_eq!(value, "0");
         assert_eq!(message, "must be a port number between 1 and 65535");
     }
@@ -852,15 +848,15 @@ mod tests {
     fn service_ports_as_text() {
         let f = "services.dns.ports";
         assert_eq!(
-            service_port_text(f, "8080"),
+            service_port_text(Field::Key(f.into()), "8080"),
             Ok(binding("127.0.0.1", 8080, 8080, Protocol::Tcp))
         );
         assert_eq!(
-            service_port_text(f, "53/udp"),
+            service_port_text(Field::Key(f.into()), "53/udp"),
             Ok(binding("127.0.0.1", 53, 53, Protocol::Udp))
         );
         assert_eq!(
-            service_port_text(f, "53/tcp"),
+            service_port_text(Field::Key(f.into()), "53/tcp"),
             Ok(binding("127.0.0.1", 53, 53, Protocol::Tcp))
         );
         for (bad, why) in [
@@ -871,7 +867,8 @@ mod tests {
             ("53/icmp", "'icmp' must be tcp or udp"),
             ("60999/udp", "reserved"),
         ] {
-            let (field, value, message) = invalid(service_port_text(f, bad).unwrap_err());
+            let (field, value, message) =
+                invalid(service_port_text(Field::Key(f.into()), bad).unwrap_err());
             assert_eq!(field, f);
             assert_eq!(value, bad);
             assert!(message.contains(why), "{bad}: {message}");
@@ -913,7 +910,11 @@ mod tests {
         assert_eq!(cpus(32), Ok(()));
         assert_eq!(
             cpus(0),
-            Err(ApiError::invalid("cpus", "0", "must be between 1 and 32"))
+            Err(ApiError::invalid(
+                crate::Field::Cpus,
+                "0",
+                "must be between 1 and 32"
+            ))
         );
         assert!(cpus(33).is_err());
 
@@ -922,7 +923,7 @@ mod tests {
         assert_eq!(
             memory_mib(64),
             Err(ApiError::invalid(
-                "memory",
+                crate::Field::Memory,
                 "64",
                 "must be between 128 and 32768 MiB"
             ))
@@ -959,7 +960,7 @@ mod tests {
         assert_eq!(
             settings(&days(Some(0))),
             Err(ApiError::invalid(
-                "snapshot_retention_days",
+                crate::Field::SnapshotRetentionDays,
                 "0",
                 "must be between 1 and 3650 days, or empty to keep snapshots forever"
             ))
@@ -971,7 +972,7 @@ mod tests {
         assert_eq!(
             settings(&auto_stop),
             Err(ApiError::invalid(
-                "default_auto_stop_minutes",
+                crate::Field::DefaultAutoStopMinutes,
                 "10081",
                 "must be between 0 and 10080 minutes (0 disables auto-stop)"
             ))
@@ -983,7 +984,7 @@ mod tests {
         assert_eq!(
             settings(&preset),
             Err(ApiError::invalid(
-                "default_preset",
+                crate::Field::DefaultPreset,
                 "",
                 "must name a preset"
             ))

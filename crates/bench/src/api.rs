@@ -195,5 +195,6 @@ fn row(what: &str, api: Vec<Duration>, direct: Vec<Duration>) -> Row {
         what: what.to_string(),
         ours: median(api),
         raw: median(direct),
+        peak_kib: None,
     }
 }

@@ -7,12 +7,16 @@
 //! - restore-to-ready against `docker run -d` + first exec of the snapshot's image;
 //! - launch-to-ready from a ready profile version ([`profile`]) against `docker run -d` + first exec of its snapshot
 //!   image;
+//! - a 400 MB workspace through the `sbx` binary ([`workspace`]): create with a repository, snapshot, restore,
+//!   against `git clone` + `docker run` + `docker cp`, `docker commit`, and `docker run` filling a new volume, with
+//!   `sbx`'s peak resident memory;
 //! - listing snapshots with 10,000 records (absolute times);
 //! - the HTTP API ([`api`]; alone with `--api`): create-to-ready, clone-to-ready and reading one sandbox through
 //!   `sbx-http` against the same through the core directly (the ratio is what the HTTP layer costs).
 
 mod api;
 mod profile;
+mod workspace;
 
 use anyhow::{Context, Result};
 use bollard::Docker;
@@ -48,6 +52,8 @@ struct Row {
     what: String,
     ours: Duration,
     raw: Duration,
+    /// `sbx`'s peak resident memory, for the rows run through the `sbx` binary.
+    peak_kib: Option<u64>,
 }
 
 #[tokio::main]
@@ -57,47 +63,71 @@ async fn main() -> Result<()> {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    // `--api`: only the HTTP API's rows.
+    // `--api`: only the HTTP API's rows; `--workspace`: only the 400 MB workspace's.
     let api_only = std::env::args().any(|a| a == "--api");
+    let workspace_only = std::env::args().any(|a| a == "--workspace");
     let dir = tempfile::tempdir()?;
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home)?;
     let core = Core::open(Paths::at(dir.path().join("data"))?, Engine::from_env()).await?;
     core.tune(|t| t.credentials_home = Some(home.clone()));
-    let docker = core
-        .engine()
-        .client()
+    let docker = Docker::connect_with_host(core.engine().address())?
+        .negotiate_version()
         .await
         .context("no Docker engine answers")?;
     let mut rows = Vec::new();
     let result = if api_only {
         Ok(())
     } else {
-        run(&core, &docker, runs, &mut rows).await
+        let sbx = workspace::Sbx {
+            binary: std::env::var_os("SBX_CLI_BINARY")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| {
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/sbx")
+                }),
+            data: dir.path().join("data"),
+            home: home.clone(),
+        };
+        let first = if workspace_only {
+            Ok(())
+        } else {
+            run(&core, &docker, runs, &mut rows).await
+        };
+        match first {
+            Ok(()) => workspace::rows(&sbx, dir.path(), runs).map(|more| rows.extend(more)),
+            Err(error) => Err(error),
+        }
     };
     let api_rows = match result {
+        Ok(()) if workspace_only => Ok(Vec::new()),
         Ok(()) => api::rows(&core, runs).await,
         Err(error) => Err(error),
     };
-    clean(&docker, core.paths().instance()).await;
+    clean(core.engine(), core.paths().instance()).await;
     let api_rows = api_rows?;
 
     println!(
-        "\n{:<44} {:>12} {:>12} {:>8}",
-        "operation", "ours", "raw Docker", "ratio"
+        "\n{:<44} {:>12} {:>12} {:>8} {:>14}",
+        "operation", "ours", "raw Docker", "ratio", "sbx peak RSS"
     );
     let mut json = Vec::new();
     for row in &rows {
         let ratio = row.ours.as_secs_f64() / row.raw.as_secs_f64().max(1e-9);
+        let peak = row
+            .peak_kib
+            .map(|kib| format!("{:.1} MiB", kib as f64 / 1024.0))
+            .unwrap_or_default();
         println!(
-            "{:<44} {:>12} {:>12} {:>7.2}x",
+            "{:<44} {:>12} {:>12} {:>7.2}x {:>14}",
             row.what,
             secs(row.ours),
             secs(row.raw),
-            ratio
+            ratio,
+            peak
         );
         json.push(serde_json::json!({
             "operation": row.what, "ours_s": row.ours.as_secs_f64(), "raw_s": row.raw.as_secs_f64(), "ratio": ratio,
+            "sbx_peak_rss_kib": row.peak_kib,
         }));
     }
     println!(
@@ -152,6 +182,7 @@ async fn run(core: &Arc<Core>, docker: &Docker, runs: usize, rows: &mut Vec<Row>
             what: "restore to ready + first exec".into(),
             ours: median(restores.iter().map(|r| r.ours).collect()),
             raw: median(restores.iter().map(|r| r.raw).collect()),
+            peak_kib: None,
         });
     }
     rows.push(profile::row(core, docker, runs).await?);
@@ -198,6 +229,7 @@ async fn bench_create(core: &Arc<Core>, docker: &Docker, runs: usize) -> Result<
         what: "create to ready + first exec".into(),
         ours: median(ours),
         raw: median(raw),
+        peak_kib: None,
     })
 }
 
@@ -273,6 +305,7 @@ async fn bench_capture(
         what: format!("capture, {mb} MB changed"),
         ours: median(ours),
         raw: median(raw),
+        peak_kib: None,
     })
 }
 
@@ -313,6 +346,7 @@ async fn bench_restore(
         what: format!("restore to ready + first exec (run {i})"),
         ours,
         raw,
+        peak_kib: None,
     })
 }
 
@@ -413,9 +447,10 @@ async fn remove(docker: &Docker, id: &str) {
         .await;
 }
 
-async fn clean(docker: &Docker, instance: &str) {
-    sbx_core::purge::purge_instance(docker, instance).await;
+async fn clean(engine: &Engine, instance: &str) {
+    let _ = engine.purge_instance(instance).await;
     let bench = ["dev.sandboxdesktop.bench=1".to_string()];
-    sbx_core::purge::remove_containers(docker, &bench).await;
-    sbx_core::purge::remove_images(docker, &bench).await;
+    engine.remove_containers(&bench).await;
+    engine.remove_volumes(&bench).await;
+    engine.remove_images(&bench).await;
 }

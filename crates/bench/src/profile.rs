@@ -64,5 +64,6 @@ pub async fn row(core: &Arc<Core>, docker: &Docker, runs: usize) -> Result<Row> 
         what: "launch from a ready profile + first exec".into(),
         ours: median(ours),
         raw: median(raw),
+        peak_kib: None,
     })
 }

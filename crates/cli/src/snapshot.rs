@@ -245,12 +245,12 @@ fn lineage_text(lineage: &sbx_api::SnapshotLineage) -> String {
 async fn preview(core: &Arc<Core>, args: CreateArgs) -> Result<ExitCode, ApiError> {
     if args.mode != Mode::Scrub {
         return Err(ApiError::invalid(
-            "mode",
+            sbx_api::Field::Mode,
             "full",
             "--dry-run lists what a scrub removes; a full snapshot removes nothing",
         ));
     }
-    sbx_core::validate::name("name", &args.name)?;
+    sbx_core::validate::name(sbx_api::Field::Name, &args.name)?;
     let preview = core.preview_scrub(&args.sandbox).await?;
     if args.json {
         output::json(&preview)?;

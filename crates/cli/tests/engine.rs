@@ -3,149 +3,12 @@
 //! leaves nothing half-made), and `sbx serve` holding the single runner lease.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sbx_core::{Core, Engine, Paths};
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn image() -> String {
-    std::env::var("SBX_TEST_IMAGE").unwrap_or_else(|_| "sandbox-desktop-test/busybox:latest".into())
-}
-
-/// A data dir and a credential home for `sbx` processes, cleaned from the engine when dropped.
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    /// A running sandbox of the test image, without a repository or setup.
-    fn plain_sandbox(&self, name: &str) {
-        self.ok(&[
-            "sandbox",
-            "create",
-            "--name",
-            name,
-            "--image",
-            &image(),
-            "--no-git",
-            "--no-setup",
-        ]);
-    }
-
-    /// Write `mib` MiB to `/root/big` in the sandbox, so capturing it takes a while.
-    fn fill(&self, sandbox: &str, mib: u32) {
-        self.ok(&[
-            "sandbox",
-            "exec",
-            sandbox,
-            "--",
-            "sh",
-            "-c",
-            &format!("dd if=/dev/zero of=/root/big bs=1M count={mib} 2>/dev/null"),
-        ]);
-    }
-
-    fn new() -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("home")).unwrap();
-        Cli { dir }
-    }
-
-    fn data(&self) -> std::path::PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sbx"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SANDBOX_DESKTOP_HOME", self.data())
-            .env("HOME", self.dir.path().join("home"))
-            .stdin(Stdio::null());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "sbx {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    async fn core(&self) -> Arc<Core> {
-        Core::open(Paths::at(self.data()).unwrap(), Engine::from_env())
-            .await
-            .unwrap()
-    }
-
-    fn instance(&self) -> String {
-        Paths::at(self.data()).unwrap().instance().to_string()
-    }
-}
-
-impl Drop for Cli {
-    fn drop(&mut self) {
-        let instance = self.instance();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(clean(&instance));
-        })
-        .join();
-    }
-}
-
-async fn clean(instance: &str) {
-    let docker = bollard::Docker::connect_with_defaults()
-        .unwrap()
-        .negotiate_version()
-        .await
-        .unwrap();
-    sbx_core::purge::purge_instance(&docker, instance).await;
-}
-
-async fn labelled(instance: &str) -> (usize, usize, usize) {
-    let docker = bollard::Docker::connect_with_defaults()
-        .unwrap()
-        .negotiate_version()
-        .await
-        .unwrap();
-    let (c, v, i) = sbx_core::purge::labelled(&docker, instance).await.unwrap();
-    (c.len(), v.len(), i.len())
-}
-
-fn name(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid_like()[..8])
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-    .chars()
-    .rev()
-    .collect()
-}
+use support::{Cli, image, labelled, name};
 
 #[tokio::test]
 async fn sandbox_commands_end_to_end() {
@@ -252,7 +115,11 @@ async fn a_process_killed_mid_capture_leaves_no_half_made_image() {
         .unwrap()
         .container_id
         .unwrap();
-    let docker = core.engine().client().await.unwrap();
+    let docker = bollard::Docker::connect_with_host(core.engine().address())
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
     let mut child = cli
         .command(&[
             "snapshot",
@@ -447,7 +314,7 @@ async fn sbx_serve_holds_the_runner_lease_until_stopped() {
 async fn snapshot_dry_run_lists_what_the_scrub_removes_and_captures_nothing() {
     let cli = Cli::new();
     let box_name = name("dryrun");
-    let secret = format!("SENTINEL-DRY-{}", uuid_like());
+    let secret = format!("SENTINEL-DRY-{}", name("x").trim_start_matches("x-"));
     cli.ok(&[
         "sandbox",
         "create",

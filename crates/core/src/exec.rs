@@ -54,7 +54,9 @@ impl Core {
     /// Start `argv` in the sandbox, in its working directory, as root; `tty` allocates a terminal.
     pub async fn exec_start(&self, name: &str, argv: &[String], tty: bool) -> Result<ExecStream> {
         if argv.is_empty() || argv[0].is_empty() {
-            return Err(ApiError::invalid("command", "", "give a command to run").into());
+            return Err(
+                ApiError::invalid(sbx_api::Field::Command, "", "give a command to run").into(),
+            );
         }
         let record = self.sandbox_record(name).await?;
         let container = self.running_container(name).await?;

@@ -102,10 +102,10 @@ pub fn redact(text: &str) -> String {
 }
 
 /// Refuse a value that git could read as an option (`--upload-pack=…`): the repository (`git`) or the branch.
-pub fn not_an_option(field: &str, value: &str) -> Result<(), ApiError> {
+pub fn not_an_option(field: &sbx_api::Field, value: &str) -> Result<(), ApiError> {
     if value.trim_start().starts_with('-') {
         return Err(ApiError::invalid(
-            field,
+            field.clone(),
             redact(value),
             "must not start with '-' (it would be read as a git option)",
         ));
@@ -132,10 +132,10 @@ fn git(dir: Option<&Path>) -> Command {
 }
 
 /// Run git; on failure the error names `field` and `value` and carries git's message.
-fn run_git(mut command: Command, field: &str, value: &str) -> Result<String, ApiError> {
+fn run_git(mut command: Command, field: &sbx_api::Field, value: &str) -> Result<String, ApiError> {
     let output = command.output().map_err(|e| {
         ApiError::invalid(
-            field,
+            field.clone(),
             value,
             format!("cannot run git (is it installed?): {e}"),
         )
@@ -147,7 +147,11 @@ fn run_git(mut command: Command, field: &str, value: &str) -> Result<String, Api
             .map(str::trim)
             .rfind(|l| !l.is_empty())
             .unwrap_or("git failed");
-        return Err(ApiError::invalid(field, redact(value), redact(message)));
+        return Err(ApiError::invalid(
+            field.clone(),
+            redact(value),
+            redact(message),
+        ));
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
@@ -188,10 +192,15 @@ fn name_from_url(url: &str) -> String {
 pub fn resolve(choice: &GitChoice, cwd: &Path) -> Result<Option<RepoSource>, ApiError> {
     let from_path = |path: &Path, shown: &str| -> Result<RepoSource, ApiError> {
         if !path.exists() {
-            return Err(ApiError::invalid("git", shown, "no such file or directory"));
+            return Err(ApiError::invalid(
+                sbx_api::Field::Git,
+                shown,
+                "no such file or directory",
+            ));
         }
-        let root = repo_root(path)
-            .ok_or_else(|| ApiError::invalid("git", shown, "not inside a git repository"))?;
+        let root = repo_root(path).ok_or_else(|| {
+            ApiError::invalid(sbx_api::Field::Git, shown, "not inside a git repository")
+        })?;
         let root = std::fs::canonicalize(&root).unwrap_or(root);
         let name = root
             .file_name()
@@ -204,7 +213,7 @@ pub fn resolve(choice: &GitChoice, cwd: &Path) -> Result<Option<RepoSource>, Api
         })
     };
     if let GitChoice::Source(value) = choice {
-        not_an_option("git", value)?;
+        not_an_option(&sbx_api::Field::Git, value)?;
     }
     match choice {
         GitChoice::Off => Ok(None),
@@ -244,11 +253,17 @@ pub fn clone(
     let from = match (&source.root, &source.url) {
         (Some(root), _) => root.display().to_string(),
         (None, Some(url)) => url.clone(),
-        (None, None) => return Err(ApiError::invalid("git", shown, "no repository given")),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                sbx_api::Field::Git,
+                shown,
+                "no repository given",
+            ));
+        }
     };
-    not_an_option("git", &from)?;
+    not_an_option(&sbx_api::Field::Git, &from)?;
     if let Some(branch) = branch {
-        not_an_option("branch", branch)?;
+        not_an_option(&sbx_api::Field::Branch, branch)?;
     }
     let found = match (branch, &source.root) {
         (Some(branch), Some(root)) => Some(find_branch(root, branch, &shown)?),
@@ -267,7 +282,7 @@ pub fn clone(
         (None, _) => {}
     }
     command.arg("--").arg(&from).arg(dest);
-    if let Err(error) = run_git(command, "git", &shown) {
+    if let Err(error) = run_git(command, &sbx_api::Field::Git, &shown) {
         return Err(match (branch, &source.url) {
             (Some(branch), Some(url)) => remote_branch_error(url, branch, &shown).unwrap_or(error),
             _ => error,
@@ -285,7 +300,7 @@ pub fn clone(
         if &clean != url {
             let mut fix = git(Some(dest));
             fix.args(["remote", "set-url", "--", "origin", &clean]);
-            run_git(fix, "git", &shown)?;
+            run_git(fix, &sbx_api::Field::Git, &shown)?;
         }
     }
 
@@ -294,16 +309,20 @@ pub fn clone(
         let mut get = git(Some(root));
         get.args(["remote", "get-url", "origin"]);
         let mut fix = git(Some(dest));
-        match run_git(get, "git", &shown) {
+        match run_git(get, &sbx_api::Field::Git, &shown) {
             Ok(url) if !url.is_empty() => {
                 fix.args(["remote", "set-url", "--", "origin", &without_userinfo(&url)])
             }
             _ => fix.args(["remote", "remove", "--", "origin"]),
         };
-        run_git(fix, "git", &shown)?;
+        run_git(fix, &sbx_api::Field::Git, &shown)?;
         if no_clean {
             copy_working_tree(root, dest).map_err(|e| {
-                ApiError::invalid("git", &shown, format!("copying uncommitted files: {e}"))
+                ApiError::invalid(
+                    sbx_api::Field::Git,
+                    &shown,
+                    format!("copying uncommitted files: {e}"),
+                )
             })?;
         }
     }
@@ -401,7 +420,7 @@ fn no_such_branch(branch: &str, place: &str, mut names: Vec<String>) -> ApiError
         format!("; none is close to it; its branches: {}", some.join(", "))
     };
     ApiError::invalid(
-        "branch",
+        sbx_api::Field::Branch,
         branch,
         format!("no branch '{branch}' in {place}{hint}"),
     )
@@ -458,14 +477,14 @@ fn check_out_remote_tracking(
         .args(["fetch", "--quiet", "--no-tags", "--"])
         .arg(root)
         .arg(format!("+{tracking}:refs/remotes/origin/{branch}"));
-    run_git(fetch, "branch", branch)?;
+    run_git(fetch, &sbx_api::Field::Branch, branch)?;
     let mut checkout = git(Some(dest));
     checkout
         .args(["checkout", "--quiet", "--track", "-b", branch])
         .arg(format!("origin/{branch}"));
-    run_git(checkout, "branch", branch).map_err(|e| match e {
+    run_git(checkout, &sbx_api::Field::Branch, branch).map_err(|e| match e {
         ApiError::InvalidInput { message, .. } => ApiError::invalid(
-            "branch",
+            sbx_api::Field::Branch,
             branch,
             format!("checking out the remote-tracking branch of {shown}: {message}"),
         ),
@@ -832,7 +851,8 @@ mod tests {
             assert_eq!(err.field(), Some("git"), "{err}");
             assert!(err.to_string().contains("git option"), "{err}");
         }
-        let err = not_an_option("git", "--config=x=https://u:SENTINEL@h/").unwrap_err();
+        let err =
+            not_an_option(&sbx_api::Field::Git, "--config=x=https://u:SENTINEL@h/").unwrap_err();
         assert!(!err.to_string().contains("SENTINEL"), "{err}");
         let source = resolve(&GitChoice::Current, &root).unwrap().unwrap();
         let err = clone(

@@ -141,7 +141,7 @@ impl Core {
             .ok_or_else(|| {
                 let known: Vec<String> = self.presets().into_iter().map(|p| p.name).collect();
                 Error::Api(ApiError::invalid(
-                    "preset",
+                    sbx_api::Field::Preset,
                     name,
                     format!("no such preset (known: {})", known.join(", ")),
                 ))
@@ -203,14 +203,14 @@ impl Core {
             .await?;
         if let Err(message) = built {
             return Err(Error::Api(ApiError::invalid(
-                "preset",
+                sbx_api::Field::Preset,
                 &preset.name,
                 format!("building its image failed: {message}"),
             )));
         }
         if !self.image_exists(&image).await? {
             return Err(Error::Api(ApiError::invalid(
-                "preset",
+                sbx_api::Field::Preset,
                 &preset.name,
                 format!(
                     "building its image did not produce {image}: {}",

@@ -1,10 +1,8 @@
 //! Removing engine objects by label: everything of a data dir (uninstalling, and the tests' clean-up). The removal
-//! itself is the engine layer's ([`crate::engine::purge`]); its functions taking a client of their own are
-//! re-exported here for the tests and the bench.
+//! itself is the engine layer's ([`crate::engine::purge`]); the tests and the bench call its [`crate::Engine`]
+//! methods (`purge_instance`, `labelled`, `remove_containers`, `remove_images`).
 
-pub use crate::engine::purge::{
-    labelled, purge_instance, remove_containers, remove_images, remove_volumes,
-};
+pub use crate::engine::purge::Labelled;
 
 use crate::{Core, Result};
 

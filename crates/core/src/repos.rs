@@ -55,11 +55,11 @@ impl Core {
         )
         .map_err(|e| match e {
             ApiError::InvalidInput { value, message, .. } => {
-                ApiError::invalid("path", value, message)
+                ApiError::invalid(sbx_api::Field::Path, value, message)
             }
             other => other,
         })?
-        .ok_or_else(|| ApiError::invalid("path", path, "not a repository"))?;
+        .ok_or_else(|| ApiError::invalid(sbx_api::Field::Path, path, "not a repository"))?;
         Ok((source.display(), source.name))
     }
 
@@ -80,7 +80,8 @@ impl Core {
     pub async fn set_repo_default(&self, request: &RepoDefaultRequest) -> Result<Repository> {
         let (key, name) = self.repository_key(&request.path)?;
         if let Some(snapshot) = &request.snapshot {
-            self.active_snapshot("snapshot", snapshot).await?;
+            self.active_snapshot(&sbx_api::Field::Snapshot, snapshot)
+                .await?;
         } else {
             // Cleared: the marker goes first, so it never outlives the default.
             self.keep_repo_default_marker(&key, &name, None).await?;

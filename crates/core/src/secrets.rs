@@ -92,6 +92,16 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// An environment variable, for the unit tests.
+#[cfg(test)]
+pub(crate) fn env_var(name: &str, value: &str, secret: bool) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value: value.into(),
+        secret,
+    }
+}
+
 /// The secret variables of `env` with their values, as (name, value).
 pub fn secret_values(env: &[EnvVar]) -> Vec<(String, String)> {
     env.iter()

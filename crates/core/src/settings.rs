@@ -47,7 +47,11 @@ impl crate::Core {
             .map(|_| ())
             .map_err(|error| match error {
                 crate::Error::Api(sbx_api::ApiError::InvalidInput { message, .. }) => {
-                    sbx_api::ApiError::invalid("default_preset", &settings.default_preset, message)
+                    sbx_api::ApiError::invalid(
+                        sbx_api::Field::DefaultPreset,
+                        &settings.default_preset,
+                        message,
+                    )
                 }
                 other => sbx_api::ApiError::from(other),
             })

@@ -23,7 +23,7 @@ const GENERATIONS: usize = 150;
 async fn a_chain_of_150_generations_never_breaks() {
     let started = Instant::now();
     let env = TestEnv::new().await;
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let repo = env.git_repo(&unique("chain"), &[("README.md", "chain\n")]);
     let repo_name = repo.file_name().unwrap().to_string_lossy().to_string();
     let workspace = format!("/home/amika/workspace/{repo_name}");

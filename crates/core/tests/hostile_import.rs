@@ -669,7 +669,7 @@ async fn an_import_is_made_this_machines_and_loads_the_oci_layout_of_recent_dock
         .collect();
     assert_eq!(new_tags, vec![imported.image.as_ref().unwrap()]);
     // The imported image carries this data dir's labels only.
-    let docker = other.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let inspected = docker
         .inspect_image(imported.image.as_deref().unwrap())
         .await
@@ -850,4 +850,70 @@ async fn secret_values_travel_only_when_asked() {
     assert_eq!(report.secret_values, 0);
     assert!(!contains(&file, &value));
     assert!(Export::read(&file).json.get("secrets").is_none());
+}
+
+#[tokio::test]
+async fn export_and_import_paths_that_are_not_files_are_refused_and_change_nothing() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = TestEnv::new().await;
+    let (name, file) = exported(&env, &[]).await;
+    let dir = env.dir.path();
+    let field_of = |error: sbx_core::Error| {
+        let error = ApiError::from(error);
+        (error.field().map(str::to_string), error.to_string())
+    };
+
+    // Export: onto a folder, into a folder that does not exist; neither is made nor changed.
+    let (field, message) = field_of(env.core.export_snapshot(&name, dir).await.unwrap_err());
+    assert_eq!(field.as_deref(), Some("file"), "{message}");
+    assert!(message.contains("is a folder"), "{message}");
+    let missing = dir.join("no-such-folder").join("x.tar");
+    let (field, message) = field_of(env.core.export_snapshot(&name, &missing).await.unwrap_err());
+    assert_eq!(field.as_deref(), Some("file"), "{message}");
+    assert!(message.contains("folder does not exist"), "{message}");
+    assert!(!dir.join("no-such-folder").exists());
+
+    // Export onto a symlink to another file: the link is replaced by the export, the file it pointed at is not
+    // written through it.
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "not to be overwritten").unwrap();
+    let link = dir.join("link.tar");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    env.core.export_snapshot(&name, &link).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "not to be overwritten"
+    );
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+    assert_eq!(
+        std::fs::metadata(&link).unwrap().len(),
+        std::fs::metadata(&file).unwrap().len()
+    );
+
+    // Import: a named pipe (an open would wait for a writer forever), a folder, a device; refused at once.
+    let other = TestEnv::new().await;
+    let pipe = dir.join("pipe.tar");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (case, path) in [
+        ("a named pipe", pipe.as_path()),
+        ("a folder", dir),
+        ("a device", Path::new("/dev/zero")),
+    ] {
+        let error = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            refused(&other, path, case),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{case}: the import did not answer within 20 s"));
+        assert!(
+            error.to_string().contains("not a regular file"),
+            "{case}: {error}"
+        );
+    }
 }

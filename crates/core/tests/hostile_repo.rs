@@ -385,7 +385,7 @@ async fn a_token_in_the_repository_url_is_used_for_the_clone_only() {
         assert!(!out.contains(SENTINEL), "{out}");
 
         // Nor do the engine's objects (labels carry the record).
-        let docker = env.core.engine().client().await.unwrap();
+        let docker = common::docker().await;
         let container = docker
             .inspect_container(&sandbox.container_id.clone().unwrap(), None)
             .await

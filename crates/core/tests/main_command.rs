@@ -224,7 +224,7 @@ async fn the_image_command_is_read_from_the_image_and_a_snapshot_keeps_it() {
     }
     env.core.delete_snapshot(&snapshot).await.unwrap();
     let image = env.core.preset("ownmain").unwrap().image();
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let _ = docker
         .remove_image(
             &image,

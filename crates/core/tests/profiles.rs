@@ -61,7 +61,7 @@ async fn base_image(env: &TestEnv, repo: &str, script: &str) {
     let sandbox = env.create(env.request(&name)).await;
     let (code, _, _) = env.sh(&name, script).await;
     assert_eq!(code, 0);
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let instance = env.core.paths().instance().to_string();
     docker
         .commit_container(
@@ -82,8 +82,8 @@ async fn base_image(env: &TestEnv, repo: &str, script: &str) {
 }
 
 /// Name the test image `repo:latest` too.
-async fn tag_test_image(env: &TestEnv, repo: &str) {
-    let docker = env.core.engine().client().await.unwrap();
+async fn tag_test_image(repo: &str) {
+    let docker = common::docker().await;
     docker
         .tag_image(
             &test_image(),
@@ -101,7 +101,7 @@ async fn tag_test_image(env: &TestEnv, repo: &str) {
 /// Containers and images labelled with the test's instance, of kind `kind`.
 async fn objects_of_kind(env: &TestEnv, kind: &str) -> (usize, usize) {
     let with = labels::instance_filters(env.core.paths().instance(), &[(labels::KIND, kind)]);
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let containers = docker
         .list_containers(Some(
             bollard::query_parameters::ListContainersOptionsBuilder::default()
@@ -234,6 +234,32 @@ async fn publish_bakes_a_snapshot_and_sandboxes_launch_from_it_without_running_t
 }
 
 #[tokio::test]
+async fn a_secret_value_the_setup_script_prints_is_masked_in_the_job_output() {
+    let env = TestEnv::new().await;
+    let name = unique("masked");
+    let secret = format!("SENTINEL-PJ-{}", unique("v"));
+    let mut request = profile(
+        &name,
+        &test_image(),
+        "#!/bin/sh\necho \"token is $API_TOKEN\"\necho \"mode is $MODE\"\n",
+    );
+    request.env = Some(vec![format!("API_TOKEN={secret}"), "MODE=baked".into()]);
+    env.core.create_profile(&request).await.unwrap();
+    let queued = env.core.publish_profile(&name).await.unwrap();
+    let (ended, streamed) = run(&env.core, &queued).await;
+    assert_eq!(ended.status, ProfileJobStatus::Ready, "{streamed}");
+    let stored = env.core.profile_job(&queued.id).await.unwrap().output;
+    for output in [&streamed, &stored] {
+        assert!(
+            !output.contains(&secret),
+            "the secret value is in the job's output: {output}"
+        );
+        assert!(output.contains("token is ***"), "{output}");
+        assert!(output.contains("mode is baked"), "{output}");
+    }
+}
+
+#[tokio::test]
 async fn a_failing_setup_script_fails_the_job_and_the_version_is_not_usable() {
     let env = TestEnv::new().await;
     let name = unique("broken");
@@ -309,7 +335,7 @@ async fn a_failed_refresh_keeps_the_last_usable_snapshot_and_unchanged_inputs_ar
     assert!(skipped.error.unwrap().contains("unchanged"));
 
     // The base image changes (to one without /ok): the refresh runs, and fails.
-    tag_test_image(&env, &base).await;
+    tag_test_image(&base).await;
     let refresh = env.core.refresh_profile(&again).await.unwrap();
     assert_eq!(refresh.status, ProfileJobStatus::Queued);
     let (failed, output) = run(&env.core, &refresh).await;
@@ -361,7 +387,7 @@ async fn a_failed_refresh_keeps_the_last_usable_snapshot_and_unchanged_inputs_ar
     assert_eq!(ready.trigger, sbx_api::ProfileJobTrigger::BaseImage);
     let version = &env.core.get_profile(&name).await.unwrap().versions[0];
     assert_eq!(version.snapshot.as_ref().unwrap().job_id, ready.id);
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     assert!(
         docker
             .inspect_image(first.image.as_deref().unwrap())

@@ -535,7 +535,7 @@ async fn a_missing_preset_is_built_on_first_use_with_progress() {
     }
     assert!(saw_build, "building the preset image must report progress");
     // Preset images are shared across data dirs: remove this one.
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     env.core.delete_sandbox(&name, true).await.unwrap();
     let _ = docker
         .remove_image(
@@ -564,7 +564,7 @@ async fn generated_names_look_like_teal_tokyo() {
         "{}",
         sandbox.name
     );
-    sbx_core::validate::name("name", &sandbox.name).unwrap();
+    sbx_core::validate::name(sbx_api::Field::Name, &sandbox.name).unwrap();
 }
 
 #[tokio::test]

@@ -57,8 +57,8 @@ fn data_files_containing(data: &Path, needle: &str) -> Vec<String> {
 
 /// The JSON of `docker image inspect` and `docker history` of `image` and of every image it was built from that
 /// the engine still has (the history names them).
-async fn image_chain_json(env: &TestEnv, image: &str) -> String {
-    let docker = env.core.engine().client().await.unwrap();
+async fn image_chain_json(image: &str) -> String {
+    let docker = common::docker().await;
     let mut text = String::new();
     let history = docker.image_history(image).await.unwrap();
     text.push_str(&serde_json::to_string(&history).unwrap());
@@ -79,7 +79,7 @@ async fn image_chain_json(env: &TestEnv, image: &str) -> String {
 
 /// The JSON of `docker inspect` of every container of this data dir.
 async fn containers_json(env: &TestEnv) -> String {
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let filters = labels::instance_filters(env.core.paths().instance(), &[]);
     let list = docker
         .list_containers(Some(
@@ -135,7 +135,7 @@ async fn secret_values_live_only_in_the_private_secret_store() {
     assert!(!shown.contains(&secret), "in the sandbox's view: {shown}");
     // Every sandbox: no privilege gained through setuid binaries, and a bounded number of processes.
     assert_eq!(view.pids_limit, sbx_api::DEFAULT_PIDS_LIMIT);
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let inspect = docker
         .inspect_container(
             view.container_id.as_deref().unwrap(),
@@ -168,7 +168,7 @@ async fn secret_values_live_only_in_the_private_secret_store() {
         .await
         .unwrap();
     assert_eq!(snapshot.status, SnapshotStatus::Active, "{snapshot:?}");
-    let chain = image_chain_json(&env, snapshot.image.as_deref().unwrap()).await;
+    let chain = image_chain_json(snapshot.image.as_deref().unwrap()).await;
     assert!(!chain.contains(&secret), "in the image or its parents");
     let restored = unique("back");
     env.core
@@ -349,7 +349,7 @@ echo ordinary > /root/ordinary.txt
         out,
         "ordinary\napp\nvisible\n\turl = https://git.example.com/team/leaky.git\n"
     );
-    let chain = image_chain_json(&env, snapshot.image.as_deref().unwrap()).await;
+    let chain = image_chain_json(snapshot.image.as_deref().unwrap()).await;
     let containers = containers_json(&env).await;
     let data = env.core.paths().root().to_path_buf();
     for sentinel in [&mounted, &written, &value, &remote] {

@@ -130,7 +130,7 @@ async fn an_expired_snapshot_is_gone_at_once_and_the_reaper_only_frees_its_space
     assert!(!file.exists());
     // Its image is still on the engine until the reaper frees it.
     let image = snapshot.image.unwrap();
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     assert!(docker.inspect_image(&image).await.is_ok());
     assert_eq!(env.core.reap_expired().await.unwrap(), vec![name.clone()]);
     assert!(docker.inspect_image(&image).await.is_err());
@@ -168,7 +168,7 @@ async fn the_name_of_an_expired_snapshot_is_free_again() {
     assert_eq!(second.status, SnapshotStatus::Active);
     assert_ne!(second.id, first.id);
     assert_eq!(env.core.get_snapshot(&name).await.unwrap().id, second.id);
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     assert!(docker.inspect_image(&first.image.unwrap()).await.is_err());
 }
 
@@ -297,7 +297,7 @@ async fn a_repository_default_and_a_failed_snapshot_come_back_with_the_database(
     // A snapshot that fails: its sandbox's container is paused from outside, so the capture cannot pause it.
     let broken = unique("broken");
     let sandbox = env.core.get_sandbox(&base).await.unwrap();
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let container = sandbox.container_id.clone().unwrap();
     docker.pause_container(&container).await.unwrap();
     let failed = env

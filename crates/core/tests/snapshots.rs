@@ -232,7 +232,7 @@ async fn application_consistency_pauses_and_quick_does_not() {
     let sandbox = env.create(env.request(&base)).await;
     let container = sandbox.container_id.unwrap();
     for (quick, expect_pause) in [(false, true), (true, false)] {
-        let docker = env.core.engine().client().await.unwrap();
+        let docker = common::docker().await;
         let since = format!("{:.9}", chrono::Utc::now().timestamp_micros() as f64 / 1e6);
         let request = CreateSnapshotRequest {
             quick,
@@ -366,7 +366,7 @@ async fn scrubbed_snapshot_removes_every_injected_secret_and_keeps_the_rest() {
         "{out}"
     );
     // Nor in the image's configuration or labels.
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let inspect = docker
         .inspect_image(snapshot.image.as_deref().unwrap())
         .await
@@ -420,7 +420,7 @@ async fn scrubbing_fails_closed() {
     );
     assert!(error.to_string().contains("failed"), "{error}");
     env.core.delete_snapshot(&name).await.unwrap();
-    let docker = env.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let image = env.core.preset("notmp").unwrap().image();
     env.core.delete_sandbox(&base, true).await.unwrap();
     let _ = docker
@@ -1133,7 +1133,7 @@ async fn an_interrupted_import_is_recorded_and_its_loaded_tag_removed() {
 
     // What a kill in the middle of loading leaves: the job running under a dead process, and the tag the
     // export names loaded into the engine.
-    let docker = other.core.engine().client().await.unwrap();
+    let docker = common::docker().await;
     let loaded = format!("sandbox-desktop-test/half-import-{name}");
     docker
         .tag_image(

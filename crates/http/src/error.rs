@@ -233,19 +233,19 @@ mod tests {
             (ApiError::not_found("sandbox", "x"), 404, "not_found", None),
             (ApiError::conflict("busy"), 409, "conflict", None),
             (
-                ApiError::invalid("cpus", "64", "must be 1-32"),
+                ApiError::invalid(sbx_api::Field::Cpus, "64", "must be 1-32"),
                 400,
                 "invalid_input",
                 Some("resources.cpus"),
             ),
             (
-                ApiError::invalid("snapshot-name", "A", "bad"),
+                ApiError::invalid(sbx_api::Field::SnapshotName, "A", "bad"),
                 400,
                 "invalid_input",
                 Some("snapshot_name"),
             ),
             (
-                ApiError::invalid("name", "A", "bad"),
+                ApiError::invalid(sbx_api::Field::Name, "A", "bad"),
                 400,
                 "invalid_input",
                 Some("name"),

@@ -211,7 +211,7 @@ fn bind_error(addr: SocketAddr, error: &std::io::Error) -> ApiError {
         ))
     } else {
         ApiError::invalid(
-            "listen",
+            sbx_api::Field::Listen,
             addr.to_string(),
             format!("cannot serve the HTTP API there: {error}"),
         )

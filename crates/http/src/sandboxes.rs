@@ -34,7 +34,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<SandboxDto>), HttpError> {
     let mut env = Vec::with_capacity(body.env.len());
     for (name, value) in &body.env {
-        rules::env_name("env", name)?;
+        rules::env_name(sbx_api::Field::Env, name)?;
         env.push(format!("{name}={value}"));
     }
     let snapshot = match body.snapshot.as_deref().filter(|s| !s.is_empty()) {
@@ -43,7 +43,7 @@ pub async fn create(
             Ok(record) => SnapshotChoice::Named(record.name),
             Err(sbx_core::Error::Api(ApiError::NotFound { .. })) => {
                 return Err(HttpError::from(ApiError::invalid(
-                    "snapshot",
+                    sbx_api::Field::Snapshot,
                     key,
                     "no snapshot has this id or name",
                 )));

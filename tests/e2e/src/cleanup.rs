@@ -14,7 +14,7 @@ pub async fn remove_engine_objects(instance: &str, repositories: &[String]) -> V
         Ok(docker) => docker,
         Err(error) => return vec![format!("no engine: {error}")],
     };
-    sbx_core::purge::purge_instance(&docker, instance).await;
+    let _ = sbx_core::Engine::from_env().purge_instance(instance).await;
     let mut problems = Vec::new();
     if !repositories.is_empty() {
         match docker

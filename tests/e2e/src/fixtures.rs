@@ -42,8 +42,7 @@ pub fn instance_of(dir: &Path) -> Result<String> {
 
 /// Names of the engine objects labelled with `instance`: (containers, volumes, images).
 pub async fn engine_objects(instance: &str) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
-    let docker = docker().await?;
-    Ok(sbx_core::purge::labelled(&docker, instance).await?)
+    Ok(sbx_core::Engine::from_env().labelled(instance).await?)
 }
 
 /// The app on its own data dir (with the [`TEST_PRESET`] preset in it), its own `HOME` (so no credential file of

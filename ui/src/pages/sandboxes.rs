@@ -9,7 +9,13 @@ use crate::app::use_sandbox_nav;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::create_dialog::CreateSandboxDialog;
-use crate::widgets::{FailedJob, JobProgress, SandboxBadge, TargetProgress, format_time};
+use crate::widgets::{
+    FailedJob, JobProgress, Pager, SandboxBadge, TargetProgress, format_time, page_count,
+};
+use std::collections::HashMap;
+
+/// Sandboxes per page of the table.
+const PAGE_SIZE: usize = 50;
 
 /// What the table area shows.
 #[derive(Clone, PartialEq)]
@@ -67,6 +73,14 @@ pub fn SandboxesPage() -> impl IntoView {
         Some(Ok(list)) if list.is_empty() => ListView::Empty,
         Some(Ok(_)) => ListView::Table,
     });
+    // The table shows a page of [`PAGE_SIZE`]; a page emptied by deletions goes back to the last one.
+    let page = RwSignal::new(1_u32);
+    Effect::new(move |_| {
+        let pages = names.with(|names| page_count(names.len(), PAGE_SIZE));
+        if page.get_untracked() > pages {
+            page.set(pages);
+        }
+    });
     let open_dialog = move |_| dialog_open.set(true);
     // Closing the dialog puts focus back on the header's Create Sandbox button.
     let opener = NodeRef::<html::Button>::new();
@@ -95,7 +109,7 @@ pub fn SandboxesPage() -> impl IntoView {
                     <p class="muted">"A sandbox is a container on your Docker engine, with your repository checked out inside."</p>
                 </div>
             }.into_any(),
-            ListView::Table => view! { <SandboxTable names=names rows=rows /> }.into_any(),
+            ListView::Table => view! { <SandboxTable names=names rows=rows page=page /> }.into_any(),
         }}
         <Show when=move || dialog_open.get()>
             <CreateSandboxDialog on_close=close_dialog />
@@ -133,9 +147,33 @@ fn UnlistedJobs(names: Memo<Vec<String>>) -> impl IntoView {
     }
 }
 
-/// The table of sandboxes, one row per name.
+/// The table of sandboxes, one row per name, a page at a time (the pager shows when there is more than one).
 #[component]
-fn SandboxTable(names: Memo<Vec<String>>, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
+fn SandboxTable(
+    names: Memo<Vec<String>>,
+    rows: Memo<Vec<Sandbox>>,
+    page: RwSignal<u32>,
+) -> impl IntoView {
+    // Each row finds its sandbox here, not by a search of the whole list.
+    let by_name = Memo::new(move |_| {
+        rows.with(|list| {
+            list.iter()
+                .map(|s| (s.name.clone(), s.clone()))
+                .collect::<HashMap<_, _>>()
+        })
+    });
+    let pages = Signal::derive(move || names.with(|names| page_count(names.len(), PAGE_SIZE)));
+    let shown = Memo::new(move |_| {
+        let skip = (page.get() as usize).saturating_sub(1) * PAGE_SIZE;
+        names.with(|names| {
+            names
+                .iter()
+                .skip(skip)
+                .take(PAGE_SIZE)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
     // Laid out as a CSS grid (style.css `.row-table`) so each row is a box that pointer hit-testing (and
     // WebDriver) can click: WebKit hit-tests cells, never plain table rows. The roles keep it a table.
     view! {
@@ -152,22 +190,25 @@ fn SandboxTable(names: Memo<Vec<String>>, rows: Memo<Vec<Sandbox>>) -> impl Into
             </thead>
             <tbody role="rowgroup">
                 <For
-                    each=move || names.get()
+                    each=move || shown.get()
                     key=|name| name.clone()
-                    children=move |name| view! { <SandboxRow name=name rows=rows /> }
+                    children=move |name| view! { <SandboxRow name=name by_name=by_name /> }
                 />
             </tbody>
         </table>
+        <Show when=move || { pages.get() > 1 }>
+            <Pager page=page page_count=pages label="Sandbox pages" />
+        </Show>
     }
 }
 
 /// One sandbox's row; click or Enter opens its detail page.
 #[component]
-fn SandboxRow(name: String, rows: Memo<Vec<Sandbox>>) -> impl IntoView {
+fn SandboxRow(name: String, by_name: Memo<HashMap<String, Sandbox>>) -> impl IntoView {
     let nav = use_sandbox_nav();
     let sandbox = {
         let name = name.clone();
-        Memo::new(move |_| rows.with(|list| list.iter().find(|s| s.name == name).cloned()))
+        Memo::new(move |_| by_name.with(|map| map.get(&name).cloned()))
     };
     let cell = move |f: fn(&Sandbox) -> String| {
         move || sandbox.with(|s| s.as_ref().map(f).unwrap_or_default())

@@ -24,7 +24,7 @@ use crate::ipc;
 use crate::live::use_live;
 use crate::pages::lineage::{FreeSpace, LineageTree};
 use crate::pages::snapshot_transfer::{ExportDialog, ImportButton, Transfer, TransferNotice};
-use crate::widgets::ErrorLine;
+use crate::widgets::{ErrorLine, Pager};
 
 /// Snapshots per page.
 const PAGE_SIZE: u32 = 50;
@@ -382,30 +382,11 @@ fn SnapshotTable(
                             />
                         </tbody>
                     </table>
-                    <nav class="pager" aria-label="Snapshot pages">
-                        <button
-                            class="small"
-                            aria-label="Previous"
-                            disabled=move || { page.get() <= 1 }
-                            on:click=move |_| page.update(|page| *page = page.saturating_sub(1).max(1))
-                        >
-                            "Previous"
-                        </button>
-                        <span class="muted">
-                            "Page " {move || page.get()} " of " {move || page_count.get().unwrap_or(1)}
-                        </span>
-                        <button
-                            class="small"
-                            aria-label="Next"
-                            disabled=move || { page.get() >= page_count.get().unwrap_or(1) }
-                            on:click=move |_| {
-                                let last = page_count.get_untracked().unwrap_or(1);
-                                page.update(|page| *page = page.saturating_add(1).min(last));
-                            }
-                        >
-                            "Next"
-                        </button>
-                    </nav>
+                    <Pager
+                        page=page
+                        page_count=Signal::derive(move || page_count.get().unwrap_or(1))
+                        label="Snapshot pages"
+                    />
     }
 }
 

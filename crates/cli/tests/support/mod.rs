@@ -2,9 +2,10 @@
 //! (everything labelled with its instance) when dropped.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use sbx_core::Paths;
+use sbx_core::{Core, Engine, Paths};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 
 /// The busybox test image.
 pub fn image() -> String {
@@ -101,9 +102,42 @@ impl Cli {
         ]);
     }
 
+    /// `sh -c SCRIPT` in `sandbox`; its standard output. Fails the test when it fails.
+    pub fn sh(&self, sandbox: &str, script: &str) -> String {
+        self.ok(&["sandbox", "exec", sandbox, "--", "sh", "-c", script])
+    }
+
+    /// Write `mib` MiB to `/root/big` in the sandbox, so capturing it takes a while.
+    pub fn fill(&self, sandbox: &str, mib: u32) {
+        self.sh(
+            sandbox,
+            &format!("dd if=/dev/zero of=/root/big bs=1M count={mib} 2>/dev/null"),
+        );
+    }
+
+    /// A file (a setup script, say) in the temporary folder; its path.
+    pub fn script(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
     pub fn instance(&self) -> String {
         Paths::at(self.data()).unwrap().instance().to_string()
     }
+
+    /// A core on the same data dir (another process, as far as the database is concerned).
+    pub async fn core(&self) -> Arc<Core> {
+        Core::open(Paths::at(self.data()).unwrap(), Engine::from_env())
+            .await
+            .unwrap()
+    }
+}
+
+/// How many containers, volumes and images are labelled with `instance`.
+pub async fn labelled(instance: &str) -> (usize, usize, usize) {
+    let (c, v, i) = Engine::from_env().labelled(instance).await.unwrap();
+    (c.len(), v.len(), i.len())
 }
 
 impl Drop for Cli {
@@ -114,13 +148,7 @@ impl Drop for Cli {
                 .enable_all()
                 .build()
                 .unwrap();
-            rt.block_on(async {
-                if let Ok(docker) = bollard::Docker::connect_with_defaults()
-                    && let Ok(docker) = docker.negotiate_version().await
-                {
-                    sbx_core::purge::purge_instance(&docker, &instance).await;
-                }
-            });
+            let _ = rt.block_on(sbx_core::Engine::from_env().purge_instance(&instance));
         })
         .join();
     }

@@ -75,12 +75,12 @@ pub fn load(repo_root: &Path) -> Result<Option<RepoConfig>, ApiError> {
             Ok(None)
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ApiError::invalid(
-            CONFIG_PATH,
+            sbx_api::Field::ConfigFile,
             file.display().to_string(),
             "cannot be read: it is not UTF-8 text",
         )),
         Err(e) => Err(ApiError::invalid(
-            CONFIG_PATH,
+            sbx_api::Field::ConfigFile,
             file.display().to_string(),
             format!("cannot be read: {e}"),
         )),
@@ -139,25 +139,30 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>>
 }
 
 /// The text of a setup script of at most [`MAX_SETUP_SCRIPT_BYTES`]; `field` and `shown` name it in errors.
-pub fn read_script(field: &str, shown: &str, path: &Path) -> Result<String, ApiError> {
+pub fn read_script(field: &sbx_api::Field, shown: &str, path: &Path) -> Result<String, ApiError> {
     let bytes = read_bounded(path, MAX_SETUP_SCRIPT_BYTES)
-        .map_err(|e| ApiError::invalid(field, shown, format!("cannot read it: {e}")))?
+        .map_err(|e| ApiError::invalid(field.clone(), shown, format!("cannot read it: {e}")))?
         .ok_or_else(|| {
-            ApiError::invalid(field, shown, "too big: a setup script may be at most 1 MiB")
+            ApiError::invalid(
+                field.clone(),
+                shown,
+                "too big: a setup script may be at most 1 MiB",
+            )
         })?;
-    String::from_utf8(bytes)
-        .map_err(|_| ApiError::invalid(field, shown, "cannot read it: it is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::invalid(field.clone(), shown, "cannot read it: it is not UTF-8 text")
+    })
 }
 
 /// The text of the repository's `[lifecycle] setup_script` (`path`, as [`RepoConfig::setup_script`] has it). The
 /// file must resolve, symlinks followed, to a regular file inside `repo_root` (outside its `.git` directory) of at
 /// most [`MAX_SETUP_SCRIPT_BYTES`]: a repository must not hand the sandbox a file of the host.
 pub fn read_setup_script(repo_root: &Path, path: &Path) -> Result<String, ApiError> {
-    let field = "lifecycle.setup_script";
+    let field = || sbx_api::Field::Key("lifecycle.setup_script".into());
     let shown = path.display().to_string();
     let refuse = |why: String| {
         ApiError::invalid(
-            field,
+            field(),
             &shown,
             format!("named in {CONFIG_PATH} but refused: {why}"),
         )
@@ -166,7 +171,7 @@ pub fn read_setup_script(repo_root: &Path, path: &Path) -> Result<String, ApiErr
         .map_err(|e| refuse(format!("the repository root cannot be resolved: {e}")))?;
     let target = std::fs::canonicalize(path).map_err(|e| {
         ApiError::invalid(
-            field,
+            field(),
             &shown,
             format!("named in {CONFIG_PATH} but cannot be read: {e}"),
         )
@@ -198,7 +203,7 @@ pub fn read_setup_script(repo_root: &Path, path: &Path) -> Result<String, ApiErr
             meta.len()
         )));
     }
-    read_script(field, &shown, &target).map_err(|e| match e {
+    read_script(&field(), &shown, &target).map_err(|e| match e {
         ApiError::InvalidInput { message, .. } => refuse(message),
         other => other,
     })
@@ -787,11 +792,12 @@ preset = "coder"
         }
         // The user's own `--setup-script` may be a symlink anywhere, but not too big.
         assert_eq!(
-            read_script("setup-script", "s.sh", &root.join("s.sh")).unwrap(),
+            read_script(&sbx_api::Field::SetupScript, "s.sh", &root.join("s.sh")).unwrap(),
             "HOST-SENTINEL\n"
         );
-        let (field, _, message) =
-            invalid(read_script("setup-script", "big.sh", &root.join("big.sh")).unwrap_err());
+        let (field, _, message) = invalid(
+            read_script(&sbx_api::Field::SetupScript, "big.sh", &root.join("big.sh")).unwrap_err(),
+        );
         assert_eq!(field, "setup-script");
         assert!(message.contains("at most 1 MiB"), "{message}");
         // A bounded read stops after the limit, whatever the size.

@@ -2,7 +2,7 @@
 //! the wrong type and values the rules refuse turned into errors that name the key, the value, the line and the
 //! column, and keys the app does not know kept as warnings. `[services]` is read in [`super::services`].
 
-use super::{CONFIG_PATH, RepoConfig, inside_repository};
+use super::{RepoConfig, inside_repository};
 use crate::validate;
 use sbx_api::ApiError;
 use std::ops::Range;
@@ -21,7 +21,11 @@ pub(super) fn read(text: &str, file: &Path, repo_root: &Path) -> Result<RepoConf
             }
             None => what.to_string(),
         };
-        ApiError::invalid(CONFIG_PATH, file.display().to_string(), message)
+        ApiError::invalid(
+            sbx_api::Field::ConfigFile,
+            file.display().to_string(),
+            message,
+        )
     })?;
     let mut reader = Reader {
         text,
@@ -123,7 +127,7 @@ impl Reader<'_> {
     ) -> ApiError {
         let span = value.span();
         ApiError::invalid(
-            field,
+            sbx_api::Field::Key(field.to_string()),
             self.shown(value),
             format!("{}: {message}", self.place(&span)),
         )
@@ -222,7 +226,8 @@ impl Reader<'_> {
         for (key, value) in in_file_order(self.table("env", value)?) {
             let name = key.get_ref().as_ref();
             let field = format!("env.{name}");
-            validate::env_name(&field, name).map_err(|e| self.locate(e, &key.span()))?;
+            validate::env_name(sbx_api::Field::Key(field.clone()), name)
+                .map_err(|e| self.locate(e, &key.span()))?;
             let text = match value.get_ref() {
                 DeValue::String(s) => s.to_string(),
                 DeValue::Integer(i) => integer_text(i),
@@ -252,7 +257,8 @@ impl Reader<'_> {
                 "snapshot" => {
                     let field = "sandbox.snapshot";
                     let name = self.string(field, value)?;
-                    validate::name(field, name).map_err(|e| self.locate(e, &value.span()))?;
+                    validate::name(sbx_api::Field::Key(field.into()), name)
+                        .map_err(|e| self.locate(e, &value.span()))?;
                     self.config.snapshot = Some(name.to_string());
                 }
                 "preset" => {

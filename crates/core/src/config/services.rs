@@ -179,12 +179,11 @@ impl Reader<'_> {
                         "must be a port number between 1 and 65535",
                     ));
                 };
-                validate::service_port(field, number, Protocol::Tcp)
+                validate::service_port(sbx_api::Field::Key(field.into()), number, Protocol::Tcp)
                     .map_err(|e| self.locate(e, &span))
             }
-            DeValue::String(s) => {
-                validate::service_port_text(field, s).map_err(|e| self.locate(e, &span))
-            }
+            DeValue::String(s) => validate::service_port_text(sbx_api::Field::Key(field.into()), s)
+                .map_err(|e| self.locate(e, &span)),
             _ => Err(self.wrong_type(
                 field,
                 value,

@@ -91,10 +91,9 @@ impl Engine {
     }
 
     /// The bollard client with the API version negotiated; connects on first use and after a connection was lost.
-    ///
-    /// For the tests and the bench, which inspect the engine directly. The core itself calls this layer's typed
-    /// functions.
-    pub async fn client(&self) -> Result<Docker> {
+    /// Only the engine layer holds one: no bollard type leaves the core (the tests and the bench that inspect the
+    /// engine directly make a client of their own).
+    pub(crate) async fn client(&self) -> Result<Docker> {
         if let Some(client) = self.cached() {
             return Ok(client);
         }

@@ -1,6 +1,6 @@
 //! Removing engine objects by label, best effort: what a failed create made, what a capture left, everything of a
-//! data dir. The [`Engine`] methods are the core's; the functions taking a client are for the tests and the bench,
-//! which hold their own (`sbx_core::purge` re-exports them).
+//! data dir. The [`Engine`] methods are public for the tests, the bench and uninstalling (they take and give only
+//! names and labels); the functions taking a bollard client stay inside the engine layer.
 
 use bollard::Docker;
 use bollard::query_parameters::{
@@ -13,13 +13,13 @@ use crate::labels;
 
 impl Engine {
     /// Remove every container, volume and image labelled with data dir `instance`. Returns how many.
-    pub(crate) async fn purge_instance(&self, instance: &str) -> crate::Result<usize> {
+    pub async fn purge_instance(&self, instance: &str) -> crate::Result<usize> {
         let docker = self.client().await?;
         Ok(purge_instance(&docker, instance).await)
     }
 
     /// Remove (unpausing first) every container carrying all of `with_labels` (`key=value`). Returns how many.
-    pub(crate) async fn remove_containers(&self, with_labels: &[String]) -> usize {
+    pub async fn remove_containers(&self, with_labels: &[String]) -> usize {
         match self.client().await {
             Ok(docker) => remove_containers(&docker, with_labels).await,
             Err(_) => 0,
@@ -27,7 +27,7 @@ impl Engine {
     }
 
     /// Remove every volume carrying all of `with_labels`. Returns how many.
-    pub(crate) async fn remove_volumes(&self, with_labels: &[String]) -> usize {
+    pub async fn remove_volumes(&self, with_labels: &[String]) -> usize {
         match self.client().await {
             Ok(docker) => remove_volumes(&docker, with_labels).await,
             Err(_) => 0,
@@ -35,16 +35,28 @@ impl Engine {
     }
 
     /// Remove every image carrying all of `with_labels`, children before parents. Returns how many.
-    pub(crate) async fn remove_images(&self, with_labels: &[String]) -> usize {
+    pub async fn remove_images(&self, with_labels: &[String]) -> usize {
         match self.client().await {
             Ok(docker) => remove_images(&docker, with_labels).await,
             Err(_) => 0,
         }
     }
+
+    /// Names of the containers, volumes and image ids labelled with data dir `instance` (what a purge would
+    /// remove).
+    pub async fn labelled(&self, instance: &str) -> crate::Result<Labelled> {
+        let docker = self.client().await?;
+        labelled(&docker, instance)
+            .await
+            .map_err(|e| self.fail(format!("listing the objects of data dir {instance}"), e))
+    }
 }
 
+/// Containers (their names), volumes (names) and images (ids) of one data dir.
+pub type Labelled = (Vec<String>, Vec<String>, Vec<String>);
+
 /// Remove (unpausing first) every container matching all `filters` (`key=value` labels). Returns how many.
-pub async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
+async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&labels::filters(filters))
@@ -72,7 +84,7 @@ pub async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
 }
 
 /// Remove every volume matching all `filters`. Returns how many.
-pub async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
+async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
     let options = ListVolumesOptionsBuilder::default()
         .filters(&labels::filters(filters))
         .build();
@@ -98,7 +110,7 @@ pub async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
 }
 
 /// Remove every image matching all `filters`, children before parents. Returns how many.
-pub async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
+async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
     let options = ListImagesOptionsBuilder::default()
         .all(true)
         .filters(&labels::filters(filters))
@@ -128,10 +140,7 @@ pub async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
 }
 
 /// Names of the containers, volumes and image ids labelled with data dir `instance` (what a purge would remove).
-pub async fn labelled(
-    docker: &Docker,
-    instance: &str,
-) -> Result<(Vec<String>, Vec<String>, Vec<String>), bollard::errors::Error> {
+async fn labelled(docker: &Docker, instance: &str) -> Result<Labelled, bollard::errors::Error> {
     let filters = labels::instance_filters(instance, &[]);
     let containers = docker
         .list_containers(Some(
@@ -171,7 +180,7 @@ pub async fn labelled(
 }
 
 /// Remove every container, volume and image labelled with data dir `instance`.
-pub async fn purge_instance(docker: &Docker, instance: &str) -> usize {
+async fn purge_instance(docker: &Docker, instance: &str) -> usize {
     let filters = [labels::filter(labels::INSTANCE, instance)];
     remove_containers(docker, &filters).await
         + remove_volumes(docker, &filters).await

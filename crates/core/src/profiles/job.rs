@@ -45,6 +45,35 @@ struct Run {
     trigger: String,
     queued_at: chrono::DateTime<Utc>,
     written: Arc<AtomicUsize>,
+    /// The recipe's secret values, shown as `***` wherever the output would carry them (a setup script may print
+    /// its environment).
+    masks: Arc<Vec<String>>,
+}
+
+/// The shortest secret value that is masked in a job's output: shorter ones would hide ordinary words.
+const MASK_MIN_CHARS: usize = 4;
+
+/// What to hide of `env`: each secret value, and each of its lines, of at least [`MASK_MIN_CHARS`] characters;
+/// longest first, so a value that contains another is hidden whole.
+fn masks_of(env: &[sbx_api::EnvVar]) -> Vec<String> {
+    let mut masks: Vec<String> = crate::secrets::secret_values(env)
+        .into_iter()
+        .flat_map(|(_, value)| {
+            let lines: Vec<String> = value.lines().map(str::to_string).collect();
+            std::iter::once(value).chain(lines)
+        })
+        .filter(|value| value.trim().chars().count() >= MASK_MIN_CHARS)
+        .collect();
+    masks.sort_by_key(|value| std::cmp::Reverse(value.len()));
+    masks.dedup();
+    masks
+}
+
+/// `text` with every one of `masks` replaced by `***`.
+fn masked(text: &str, masks: &[String]) -> String {
+    masks.iter().fold(text.to_string(), |text, mask| {
+        text.replace(mask.as_str(), "***")
+    })
 }
 
 /// The one-off sandbox's name: `pj-<profile>-v<N>-<random>`, at most 40 characters.
@@ -59,6 +88,7 @@ fn one_off_name(profile: &str, number: u32) -> String {
 impl Run {
     /// Append `text` (lines ending with a newline) to the job's output and send it to the window.
     async fn write(&self, text: &str) {
+        let text = &masked(text, &self.masks);
         let before = self.written.fetch_add(text.len(), Ordering::SeqCst);
         let text = if before >= OUTPUT_LIMIT {
             return;
@@ -256,6 +286,7 @@ impl Run {
             trigger: self.trigger.clone(),
             queued_at: self.queued_at,
             written: Arc::clone(&self.written),
+            masks: Arc::clone(&self.masks),
         };
         let sandbox = sandbox.to_string();
         tokio::spawn(async move {
@@ -336,7 +367,12 @@ impl Core {
             job.discard().await;
             return Err(not_queued("taken").into());
         }
+        let masks = self
+            .with_secrets(&version.row.id, &version.recipe)
+            .map(|full| masks_of(&full.env))
+            .unwrap_or_default();
         let run = Run {
+            masks: Arc::new(masks),
             core: Arc::clone(self),
             id: id.to_string(),
             profile,
@@ -459,14 +495,38 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
-    use super::one_off_name;
+    use super::{masked, masks_of, one_off_name};
+    use crate::secrets::env_var as var;
+
+    #[test]
+    fn secret_values_are_masked_whole_and_by_line_and_others_are_not() {
+        let masks = masks_of(&[
+            var("API_TOKEN", "tok-123456", true),
+            var("PEM", "line-one-AAAA\nline-two-BBBB", true),
+            var("MODE", "baked", false),
+            var("PIN", "42", true),
+        ]);
+        let text = "token=tok-123456 mode=baked pin=42\nline-two-BBBB\n";
+        assert_eq!(
+            masked(text, &masks),
+            "token=*** mode=baked pin=42\n***\n",
+            "a 2-character value is left (it would hide ordinary text); the others are hidden"
+        );
+        assert_eq!(
+            masked("key: line-one-AAAA\nline-two-BBBB end", &masks),
+            "key: *** end"
+        );
+    }
 
     #[test]
     fn one_off_names_are_valid_sandbox_names() {
         for profile in ["web", "a-profile-name-of-exactly-forty-chars-x", "x"] {
             for number in [1, 12, 4000] {
                 let name = one_off_name(profile, number);
-                assert!(crate::validate::name("name", &name).is_ok(), "{name}");
+                assert!(
+                    crate::validate::name(sbx_api::Field::Name, &name).is_ok(),
+                    "{name}"
+                );
                 assert!(name.starts_with("pj-"), "{name}");
             }
         }

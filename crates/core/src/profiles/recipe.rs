@@ -236,13 +236,7 @@ impl Core {
 mod tests {
     use super::*;
 
-    fn var(name: &str, value: &str, secret: bool) -> EnvVar {
-        EnvVar {
-            name: name.into(),
-            value: value.into(),
-            secret,
-        }
-    }
+    use crate::secrets::env_var as var;
 
     #[test]
     fn the_digest_leaves_secret_values_out_and_follows_the_recipe() {

@@ -229,7 +229,7 @@ impl Core {
         match sandboxes::insert_creating(self.store().pool(), &row).await? {
             Ok(()) => Ok(()),
             Err(_duplicate) => Err(ApiError::invalid(
-                "name",
+                sbx_api::Field::Name,
                 &spec.name,
                 "a sandbox with this name already exists",
             )
@@ -254,7 +254,7 @@ impl Core {
             ImageSource::Snapshot { name, image } => {
                 if !self.image_exists(image).await? {
                     return Err(ApiError::invalid(
-                        "snapshot",
+                        sbx_api::Field::Snapshot,
                         name,
                         format!("its image {image} is missing"),
                     )
@@ -264,7 +264,7 @@ impl Core {
             ImageSource::Profile { version, image } => {
                 if !self.image_exists(image).await? {
                     return Err(ApiError::invalid(
-                        "profile",
+                        sbx_api::Field::Profile,
                         version,
                         format!("its snapshot image {image} is missing"),
                     )
@@ -345,7 +345,7 @@ impl Core {
             .await?
             .map_err(|taken| {
                 ApiError::invalid(
-                    "name",
+                    sbx_api::Field::Name,
                     &spec.name,
                     format!(
                         "the engine already has a container named {}: {}",
@@ -413,7 +413,7 @@ impl Core {
             .await?;
         pulled.map_err(|reason| {
             ApiError::invalid(
-                "image",
+                sbx_api::Field::Image,
                 image,
                 format!("not on this engine and it could not be pulled: {reason}"),
             )

@@ -21,6 +21,9 @@ use crate::{Core, Error, Result};
 use spec::SandboxSpec;
 use state::{ContainerFacts, Phase};
 
+/// How many containers a listing inspects at once (one request each to the engine).
+const LIST_INSPECTIONS: usize = 16;
+
 /// A sandbox row: its spec and how creation went.
 #[derive(Debug, Clone)]
 pub struct SandboxRecord {
@@ -195,10 +198,10 @@ impl Core {
     /// The name of a new sandbox: `wanted` checked (format, not taken), or a generated unused one like `teal-tokyo`.
     pub(crate) async fn new_sandbox_name(&self, wanted: Option<&str>) -> Result<String> {
         if let Some(name) = wanted.map(str::trim).filter(|n| !n.is_empty()) {
-            crate::validate::name("name", name)?;
+            crate::validate::name(sbx_api::Field::Name, name)?;
             if self.sandbox_record(name).await.is_ok() {
                 return Err(ApiError::invalid(
-                    "name",
+                    sbx_api::Field::Name,
                     name,
                     "a sandbox with this name already exists",
                 )
@@ -206,7 +209,7 @@ impl Core {
             }
             if self.container_name_taken(name).await {
                 return Err(ApiError::invalid(
-                    "name",
+                    sbx_api::Field::Name,
                     name,
                     format!(
                         "the engine already has a container named {} that is not a sandbox of this app's data \
@@ -250,7 +253,7 @@ impl Core {
         let available = self.engine().cpus().await.ok().flatten();
         match available {
             Some(available) if i64::from(cpus) > available => Err(ApiError::invalid(
-                "cpus",
+                sbx_api::Field::Cpus,
                 cpus.to_string(),
                 format!(
                     "the Docker engine has {available} CPU{}",
@@ -264,9 +267,17 @@ impl Core {
 
     /// All sandboxes with their current state.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let mut out = Vec::new();
-        for record in self.sandbox_records().await? {
-            out.push(self.sandbox_view(&record).await?);
+        let records = self.sandbox_records().await?;
+        // Each view asks the engine about its container: [`LIST_INSPECTIONS`] at a time, in the records' order.
+        let mut out = Vec::with_capacity(records.len());
+        for chunk in records.chunks(LIST_INSPECTIONS) {
+            let mut views = Vec::with_capacity(chunk.len());
+            for record in chunk {
+                views.push(Box::pin(self.sandbox_view(record)));
+            }
+            for view in futures_util::future::join_all(views).await {
+                out.push(view?);
+            }
         }
         Ok(out)
     }

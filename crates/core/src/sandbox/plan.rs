@@ -101,7 +101,7 @@ fn preset_or_image(request: &CreateSandboxRequest) -> Result<(Option<&str>, Opti
     let image = given(request.image.as_deref());
     if let (Some(preset), Some(image)) = (preset, image) {
         return Err(ApiError::invalid(
-            "image",
+            sbx_api::Field::Image,
             image,
             format!("give either a preset ('{preset}') or an image, not both"),
         )
@@ -303,10 +303,10 @@ impl Planner<'_> {
         let repo = git::resolve(&request.git, &self.cwd)?;
         let branch = given(request.branch.as_deref());
         if let Some(branch) = branch {
-            git::not_an_option("branch", branch)?;
+            git::not_an_option(&sbx_api::Field::Branch, branch)?;
             if repo.is_none() {
                 return Err(ApiError::invalid(
-                    "branch",
+                    sbx_api::Field::Branch,
                     branch,
                     "a branch needs a repository (--git)",
                 )
@@ -362,7 +362,10 @@ impl Planner<'_> {
                 Ok(None)
             }
             SnapshotChoice::Named(name) => {
-                let record = self.core.active_snapshot("snapshot", name).await?;
+                let record = self
+                    .core
+                    .active_snapshot(&sbx_api::Field::Snapshot, name)
+                    .await?;
                 self.explain("snapshot", name, ValueSource::Flag);
                 Ok(Some(record))
             }
@@ -376,7 +379,11 @@ impl Planner<'_> {
                     (None, Some(file)) => (file, ValueSource::RepoConfig),
                     (None, None) => return Ok(None),
                 };
-                match self.core.active_snapshot("snapshot", &name).await {
+                match self
+                    .core
+                    .active_snapshot(&sbx_api::Field::Snapshot, &name)
+                    .await
+                {
                     Ok(record)
                         if source == ValueSource::RepoConfig
                             && record.repository.as_deref() != repo_key =>
@@ -443,11 +450,15 @@ impl Planner<'_> {
     ) -> Result<ResolvedImage> {
         if let Some(record) = snapshot {
             let image = record.image.clone().ok_or_else(|| {
-                ApiError::invalid("snapshot", &record.name, "the snapshot has no image")
+                ApiError::invalid(
+                    sbx_api::Field::Snapshot,
+                    &record.name,
+                    "the snapshot has no image",
+                )
             })?;
             if let Some(other) = image_flag {
                 return Err(ApiError::invalid(
-                    "image",
+                    sbx_api::Field::Image,
                     other,
                     format!(
                         "the sandbox starts from snapshot '{}'; an image cannot be given too",
@@ -515,7 +526,7 @@ impl Planner<'_> {
         }
         if let Some(file) = request.setup_script.as_deref().filter(|f| !f.is_empty()) {
             let path = self.cwd.join(file);
-            let text = config::read_script("setup-script", file, &path)?;
+            let text = config::read_script(&sbx_api::Field::SetupScript, file, &path)?;
             self.explain(
                 "setup_script",
                 path.display().to_string(),
@@ -612,7 +623,7 @@ impl Planner<'_> {
         }
         if let Some(port) = flag_ports.iter().find(|p| !host_port_free(p)) {
             return Err(ApiError::invalid(
-                "port",
+                sbx_api::Field::Port,
                 port.to_string(),
                 format!("host port {} is already in use", port.host_port),
             )

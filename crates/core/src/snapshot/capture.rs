@@ -55,7 +55,7 @@ impl Refused {
     pub(crate) fn into_error(self, name: &str) -> Error {
         match self {
             Refused::NameTaken => {
-                ApiError::invalid("name", name, "a snapshot with this name already exists")
+                ApiError::invalid(sbx_api::Field::Name, name, "a snapshot with this name already exists")
             }
             Refused::InFlight {
                 sandbox, snapshot, ..
@@ -115,7 +115,7 @@ impl Core {
         request: &CreateSnapshotRequest,
         automatic: bool,
     ) -> Result<std::result::Result<(SandboxRecord, JobHandle), Refused>> {
-        validate::name("name", &request.name)?;
+        validate::name(sbx_api::Field::Name, &request.name)?;
         let record = self.sandbox_record(&request.sandbox).await?;
         let view = self.sandbox_view(&record).await?;
         if view.state != SandboxState::Running {
@@ -430,7 +430,10 @@ mod tests {
                 (0..50).map(|_| generated_name("clone", sandbox)).collect();
             assert_eq!(names.len(), 50, "{sandbox}");
             for name in &names {
-                assert!(crate::validate::name("name", name).is_ok(), "{name}");
+                assert!(
+                    crate::validate::name(sbx_api::Field::Name, name).is_ok(),
+                    "{name}"
+                );
             }
         }
     }

@@ -22,11 +22,11 @@ impl Core {
     /// One page of snapshots, newest first; all of them, or those of one sandbox (by name).
     pub async fn list_snapshots(&self, request: &ListSnapshotsRequest) -> Result<SnapshotPage> {
         if request.page == 0 {
-            return Err(ApiError::invalid("page", "0", "pages start at 1").into());
+            return Err(ApiError::invalid(sbx_api::Field::Page, "0", "pages start at 1").into());
         }
         if !(1..=1000).contains(&request.limit) {
             return Err(ApiError::invalid(
-                "limit",
+                sbx_api::Field::Limit,
                 request.limit.to_string(),
                 "must be between 1 and 1000",
             )

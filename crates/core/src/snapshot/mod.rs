@@ -106,13 +106,17 @@ impl Core {
     }
 
     /// The snapshot called `name`, which must be active to start a sandbox from. `field` names the flag in errors.
-    pub async fn active_snapshot(&self, field: &str, name: &str) -> Result<SnapshotRecord> {
+    pub async fn active_snapshot(
+        &self,
+        field: &sbx_api::Field,
+        name: &str,
+    ) -> Result<SnapshotRecord> {
         let record = self.snapshot_record(name).await?;
         match record.status() {
             SnapshotStatus::Active => Ok(record),
             SnapshotStatus::Capturing | SnapshotStatus::Finalizing => {
                 Err(Error::Api(ApiError::invalid(
-                    field,
+                    field.clone(),
                     name,
                     format!(
                         "snapshot is still {}; wait until it is active",
@@ -121,7 +125,7 @@ impl Core {
                 )))
             }
             SnapshotStatus::Failed => Err(Error::Api(ApiError::invalid(
-                field,
+                field.clone(),
                 name,
                 format!(
                     "snapshot failed ({}) and cannot be restored; delete it",

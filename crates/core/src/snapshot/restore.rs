@@ -36,7 +36,9 @@ impl Core {
         self: &Arc<Self>,
         request: &RestoreSnapshotRequest,
     ) -> Result<Sandbox> {
-        let snapshot = self.active_snapshot("snapshot", &request.snapshot).await?;
+        let snapshot = self
+            .active_snapshot(&sbx_api::Field::Snapshot, &request.snapshot)
+            .await?;
         let plan = self
             .restore_plan(
                 &snapshot,
@@ -82,11 +84,15 @@ impl Core {
             validate::memory_mib(memory)?;
         }
         let snapshot_image = snapshot.image.clone().ok_or_else(|| {
-            ApiError::invalid("snapshot", &snapshot.name, "the snapshot has no image")
+            ApiError::invalid(
+                sbx_api::Field::Snapshot,
+                &snapshot.name,
+                "the snapshot has no image",
+            )
         })?;
         if !self.image_exists(&snapshot_image).await? {
             return Err(ApiError::invalid(
-                "snapshot",
+                sbx_api::Field::Snapshot,
                 &snapshot.name,
                 format!("its image {snapshot_image} is missing from the engine"),
             )
@@ -226,7 +232,7 @@ impl Core {
     async fn clone_snapshot(self: &Arc<Self>, request: &CloneSandboxRequest) -> Result<Snapshot> {
         let wanted = request.snapshot_name.as_deref().filter(|n| !n.is_empty());
         if let Some(name) = wanted {
-            validate::name("snapshot-name", name)?;
+            validate::name(sbx_api::Field::SnapshotName, name)?;
         }
         // The errors of the snapshot request name its `name`, which is the clone's `snapshot-name`.
         let as_snapshot_name = |error: Error| match ApiError::from(error) {
@@ -234,9 +240,11 @@ impl Core {
                 field,
                 value,
                 message,
-            } if field.as_str() == "name" => {
-                Error::Api(ApiError::invalid("snapshot-name", value, message))
-            }
+            } if field.as_str() == "name" => Error::Api(ApiError::invalid(
+                sbx_api::Field::SnapshotName,
+                value,
+                message,
+            )),
             other => Error::Api(other),
         };
         let mut ahead: Option<String> = None;

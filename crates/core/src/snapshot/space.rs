@@ -180,7 +180,7 @@ impl Core {
             return Ok(());
         }
         Err(ApiError::invalid(
-            "file",
+            sbx_api::Field::File,
             file.display().to_string(),
             format!(
                 "not enough room in {}: the export needs about {} and {} is free; choose another folder or free \

@@ -31,7 +31,7 @@ impl TestEnv {
         let core = Core::open(paths, Engine::from_env()).await.unwrap();
         core.tune(|t| t.credentials_home = Some(home.clone()));
         core.engine()
-            .client()
+            .connect()
             .await
             .expect("a Docker engine must answer (cargo xtask test starts one)");
         TestEnv { core, dir, home }
@@ -82,15 +82,7 @@ impl TestEnv {
 
     /// How many CPUs the engine has.
     pub async fn engine_cpus(&self) -> u32 {
-        let info = self
-            .core
-            .engine()
-            .client()
-            .await
-            .unwrap()
-            .info()
-            .await
-            .unwrap();
+        let info = docker().await.info().await.unwrap();
         u32::try_from(info.ncpu.unwrap()).unwrap()
     }
 
@@ -130,12 +122,16 @@ pub fn git(dir: &Path, args: &[&str]) {
 }
 
 pub async fn engine_objects(instance: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let docker = bollard::Docker::connect_with_defaults()
+    Engine::from_env().labelled(instance).await.unwrap()
+}
+
+/// A bollard client of the test's own, for looking at the engine directly (the core keeps its client inside).
+pub async fn docker() -> bollard::Docker {
+    bollard::Docker::connect_with_host(Engine::from_env().address())
         .unwrap()
         .negotiate_version()
         .await
-        .unwrap();
-    sbx_core::purge::labelled(&docker, instance).await.unwrap()
+        .expect("a Docker engine must answer (cargo xtask test starts one)")
 }
 
 /// Images of snapshots (finished or partial) labelled with `instance`.
@@ -173,12 +169,7 @@ pub async fn snapshot_images(instance: &str) -> Vec<String> {
 
 /// Remove everything labelled with `instance`.
 pub async fn clean_instance(instance: &str) {
-    let Ok(docker) = bollard::Docker::connect_with_defaults() else {
-        return;
-    };
-    if let Ok(docker) = docker.negotiate_version().await {
-        sbx_core::purge::purge_instance(&docker, instance).await;
-    }
+    let _ = Engine::from_env().purge_instance(instance).await;
 }
 
 impl Drop for TestEnv {

@@ -41,7 +41,7 @@ impl Api {
         let core = Core::open(paths, Engine::from_env()).await.unwrap();
         core.tune(|t| t.credentials_home = Some(home.clone()));
         core.engine()
-            .client()
+            .connect()
             .await
             .expect("a Docker engine must answer (cargo xtask test starts one)");
         let server = Server::start(core.clone(), "127.0.0.1:0".parse().unwrap())
@@ -172,12 +172,7 @@ pub fn assert_error(body: &Value, code: &str, field: Option<&str>) {
 
 /// Remove everything labelled with `instance`.
 pub async fn clean_instance(instance: &str) {
-    let Ok(docker) = bollard::Docker::connect_with_defaults() else {
-        return;
-    };
-    if let Ok(docker) = docker.negotiate_version().await {
-        sbx_core::purge::purge_instance(&docker, instance).await;
-    }
+    let _ = Engine::from_env().purge_instance(instance).await;
 }
 
 impl Drop for Api {

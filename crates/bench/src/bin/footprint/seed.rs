@@ -97,7 +97,5 @@ pub async fn seed(home: &Path, sandboxes: usize, snapshots: usize) -> Result<Str
 
 /// Remove every engine object of the instance (the one container, the one image).
 pub async fn clean(instance: &str) {
-    if let Ok(docker) = bollard::Docker::connect_with_local_defaults() {
-        sbx_core::purge::purge_instance(&docker, instance).await;
-    }
+    let _ = sbx_core::Engine::from_env().purge_instance(instance).await;
 }

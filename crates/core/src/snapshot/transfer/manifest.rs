@@ -89,7 +89,7 @@ pub(super) fn check_snapshot_json(
 ) -> std::result::Result<ImportPlan, ApiError> {
     if manifest.format != EXPORT_FORMAT {
         return Err(ApiError::invalid(
-            "file",
+            sbx_api::Field::File,
             shown,
             format!(
                 "export format {} is not supported (this version reads format {EXPORT_FORMAT})",
@@ -132,12 +132,12 @@ fn check_names(
     image: &str,
 ) -> std::result::Result<(), ApiError> {
     let at = in_snapshot_json;
-    validate::name("name", &snapshot.name).map_err(at("snapshot.name"))?;
-    validate::name("name", &snapshot.source_sandbox_name)
+    validate::name(sbx_api::Field::Name, &snapshot.name).map_err(at("snapshot.name"))?;
+    validate::name(sbx_api::Field::Name, &snapshot.source_sandbox_name)
         .map_err(at("snapshot.source_sandbox_name"))?;
-    validate::name("name", &spec.name).map_err(at("spec.name"))?;
+    validate::name(sbx_api::Field::Name, &spec.name).map_err(at("spec.name"))?;
     if let Some(from) = &spec.from_snapshot {
-        validate::name("name", from).map_err(at("spec.from_snapshot"))?;
+        validate::name(sbx_api::Field::Name, from).map_err(at("spec.from_snapshot"))?;
     }
     snapshot_image_name(image).map_err(|why| bad_value("image", image, why))?;
     plain_text("snapshot.source_template", &snapshot.source_template, 255)?;
@@ -164,7 +164,7 @@ fn check_env(
     let at = in_snapshot_json;
     let mut seen = HashSet::new();
     for var in &mut spec.env {
-        validate::env_name("env", &var.name).map_err(at("spec.env"))?;
+        validate::env_name(sbx_api::Field::Env, &var.name).map_err(at("spec.env"))?;
         if !seen.insert(var.name.clone()) {
             return Err(bad_value("spec.env", &var.name, "is set twice"));
         }
@@ -179,7 +179,7 @@ fn check_env(
     }
     let file_secrets = file_secrets.unwrap_or_default();
     for (name, value) in &file_secrets {
-        validate::env_name("secrets", name).map_err(at("secrets"))?;
+        validate::env_name(sbx_api::Field::Key("secrets".into()), name).map_err(at("secrets"))?;
         if !spec.env.iter().any(|v| v.secret && &v.name == name) {
             return Err(bad_value(
                 "secrets",
@@ -212,7 +212,7 @@ fn check_env(
 fn check_ports(spec: &mut SandboxSpec) -> std::result::Result<(), ApiError> {
     let at = in_snapshot_json;
     for port in &mut spec.ports {
-        validate::service_port("port", port.container_port, port.protocol)
+        validate::service_port(sbx_api::Field::Port, port.container_port, port.protocol)
             .map_err(at("spec.ports"))?;
         port.host_ip = validate::DEFAULT_HOST_IP.to_string();
     }
@@ -396,7 +396,7 @@ fn snapshot_image_name(image: &str) -> std::result::Result<(), String> {
     else {
         return Err(form);
     };
-    if validate::name("name", name).is_err()
+    if validate::name(sbx_api::Field::Name, name).is_err()
         || tag.is_empty()
         || tag.len() > 64
         || !tag

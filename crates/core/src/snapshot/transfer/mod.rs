@@ -97,6 +97,7 @@ impl Core {
         file: &Path,
         include_secrets: bool,
     ) -> Result<ExportReport> {
+        check_export_path(file)?;
         let record = self.snapshot_record(name).await?;
         if record.status() != SnapshotStatus::Active {
             return Err(ApiError::conflict(format!(
@@ -182,6 +183,7 @@ impl Core {
     /// first (see the module documentation); one that does not match itself is refused with an error on `file` or
     /// on the field of `snapshot.json` at fault, and nothing is loaded, recorded or changed.
     pub async fn import_snapshot(self: &Arc<Self>, file: &Path) -> Result<Snapshot> {
+        check_import_path(file)?;
         let path = file.to_path_buf();
         let (plan, archive) = tokio::task::spawn_blocking(move || inspect_export(&path))
             .await
@@ -262,7 +264,7 @@ impl Core {
         match (written, engine_error) {
             (Err(e), _) if e.kind() == io::ErrorKind::InvalidData => {
                 return Err(ApiError::invalid(
-                    "file",
+                    sbx_api::Field::File,
                     file.display().to_string(),
                     format!("the file changed while it was imported: {e}"),
                 )
@@ -362,5 +364,43 @@ impl Core {
     /// Remove one tag of an image (the image goes when nothing else names or uses it). Best effort.
     async fn remove_image_tag(&self, image: &str) {
         let _ = self.engine().untag_image(image).await;
+    }
+}
+
+/// Refuse, before anything is read or made, an export file that cannot be one: no file name, a folder, or a folder
+/// to put it in that does not exist. A symlink at the path is replaced by the file, never written through.
+fn check_export_path(file: &Path) -> Result<()> {
+    let shown = file.display().to_string();
+    let refuse =
+        |why: &str| -> Error { ApiError::invalid(sbx_api::Field::File, &shown, why).into() };
+    if file.file_name().is_none() {
+        return Err(refuse("needs a file name"));
+    }
+    if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_dir()) {
+        return Err(refuse("is a folder; give the path of a file to write"));
+    }
+    let parent = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !std::fs::metadata(parent).is_ok_and(|m| m.is_dir()) {
+        return Err(refuse("its folder does not exist"));
+    }
+    Ok(())
+}
+
+/// Refuse, before it is opened, an import file that is not a regular file (symlinks followed): a folder, a device
+/// or a named pipe, which an open or a read could block on forever.
+fn check_import_path(file: &Path) -> Result<()> {
+    let shown = file.display().to_string();
+    let refuse =
+        |why: String| -> Error { ApiError::invalid(sbx_api::Field::File, &shown, why).into() };
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(refuse(
+            "is not a regular file (a folder, a device or a pipe); give a snapshot export file"
+                .into(),
+        )),
+        Err(e) => Err(refuse(format!("cannot be read: {e}"))),
     }
 }

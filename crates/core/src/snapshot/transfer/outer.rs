@@ -64,7 +64,8 @@ fn write_export_to(path: &Path, snapshot_json: &[u8], image: impl Read) -> io::R
 /// `image.tar` is. Reads `snapshot.json` and the small JSON files of `image.tar` only; seeks past the rest.
 pub(super) fn inspect_export(path: &Path) -> Result<(ImportPlan, ImageArchive)> {
     let shown = path.display().to_string();
-    let refuse = |why: String| -> Error { ApiError::invalid("file", &shown, why).into() };
+    let refuse =
+        |why: String| -> Error { ApiError::invalid(sbx_api::Field::File, &shown, why).into() };
     let file = File::open(path).map_err(|e| refuse(e.to_string()))?;
     let mut outer = tar::Archive::new(&file);
     let mut json: Option<Vec<u8>> = None;
