@@ -28,7 +28,7 @@ macro_rules! for_each_request {
             /// Effective values of a sandbox-to-be and where each comes from.
             ExplainConfig, config_explain, ExplainRequest => ConfigExplanation;
             /// All sandboxes.
-            ListSandboxes, sandbox_list, () => Vec<Sandbox>;
+            ListSandboxes, sandbox_list, ListSandboxesRequest => SandboxPage;
             /// One sandbox.
             GetSandbox, sandbox_show, SandboxRef => Sandbox;
             /// Start a stopped sandbox.

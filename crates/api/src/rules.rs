@@ -571,6 +571,21 @@ fn parse_cron(value: &str) -> Result<croner::Cron, String> {
         .map_err(|e| format!("is not a valid cron expression: {e}"))
 }
 
+/// Check a page request of a list: pages start at 1, a page holds 1–1000 items.
+pub fn page_and_limit(page: u32, limit: u32) -> Result<(), ApiError> {
+    if page == 0 {
+        return Err(ApiError::invalid(Field::Page, "0", "pages start at 1"));
+    }
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid(
+            Field::Limit,
+            limit.to_string(),
+            "must be between 1 and 1000",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

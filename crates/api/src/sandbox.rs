@@ -474,3 +474,32 @@ pub struct ExplainRequest {
     /// The create request as filled in so far (its `git`/`cwd` select the repository).
     pub create: CreateSandboxRequest,
 }
+
+/// A page of the sandbox list, as the window's table asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListSandboxesRequest {
+    /// Page number, from 1.
+    pub page: u32,
+    /// Page size, 1–1000.
+    pub limit: u32,
+}
+
+impl Default for ListSandboxesRequest {
+    fn default() -> Self {
+        ListSandboxesRequest { page: 1, limit: 50 }
+    }
+}
+
+/// One page of sandboxes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxPage {
+    /// The sandboxes of this page, in the list's order.
+    pub items: Vec<Sandbox>,
+    /// Page number, from 1.
+    pub page: u32,
+    /// Page size.
+    pub limit: u32,
+    /// Number of sandboxes, all pages.
+    pub total: u64,
+}

@@ -681,3 +681,38 @@ async fn settings_name_a_preset_that_exists() {
     let error = env.core.check_settings(&settings).unwrap_err();
     assert_eq!(error.field(), Some("default_auto_stop_minutes"));
 }
+
+#[tokio::test]
+async fn the_list_comes_a_page_at_a_time_in_the_full_lists_order() {
+    let env = TestEnv::new().await;
+    for i in 0..3 {
+        env.create(env.request(&unique(&format!("page{i}")))).await;
+    }
+    let all: Vec<String> = env
+        .core
+        .list_sandboxes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(all.len(), 3);
+    let page = |page, limit| sbx_api::ListSandboxesRequest { page, limit };
+    let first = env.core.list_sandboxes_page(&page(1, 2)).await.unwrap();
+    let second = env.core.list_sandboxes_page(&page(2, 2)).await.unwrap();
+    let past = env.core.list_sandboxes_page(&page(3, 2)).await.unwrap();
+    assert_eq!((first.total, second.total, past.total), (3, 3, 3));
+    let names =
+        |p: &sbx_api::SandboxPage| p.items.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!([names(&first), names(&second)].concat(), all);
+    assert!(past.items.is_empty());
+    assert!(first.items.iter().all(|s| s.state == SandboxState::Running));
+    for (bad, field) in [
+        (page(0, 2), "page"),
+        (page(1, 0), "limit"),
+        (page(1, 1001), "limit"),
+    ] {
+        let error = ApiError::from(env.core.list_sandboxes_page(&bad).await.unwrap_err());
+        assert_eq!(error.field(), Some(field), "{error}");
+    }
+}

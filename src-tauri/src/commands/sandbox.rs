@@ -8,7 +8,7 @@ use sbx_api::requests::{
 super::handle! {
     CreateSandbox => |core, params| Ok(core.create_sandbox(&params).await?);
     ExplainConfig => |core, params| Ok(core.explain_config(&params.create).await?);
-    ListSandboxes => |core, ()| Ok(core.list_sandboxes().await?);
+    ListSandboxes => |core, request| Ok(core.list_sandboxes_page(&request).await?);
     GetSandbox => |core, params| Ok(core.get_sandbox(&params.name).await?);
     StartSandbox => |core, params| Ok(core.start_sandbox(&params.name).await?);
     StopSandbox => |core, params| Ok(core.stop_sandbox(&params.name).await?);

@@ -3,7 +3,9 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use sbx_api::{ApiError, PortBinding, Sandbox, SandboxState, requests::ListSandboxes};
+use sbx_api::{
+    ApiError, ListSandboxesRequest, PortBinding, Sandbox, SandboxState, requests::ListSandboxes,
+};
 
 use crate::app::use_sandbox_nav;
 use crate::ipc;
@@ -15,7 +17,7 @@ use crate::widgets::{
 use std::collections::HashMap;
 
 /// Sandboxes per page of the table.
-const PAGE_SIZE: usize = 50;
+const PAGE_SIZE: u32 = 50;
 
 /// What the table area shows.
 #[derive(Clone, PartialEq)]
@@ -57,28 +59,46 @@ pub fn state_title(sandbox: &Sandbox) -> String {
 pub fn SandboxesPage() -> impl IntoView {
     let live = use_live();
     let dialog_open = RwSignal::new(false);
+    // The table shows a page of [`PAGE_SIZE`], asked of the core (which looks at only that page's containers).
+    let page = RwSignal::new(1_u32);
     let sandboxes = LocalResource::new(move || {
         live.sandboxes.track();
-        async move { ipc::call::<ListSandboxes>(&()).await }
+        let request = ListSandboxesRequest {
+            page: page.get(),
+            limit: PAGE_SIZE,
+        };
+        async move { ipc::call::<ListSandboxes>(&request).await }
     });
     // The latest answer; rows re-render only when their own sandbox changed, so focus stays put.
     let answer = Memo::new(move |_| sandboxes.get());
-    let rows = Memo::new(move |_| answer.get().and_then(Result::ok).unwrap_or_default());
+    let rows = Memo::new(move |_| {
+        answer
+            .get()
+            .and_then(Result::ok)
+            .map(|listing| listing.items)
+            .unwrap_or_default()
+    });
+    let total = Memo::new(move |_| {
+        answer
+            .get()
+            .and_then(Result::ok)
+            .map_or(0, |listing| listing.total)
+    });
     let names = Memo::new(move |_| {
         rows.with(|list| list.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
     });
     let list_view = Memo::new(move |_| match answer.get() {
         None => ListView::Loading,
         Some(Err(error)) => ListView::Failed(error),
-        Some(Ok(list)) if list.is_empty() => ListView::Empty,
+        Some(Ok(listing)) if listing.total == 0 => ListView::Empty,
         Some(Ok(_)) => ListView::Table,
     });
-    // The table shows a page of [`PAGE_SIZE`]; a page emptied by deletions goes back to the last one.
-    let page = RwSignal::new(1_u32);
+    let pages = Signal::derive(move || page_count(total.get() as usize, PAGE_SIZE as usize));
+    // A page emptied by deletions goes back to the last one.
     Effect::new(move |_| {
-        let pages = names.with(|names| page_count(names.len(), PAGE_SIZE));
-        if page.get_untracked() > pages {
-            page.set(pages);
+        let last = pages.get();
+        if page.get_untracked() > last {
+            page.set(last);
         }
     });
     let open_dialog = move |_| dialog_open.set(true);
@@ -109,7 +129,7 @@ pub fn SandboxesPage() -> impl IntoView {
                     <p class="muted">"A sandbox is a container on your Docker engine, with your repository checked out inside."</p>
                 </div>
             }.into_any(),
-            ListView::Table => view! { <SandboxTable names=names rows=rows page=page /> }.into_any(),
+            ListView::Table => view! { <SandboxTable names=names rows=rows page=page pages=pages /> }.into_any(),
         }}
         <Show when=move || dialog_open.get()>
             <CreateSandboxDialog on_close=close_dialog />
@@ -153,6 +173,7 @@ fn SandboxTable(
     names: Memo<Vec<String>>,
     rows: Memo<Vec<Sandbox>>,
     page: RwSignal<u32>,
+    pages: Signal<u32>,
 ) -> impl IntoView {
     // Each row finds its sandbox here, not by a search of the whole list.
     let by_name = Memo::new(move |_| {
@@ -160,18 +181,6 @@ fn SandboxTable(
             list.iter()
                 .map(|s| (s.name.clone(), s.clone()))
                 .collect::<HashMap<_, _>>()
-        })
-    });
-    let pages = Signal::derive(move || names.with(|names| page_count(names.len(), PAGE_SIZE)));
-    let shown = Memo::new(move |_| {
-        let skip = (page.get() as usize).saturating_sub(1) * PAGE_SIZE;
-        names.with(|names| {
-            names
-                .iter()
-                .skip(skip)
-                .take(PAGE_SIZE)
-                .cloned()
-                .collect::<Vec<_>>()
         })
     });
     // Laid out as a CSS grid (style.css `.row-table`) so each row is a box that pointer hit-testing (and
@@ -190,7 +199,7 @@ fn SandboxTable(
             </thead>
             <tbody role="rowgroup">
                 <For
-                    each=move || shown.get()
+                    each=move || names.get()
                     key=|name| name.clone()
                     children=move |name| view! { <SandboxRow name=name by_name=by_name /> }
                 />

@@ -268,7 +268,12 @@ impl Core {
     /// All sandboxes with their current state.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
         let records = self.sandbox_records().await?;
-        // Each view asks the engine about its container: [`LIST_INSPECTIONS`] at a time, in the records' order.
+        self.views(&records).await
+    }
+
+    /// The views of `records`, in their order. Each asks the engine about its container: [`LIST_INSPECTIONS`] at a
+    /// time.
+    async fn views(&self, records: &[SandboxRecord]) -> Result<Vec<Sandbox>> {
         let mut out = Vec::with_capacity(records.len());
         for chunk in records.chunks(LIST_INSPECTIONS) {
             let mut views = Vec::with_capacity(chunk.len());
@@ -280,6 +285,26 @@ impl Core {
             }
         }
         Ok(out)
+    }
+
+    /// One page of [`Core::list_sandboxes`]: only its sandboxes' containers are asked about.
+    pub async fn list_sandboxes_page(
+        &self,
+        request: &sbx_api::ListSandboxesRequest,
+    ) -> Result<sbx_api::SandboxPage> {
+        sbx_api::rules::page_and_limit(request.page, request.limit)?;
+        let records = self.sandbox_records().await?;
+        let skip = (request.page as usize - 1).saturating_mul(request.limit as usize);
+        let shown = records.get(skip..).unwrap_or_default();
+        let shown = shown
+            .get(..shown.len().min(request.limit as usize))
+            .unwrap_or_default();
+        Ok(sbx_api::SandboxPage {
+            items: self.views(shown).await?,
+            page: request.page,
+            limit: request.limit,
+            total: records.len() as u64,
+        })
     }
 
     /// One sandbox by name.

@@ -21,17 +21,7 @@ const INTERRUPTED: &str = "interrupted: the process capturing it stopped; nothin
 impl Core {
     /// One page of snapshots, newest first; all of them, or those of one sandbox (by name).
     pub async fn list_snapshots(&self, request: &ListSnapshotsRequest) -> Result<SnapshotPage> {
-        if request.page == 0 {
-            return Err(ApiError::invalid(sbx_api::Field::Page, "0", "pages start at 1").into());
-        }
-        if !(1..=1000).contains(&request.limit) {
-            return Err(ApiError::invalid(
-                sbx_api::Field::Limit,
-                request.limit.to_string(),
-                "must be between 1 and 1000",
-            )
-            .into());
-        }
+        sbx_api::rules::page_and_limit(request.page, request.limit)?;
         let offset = i64::from(request.page - 1) * i64::from(request.limit);
         let sandbox = request.sandbox.as_deref();
         let pool = self.store().pool();

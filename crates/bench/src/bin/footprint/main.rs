@@ -115,7 +115,7 @@ async fn render_times(app: &Path) -> Result<[(String, render::PageTime); 2]> {
                 // The first page of the table (50 rows); the pager holds the rest.
                 50,
                 sbx_api::requests::ListSandboxes::METHOD,
-                serde_json::Value::Null,
+                serde_json::json!({ "page": 1, "limit": 50 }),
             )
             .await?;
             let snapshots = render::time_page(
