@@ -15,5 +15,18 @@ mod widgets;
 /// Mount the app on the page's body.
 pub fn start() {
     console_error_panic_hook::set_once();
+    let window = web_sys::window();
+    // The frame `index.html` paints while the module loads: the app draws the same frame in its place.
+    if let Some(shell) = window
+        .as_ref()
+        .and_then(web_sys::Window::document)
+        .and_then(|document| document.get_element_by_id("shell"))
+    {
+        shell.remove();
+    }
     leptos::mount::mount_to_body(app::App);
+    // When the UI is in the document, for `cargo xtask bench --footprint`.
+    if let Some(performance) = window.as_ref().and_then(web_sys::Window::performance) {
+        let _ = performance.mark("ui-mounted");
+    }
 }

@@ -32,8 +32,8 @@ commands:
            against the engine, end-to-end through the app window); then type-check for Windows and macOS
            and make and check the .deb (bundle)
   queries  write the core's query data (crates/core/.sqlx) again after changing a query or a migration
-  bench    build, then measure create, snapshot and restore against the raw Docker operations, and a
-           400 MB workspace through sbx (with its peak memory); --workspace: only those rows;
+  bench    build the bench and sbx in release mode, then measure create, snapshot and restore against the
+           raw Docker operations, and a 400 MB workspace through sbx (with its peak memory); --workspace: only those rows;
            --footprint: the release app against a minimal Tauri + Leptos window (first paint, idle memory)
            and the render times of the Sandboxes and Snapshots pages with 1,000 and 10,000 rows
   bundle   build --release, then a .deb with the Tauri bundler (installs tauri-cli on first use), its contents
@@ -79,13 +79,25 @@ fn run(args: &[String]) -> Result<()> {
         "queries" => queries::regenerate(),
         "bench" if rest.iter().any(|a| a == "--footprint") => footprint::run(rest),
         "bench" => {
-            build()?;
+            // Release builds, as users run them: the bench (the core's rows run in its process) and `sbx`.
+            setup::all(setup::Need::App)?;
+            util::step("building the bench and the CLI (release)");
+            util::cargo(&["build", "--release", "-p", "sbx-cli", "-p", "sbx-bench"]).run()?;
             engine::ensure_engine()?;
             engine::ensure_test_images()?;
-            util::cargo(&["run", "-p", "sbx-bench", "--"])
-                .args(rest)
-                .env_pairs(engine::test_env())
-                .run()
+            util::cargo(&[
+                "run",
+                "--release",
+                "-p",
+                "sbx-bench",
+                "--bin",
+                "sbx-bench",
+                "--",
+            ])
+            .args(rest)
+            .env_pairs(engine::test_env())
+            .env("SBX_CLI_BINARY", bundle::release_binary("sbx"))
+            .run()
         }
         "bundle" => bundle::bundle(),
         "icons" => icons::generate(),

@@ -270,7 +270,9 @@ pub fn clone(
         _ => None,
     };
     let mut command = git(None);
-    command.args(["clone", "--quiet", "--no-hardlinks"]);
+    // A local source's objects are hard-linked, as `git clone` does by default: they are only read (packed into
+    // the sandbox) and the scratch clone is removed after, so the source's files are never changed through it.
+    command.args(["clone", "--quiet"]);
     match (branch, &found) {
         (Some(_), Some(Branch::RemoteTracking(_))) => {
             // Not a branch of the source: checked out below, from its remote-tracking ref.

@@ -27,6 +27,15 @@ async fn create(app: &TestApp, name: &str, setup: &str) -> Result<()> {
 async fn empty_states_keyboard_focus_badges_and_the_dark_theme() -> Result<()> {
     let app = TestApp::launch().await?;
 
+    // The frame `index.html` paints while the module loads is gone once the app has drawn its own: one name, one
+    // sidebar.
+    app.wait_for_no_css("#shell", SOON).await?;
+    let brands = app
+        .client
+        .find_all(fantoccini::Locator::Css(".brand"))
+        .await?;
+    ensure!(brands.len() == 1, "{} .brand elements", brands.len());
+
     // Empty states say what to do next.
     app.wait_for_text("No sandboxes yet — Create Sandbox", SOON)
         .await?;

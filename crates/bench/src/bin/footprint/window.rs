@@ -1,6 +1,6 @@
 //! A window under measurement: tauri-driver on fresh ports (it starts WebKitWebDriver, which starts the binary),
 //! a WebDriver session on it, the moment the session was asked for (the clock every time is measured from), and
-//! the page's first contentful paint as the browser's Paint Timing reports it.
+//! the page's first contentful paint as the browser's Paint Timing reports it, and the moment its UI was mounted.
 
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder};
@@ -104,15 +104,27 @@ impl Window {
     /// Time from asking for the window to its first contentful paint (`first-contentful-paint` of the Paint
     /// Timing API, stamped by WebKit itself, so how often this asks does not matter).
     pub async fn first_paint(&self) -> Result<Duration> {
-        const SCRIPT: &str = "const e = performance.getEntriesByName('first-contentful-paint')[0]; \
+        self.entry("first-contentful-paint").await
+    }
+
+    /// Time from asking for the window to the mark `ui-mounted` the page's module sets once its UI is in the
+    /// document (the app and the minimal window both set it), so a frame painted before the module ran does not
+    /// hide how long the module took.
+    pub async fn mounted(&self) -> Result<Duration> {
+        self.entry("ui-mounted").await
+    }
+
+    /// Time from asking for the window to the performance entry `name`, waiting up to 60 s for it.
+    async fn entry(&self, name: &str) -> Result<Duration> {
+        const SCRIPT: &str = "const e = performance.getEntriesByName(arguments[0])[0]; \
             return e ? performance.timeOrigin + e.startTime : null;";
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let value = self.client.execute(SCRIPT, vec![]).await?;
-            if let Some(painted_ms) = value.as_f64() {
+            let value = self.client.execute(SCRIPT, vec![name.into()]).await?;
+            if let Some(at_ms) = value.as_f64() {
                 let started_ms = self.started.duration_since(UNIX_EPOCH)?.as_secs_f64() * 1000.0;
                 return Ok(Duration::from_secs_f64(
-                    (painted_ms - started_ms).max(0.0) / 1000.0,
+                    (at_ms - started_ms).max(0.0) / 1000.0,
                 ));
             }
             if Instant::now() > deadline {
@@ -123,7 +135,7 @@ impl Window {
                         vec![],
                     )
                     .await?;
-                bail!("no first-contentful-paint entry after 60 s (entry types: {supported})");
+                bail!("no {name} entry after 60 s (entry types: {supported})");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
