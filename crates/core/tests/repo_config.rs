@@ -237,14 +237,7 @@ async fn a_remote_tracking_branch_is_checked_out_and_a_missing_one_creates_nothi
         "{message}"
     );
     assert_eq!(env.engine_objects().await, before, "nothing may be created");
-    let names: Vec<String> = env
-        .core
-        .list_sandboxes()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names = env.sandbox_names().await;
     assert_eq!(names, [name]);
     let scratch = env.core.paths().scratch_dir();
     assert!(

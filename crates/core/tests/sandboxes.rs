@@ -451,14 +451,7 @@ async fn every_bad_input_is_a_clear_error_and_creates_nothing() {
         before,
         "nothing may be created by a bad request"
     );
-    let names: Vec<String> = env
-        .core
-        .list_sandboxes()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names = env.sandbox_names().await;
     assert_eq!(names, vec![taken]);
     let scratch = env.core.paths().scratch_dir();
     assert!(
@@ -688,14 +681,7 @@ async fn the_list_comes_a_page_at_a_time_in_the_full_lists_order() {
     for i in 0..3 {
         env.create(env.request(&unique(&format!("page{i}")))).await;
     }
-    let all: Vec<String> = env
-        .core
-        .list_sandboxes()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let all = env.sandbox_names().await;
     assert_eq!(all.len(), 3);
     let page = |page, limit| sbx_api::ListSandboxesRequest { page, limit };
     let first = env.core.list_sandboxes_page(&page(1, 2)).await.unwrap();

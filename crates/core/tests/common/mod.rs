@@ -86,6 +86,17 @@ impl TestEnv {
         u32::try_from(info.ncpu.unwrap()).unwrap()
     }
 
+    /// The names of this data dir's sandboxes, in the list's order.
+    pub async fn sandbox_names(&self) -> Vec<String> {
+        self.core
+            .list_sandboxes()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    }
+
     /// Engine objects (containers, volumes, images) labelled with this data dir's instance.
     pub async fn engine_objects(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
         engine_objects(self.core.paths().instance()).await
