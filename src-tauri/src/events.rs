@@ -14,9 +14,28 @@ pub fn forward(app: AppHandle, core: &Arc<Core>) {
                 Ok(event) => {
                     let _ = app.emit(sbx_api::UI_EVENT, event);
                 }
-                Err(RecvError::Lagged(_)) => continue,
+                // Events were dropped: whatever they said changed, the window fetches again.
+                Err(RecvError::Lagged(_)) => {
+                    for event in resync() {
+                        let _ = app.emit(sbx_api::UI_EVENT, event);
+                    }
+                }
                 Err(RecvError::Closed) => break,
             }
         }
     });
+}
+
+/// What the window is told when events were dropped: every list may have changed.
+fn resync() -> [sbx_api::UiEvent; 4] {
+    use sbx_api::UiEvent;
+    [
+        UiEvent::SandboxesChanged { name: None },
+        UiEvent::SnapshotsChanged,
+        UiEvent::ProfilesChanged { name: None },
+        UiEvent::ContainersChanged {
+            id: None,
+            action: "resync".to_string(),
+        },
+    ]
 }

@@ -7,6 +7,7 @@
 mod app;
 mod checks;
 mod dialog;
+mod fetched;
 mod ipc;
 mod live;
 mod pages;

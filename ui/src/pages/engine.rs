@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use sbx_api::{EngineStatus, requests::ListContainers};
 
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::{Badge, Tone};
@@ -10,7 +11,7 @@ use crate::widgets::{Badge, Tone};
 #[component]
 pub fn EnginePage() -> impl IntoView {
     let live = use_live();
-    let containers = LocalResource::new(move || {
+    let containers = fetched(move || {
         live.containers.track();
         async move { ipc::call::<ListContainers>(&()).await }
     });
@@ -37,8 +38,9 @@ pub fn EnginePage() -> impl IntoView {
             None => view! { <p class="muted">"Connecting to Docker…"</p> }.into_any(),
         }}
         <h2>"Containers"</h2>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || containers.get().map(|result| match result {
+        {move || match containers.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(result) => match result {
                 Ok(list) if list.is_empty() => view! { <p class="empty">"No containers on this engine."</p> }.into_any(),
                 Ok(list) => view! {
                     <table class="table" aria-label="Containers">
@@ -56,7 +58,7 @@ pub fn EnginePage() -> impl IntoView {
                     </table>
                 }.into_any(),
                 Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+            },
+        }}
     }
 }

@@ -10,6 +10,7 @@ use sbx_api::{
 };
 
 use crate::app::use_sandbox_nav;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::snapshots::format_bytes;
@@ -18,7 +19,7 @@ use crate::pages::snapshots::format_bytes;
 #[component]
 pub fn FreeSpace() -> impl IntoView {
     let live = use_live();
-    let storage = LocalResource::new(move || {
+    let storage = fetched(move || {
         live.snapshots.track();
         async move { ipc::call::<GetStorage>(&()).await }
     });
@@ -84,7 +85,7 @@ pub fn LineageTree(snapshot: String) -> impl IntoView {
     let live = use_live();
     let nav = use_sandbox_nav();
     let focus = RwSignal::new(snapshot);
-    let lineage = LocalResource::new(move || {
+    let lineage = fetched(move || {
         live.snapshots.track();
         live.sandboxes.track();
         let key = focus.get();

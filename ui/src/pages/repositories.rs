@@ -8,6 +8,7 @@ use sbx_api::{
 };
 
 use crate::dialog::send;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::ErrorLine;
@@ -45,13 +46,13 @@ fn default_words(repository: &Repository) -> String {
 pub fn RepositoriesPage() -> impl IntoView {
     let live = use_live();
     let reload = RwSignal::new(0_u64);
-    let repositories = LocalResource::new(move || {
+    let repositories = fetched(move || {
         live.sandboxes.track();
         live.snapshots.track();
         reload.track();
         async move { ipc::call::<ListRepositories>(&()).await }
     });
-    let active_snapshots = LocalResource::new(move || {
+    let active_snapshots = fetched(move || {
         live.snapshots.track();
         reload.track();
         let request = ListSnapshotsRequest {

@@ -12,6 +12,7 @@ use sbx_api::{
 };
 
 use crate::app::{SandboxNav, use_sandbox_nav};
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::clone_dialog::CloneButton;
@@ -49,7 +50,7 @@ pub fn SandboxDetailPage(name: String) -> impl IntoView {
     let live = use_live();
     let nav = use_sandbox_nav();
     let name = StoredValue::new(name);
-    let fetched = LocalResource::new(move || {
+    let fetched = fetched(move || {
         live.sandboxes.track();
         let params = SandboxRef {
             name: name.get_value(),
@@ -402,7 +403,7 @@ fn LogsSection(name: String, sandbox: Memo<Option<Sandbox>>) -> impl IntoView {
     let live = use_live();
     let refreshes = RwSignal::new(0_u32);
     let name = StoredValue::new(name);
-    let logs = LocalResource::new(move || {
+    let logs = fetched(move || {
         live.sandboxes.track();
         refreshes.track();
         let params = LogsRequest {

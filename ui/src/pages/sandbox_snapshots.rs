@@ -8,6 +8,7 @@ use sbx_api::{
     requests::{GetSnapshot, ListSnapshots},
 };
 
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::snapshots::{RestoreDialog, RestoringNotice, format_bytes, format_time};
@@ -53,7 +54,7 @@ pub(crate) fn SandboxSnapshots(sandbox: Memo<Option<Sandbox>>) -> impl IntoView 
     let key = Memo::new(move |_| {
         sandbox.with(|s| s.as_ref().map(|s| (s.id.clone(), s.from_snapshot.clone())))
     });
-    let listed = LocalResource::new(move || {
+    let listed = fetched(move || {
         live.snapshots.track();
         let key = key.get();
         async move {

@@ -8,6 +8,7 @@ use sbx_api::{
 };
 
 use crate::app::use_sandbox_nav;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::create_dialog::CreateSandboxDialog;
@@ -61,7 +62,7 @@ pub fn SandboxesPage() -> impl IntoView {
     let dialog_open = RwSignal::new(false);
     // The table shows a page of [`PAGE_SIZE`], asked of the core (which looks at only that page's containers).
     let page = RwSignal::new(1_u32);
-    let sandboxes = LocalResource::new(move || {
+    let sandboxes = fetched(move || {
         live.sandboxes.track();
         let request = ListSandboxesRequest {
             page: page.get(),

@@ -8,6 +8,7 @@ use sbx_api::{
 };
 
 use super::http_api::HttpApiSwitch;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::widgets::ErrorLine;
 
@@ -44,7 +45,7 @@ pub fn SettingsPage() -> impl IntoView {
     let theme = RwSignal::new(Theme::System);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
-    let presets = LocalResource::new(|| ipc::call::<ListPresets>(&()));
+    let presets = fetched(|| ipc::call::<ListPresets>(&()));
 
     leptos::task::spawn_local(async move {
         match ipc::call::<GetSettings>(&()).await {

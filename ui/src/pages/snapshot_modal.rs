@@ -15,6 +15,7 @@ use crate::dialog::{
     DialogActions, FieldState, Modal, TextField, blocked_reason, focus_when_shown, job_for,
     progress_bar, refocus, send, show_failure,
 };
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 
@@ -275,7 +276,7 @@ fn CaptureModes(mode: RwSignal<SnapshotMode>) -> impl IntoView {
 /// What Snapshot and delete would remove from the sandbox now (B1): each finding's kind and path, never a value.
 #[component]
 fn ScrubPreviewList(sandbox: String) -> impl IntoView {
-    let preview = LocalResource::new(move || {
+    let preview = fetched(move || {
         let sandbox = sandbox.clone();
         async move { ipc::call::<PreviewScrub>(&sandbox).await }
     });
@@ -327,7 +328,7 @@ fn ScrubPreviewList(sandbox: String) -> impl IntoView {
 fn CaptureStatus(name: String) -> impl IntoView {
     let live = use_live();
     let fetched_name = name.clone();
-    let snapshot = LocalResource::new(move || {
+    let snapshot = fetched(move || {
         live.snapshots.track();
         let name = fetched_name.clone();
         async move { ipc::call::<GetSnapshot>(&name).await }

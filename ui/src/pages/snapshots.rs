@@ -20,6 +20,7 @@ use crate::dialog::{
     cpus_value, focus_when_shown, job_for, memory_placeholder, memory_problem, memory_value,
     optional_name_problem_of, progress_bar, send, show_failure,
 };
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::lineage::{FreeSpace, LineageTree};
@@ -118,7 +119,7 @@ pub fn SnapshotsPage() -> impl IntoView {
     let live = use_live();
     let page = RwSignal::new(1_u32);
     let reload = RwSignal::new(0_u64);
-    let snapshots = LocalResource::new(move || {
+    let snapshots = fetched(move || {
         live.snapshots.track();
         reload.track();
         let request = ListSnapshotsRequest {
@@ -339,7 +340,7 @@ pub(crate) fn RestoringNotice(restoring_into: RwSignal<Option<String>>) -> impl 
 /// The table of snapshots and the pager under it.
 #[component]
 fn SnapshotTable(
-    snapshots: LocalResource<Result<SnapshotPage, ApiError>>,
+    snapshots: ReadSignal<Option<Result<SnapshotPage, ApiError>>>,
     page: RwSignal<u32>,
     page_count: Memo<Option<u32>>,
     targets: RowTargets,

@@ -10,6 +10,7 @@ use sbx_api::{
 };
 
 use crate::dialog::{Modal, send};
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::snapshots::format_bytes;
@@ -37,7 +38,7 @@ pub(crate) fn size_text(volume: &Volume) -> String {
 pub fn VolumesPage() -> impl IntoView {
     let live = use_live();
     let reload = RwSignal::new(0_u64);
-    let volumes = LocalResource::new(move || {
+    let volumes = fetched(move || {
         live.sandboxes.track();
         reload.track();
         async move { ipc::call::<ListVolumes>(&()).await }

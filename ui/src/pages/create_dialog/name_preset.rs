@@ -10,6 +10,7 @@ use super::draft::DraftStoreFields;
 use super::explain::effective_value;
 use super::form::Form;
 use super::rows::{FieldError, SourceTag, TextRow};
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::ErrorLine;
@@ -71,7 +72,7 @@ pub(super) fn profile_choices(profiles: &[Profile]) -> Vec<(String, String)> {
 #[component]
 fn ProfileRow(form: Form) -> impl IntoView {
     let live = use_live();
-    let profiles = LocalResource::new(move || {
+    let profiles = fetched(move || {
         live.profiles.track();
         async move { ipc::call::<ListProfiles>(&()).await }
     });
@@ -106,7 +107,7 @@ fn ProfileRow(form: Form) -> impl IntoView {
 /// The Preset select: presets from the app; disabled while a custom image is typed.
 #[component]
 fn PresetRow(form: Form) -> impl IntoView {
-    let presets = LocalResource::new(|| ipc::call::<ListPresets>(&()));
+    let presets = fetched(|| ipc::call::<ListPresets>(&()));
     let load_error = Signal::derive(move || presets.get().and_then(Result::err));
     // Shown selected: the user's pick, else the effective preset, else `coder` or the first preset.
     let shown = Memo::new(move |_| {

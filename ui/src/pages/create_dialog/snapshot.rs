@@ -12,6 +12,7 @@ use super::draft::DraftStoreFields;
 use super::form::Form;
 use super::rows::{CheckRow, FieldError, SourceTag};
 use super::schedule::ScheduleRow;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::ErrorLine;
@@ -56,7 +57,7 @@ pub(super) fn SnapshotSection(form: Form) -> impl IntoView {
 /// the app's list could not be read.
 fn snapshot_choices(form: Form) -> (Memo<Vec<String>>, Signal<Option<ApiError>>) {
     let live = use_live();
-    let snapshots = LocalResource::new(move || {
+    let snapshots = fetched(move || {
         live.snapshots.track();
         async move {
             ipc::call::<ListSnapshots>(&ListSnapshotsRequest {

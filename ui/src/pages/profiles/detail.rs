@@ -12,6 +12,7 @@ use sbx_api::{
 use super::versions::VersionsSection;
 use crate::app::use_sandbox_nav;
 use crate::dialog::{Modal, send};
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::create_dialog::{RecipeFields, RecipeForm};
@@ -23,7 +24,7 @@ pub(super) fn ProfileDetail(name: String, open: RwSignal<Option<String>>) -> imp
     let live = use_live();
     let fetched = {
         let name = name.clone();
-        LocalResource::new(move || {
+        fetched(move || {
             live.profiles.track();
             let name = name.clone();
             async move { ipc::call::<GetProfile>(&name).await }

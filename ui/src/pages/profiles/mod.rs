@@ -11,6 +11,7 @@ use sbx_api::requests::ListProfiles;
 use sbx_api::{ApiError, Field, Profile, ProfileRecipe, ProfileRequest, requests::CreateProfile};
 
 use crate::dialog::{FieldState, Modal, TextField, focus_when_shown, refocus, send};
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::pages::create_dialog::{RecipeFields, RecipeForm};
@@ -30,7 +31,7 @@ pub fn ProfilesPage() -> impl IntoView {
 fn ProfileList(open: RwSignal<Option<String>>) -> impl IntoView {
     let live = use_live();
     let dialog_open = RwSignal::new(false);
-    let profiles = LocalResource::new(move || {
+    let profiles = fetched(move || {
         live.profiles.track();
         async move { ipc::call::<ListProfiles>(&()).await }
     });

@@ -9,6 +9,7 @@ use sbx_api::{
 };
 
 use crate::dialog::send;
+use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
 use crate::widgets::{ErrorLine, ProfileBadge, format_time};
@@ -142,7 +143,7 @@ fn JobOutputViewer(job_id: String, viewing: RwSignal<Option<String>>) -> impl In
     let live = use_live();
     let fetched = {
         let id = job_id.clone();
-        LocalResource::new(move || {
+        fetched(move || {
             live.profiles.track();
             let id = id.clone();
             async move {
