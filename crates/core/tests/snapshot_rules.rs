@@ -3,7 +3,7 @@
 //! snapshot mode (manual by default, automatic with a schedule required, a schedule refused otherwise) and the
 //! next fire time in the machine's local time; automatic snapshots keep the newest N per sandbox; and what only
 //! the database held — a repository default set in the app, a failed snapshot with its reason — comes back when
-//! the database is deleted.
+//! the database is deleted; the storage figures the Snapshots page shows (count, total, the engine's free space).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -170,6 +170,39 @@ async fn the_name_of_an_expired_snapshot_is_free_again() {
     assert_eq!(env.core.get_snapshot(&name).await.unwrap().id, second.id);
     let docker = common::docker().await;
     assert!(docker.inspect_image(&first.image.unwrap()).await.is_err());
+}
+
+#[tokio::test]
+async fn the_storage_figures_count_the_snapshots_and_measure_the_engines_disk() {
+    let env = TestEnv::new().await;
+    let empty = env.core.snapshot_storage().await.unwrap();
+    assert_eq!((empty.snapshots, empty.total_bytes), (0, 0));
+    let base = unique("store");
+    env.create(env.request(&base)).await;
+    env.sh(&base, "head -c 300000 /dev/urandom > /home/amika/blob")
+        .await;
+    let name = unique("stored");
+    env.core.create_snapshot(&full(&base, &name)).await.unwrap();
+    let storage = env.core.snapshot_storage().await.unwrap();
+    let page = env
+        .core
+        .list_snapshots(&ListSnapshotsRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(storage.snapshots, 1);
+    assert_eq!(storage.total_bytes, page.total_size_bytes);
+    assert!(storage.total_bytes >= 300_000, "{storage:?}");
+    // This engine is on a local socket: its data root is measured on this machine, with no helper container.
+    let root = common::docker()
+        .await
+        .info()
+        .await
+        .unwrap()
+        .docker_root_dir
+        .unwrap();
+    assert_eq!(storage.measured, format!("the engine's data root {root}"));
+    let (free, disk) = (storage.free_bytes.unwrap(), storage.disk_bytes.unwrap());
+    assert!(free > 0 && free <= disk, "{storage:?}");
 }
 
 #[tokio::test]

@@ -11,8 +11,9 @@ use sbx_api::{
 use crate::fetched::fetched;
 use crate::ipc;
 use crate::live::use_live;
-use crate::pages::snapshots::{RestoreDialog, RestoringNotice, format_bytes, format_time};
+use crate::pages::snapshots::{RestoreDialog, RestoringNotice, format_bytes};
 use crate::widgets::ErrorLine;
+use crate::widgets::format_time;
 
 /// The most snapshots of one sandbox the page lists.
 const LISTED: u32 = 100;

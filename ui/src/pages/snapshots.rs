@@ -3,7 +3,6 @@
 //! Import (from a file) in the page's head. Export and import are in [`super::snapshot_transfer`]; each row's
 //! Lineage tree and the engine's free space in the head are in [`super::lineage`].
 
-use chrono::{DateTime, FixedOffset, Utc};
 use leptos::html;
 use leptos::prelude::*;
 use sbx_api::{
@@ -11,7 +10,6 @@ use sbx_api::{
     SnapshotStatus,
     requests::{DeleteSnapshot, ListSnapshots, RestoreSnapshot},
 };
-use wasm_bindgen::JsValue;
 
 use crate::app::use_sandbox_nav;
 use crate::checks::optional_text;
@@ -25,7 +23,7 @@ use crate::ipc;
 use crate::live::use_live;
 use crate::pages::lineage::{FreeSpace, LineageTree};
 use crate::pages::snapshot_transfer::{ExportDialog, ImportButton, Transfer, TransferNotice};
-use crate::widgets::{ErrorLine, Pager};
+use crate::widgets::{ErrorLine, Pager, format_time};
 
 /// Snapshots per page.
 const PAGE_SIZE: u32 = 50;
@@ -46,20 +44,6 @@ pub(crate) fn format_bytes(bytes: u64) -> String {
         format!("{value:.1} {}", UNITS[unit])
     } else {
         format!("{value:.0} {}", UNITS[unit])
-    }
-}
-
-/// A moment in the user's local time, `YYYY-MM-DD HH:MM`.
-pub(crate) fn format_time(at: DateTime<Utc>) -> String {
-    // JavaScript knows the local zone (and its daylight saving on that date); minutes west of UTC.
-    let minutes_west =
-        js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64)).get_timezone_offset();
-    match FixedOffset::west_opt((minutes_west * 60.0).round() as i32) {
-        Some(offset) => at
-            .with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
-        None => at.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
 
@@ -407,20 +391,19 @@ fn SnapshotRow(snapshot: Snapshot, targets: RowTargets) -> impl IntoView {
         snapshot.status,
         SnapshotStatus::Capturing | SnapshotStatus::Finalizing
     );
+    // Only a capture in flight follows the jobs' progress (most rows never do).
     let progress_name = name.clone();
-    let live_stage = move || {
-        busy.then(|| {
-            live.progress
-                .with(|jobs| job_for(jobs, &[JobKind::Snapshot], &progress_name))
-                .map(|job| {
-                    let bar = progress_bar(&job, format!("Capture progress of {}", job.target));
-                    view! {
-                        <span class="stage muted">{job.stage.as_str()}</span>
-                        {bar}
-                    }
-                })
-        })
-    };
+    let live_stage = busy.then_some(move || {
+        live.progress
+            .with(|jobs| job_for(jobs, &[JobKind::Snapshot], &progress_name))
+            .map(|job| {
+                let bar = progress_bar(&job, format!("Capture progress of {}", job.target));
+                view! {
+                    <span class="stage muted">{job.stage.as_str()}</span>
+                    {bar}
+                }
+            })
+    });
     let name_title = format!(
         "template {}, {} consistent{}",
         snapshot.source_template,

@@ -94,7 +94,7 @@ fn VolumeTable(list: Vec<Volume>, delete_target: RwSignal<Option<String>>) -> im
                 .created_at
                 .as_deref()
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| crate::pages::snapshots::format_time(t.with_timezone(&chrono::Utc)))
+                .map(|t| crate::widgets::format_time(t.with_timezone(&chrono::Utc)))
                 .unwrap_or_else(|| "—".to_string());
             view! {
                 <tr data-volume=name.clone()>

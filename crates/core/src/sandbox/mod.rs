@@ -461,6 +461,8 @@ impl Core {
     pub async fn wait_until_ready(&self, name: &str, timeout: Duration) -> Result<Sandbox> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut graced = false;
+        // The last look followed the log: the next one, if the state has not moved, waits a moment first.
+        let mut followed = false;
         loop {
             let view = self.get_sandbox(name).await?;
             match view.state {
@@ -485,12 +487,16 @@ impl Core {
                 ))
                 .into());
             }
-            // Follow this boot's log until it says ready (or setup failed), or the container stops; then look again.
-            if view.state == SandboxState::SettingUp {
+            // Follow this boot's log until it says ready (or setup failed), or the container stops; then look again
+            // at once.
+            if view.state == SandboxState::SettingUp && !followed {
                 let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
                 let _ =
                     tokio::time::timeout(remaining, self.follow_until_ready(name, |_| {})).await;
+                followed = true;
+                continue;
             }
+            followed = false;
             // Never spin: the engine may need a moment to show what the log already says.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -61,11 +61,12 @@ fn refuse_if_short(space: &FreeSpace, needed: u64, what: &str) -> Result<()> {
 
 impl Core {
     /// The engine's free space: its data root on this machine when it can be seen, else `df` in `container` (a
-    /// running container of the engine), else `df` in a helper of `image`; `None` when nothing can tell.
+    /// running container of the engine), else, when `helper`, `df` in a helper of one of this data dir's images
+    /// (looked for only then); `None` when nothing can tell.
     pub(crate) async fn engine_free_space(
         &self,
         container: Option<&str>,
-        image: Option<&str>,
+        helper: bool,
     ) -> Option<FreeSpace> {
         if let Ok(Some(space)) = self.engine().data_root_free().await {
             return Some(space);
@@ -75,7 +76,9 @@ impl Core {
         {
             return Some(space);
         }
-        let image = image?;
+        if !helper {
+            return None;
+        }
         let address = self.engine().address().to_string();
         if let Ok(slot) = HELPER_MEASUREMENT.lock()
             && let Some((at, engine, space)) = slot.as_ref()
@@ -84,6 +87,7 @@ impl Core {
         {
             return Some(space.clone());
         }
+        let image = self.any_image_of_ours().await?;
         let job = format!("space-{}", uuid::Uuid::new_v4().simple());
         let of = HelperOf {
             instance: self.paths().instance(),
@@ -92,7 +96,7 @@ impl Core {
         };
         let space = self
             .engine()
-            .free_space_by_helper(image, of)
+            .free_space_by_helper(&image, of)
             .await
             .ok()
             .flatten()?;
@@ -110,7 +114,7 @@ impl Core {
         source: &SandboxRecord,
         flatten: bool,
     ) -> Result<()> {
-        let Some(space) = self.engine_free_space(Some(container), None).await else {
+        let Some(space) = self.engine_free_space(Some(container), false).await else {
             tracing::warn!("the engine's free space is unknown; capturing without checking it");
             return Ok(());
         };
@@ -195,8 +199,7 @@ impl Core {
 
     /// Before an import of an image archive of `len` bytes: the engine must have room for it twice.
     pub(crate) async fn check_import_space(&self, len: u64) -> Result<()> {
-        let image = self.any_image_of_ours().await;
-        let Some(space) = self.engine_free_space(None, image.as_deref()).await else {
+        let Some(space) = self.engine_free_space(None, true).await else {
             tracing::warn!("the engine's free space is unknown; importing without checking it");
             return Ok(());
         };
@@ -230,8 +233,7 @@ impl Core {
                 limit: 1,
             })
             .await?;
-        let image = self.any_image_of_ours().await;
-        let space = self.engine_free_space(None, image.as_deref()).await;
+        let space = self.engine_free_space(None, true).await;
         Ok(SnapshotStorage {
             snapshots: page.total,
             total_bytes: page.total_size_bytes,
