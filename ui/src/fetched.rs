@@ -63,8 +63,9 @@ impl<T: 'static> Queue<T> {
     }
 }
 
-/// The answer of `fetcher`, fetched at once and again whenever a signal it reads before its first `.await` changes;
-/// `None` until the first answer.
+/// The answer of `fetcher`, fetched at once and again whenever a signal it reads changes; `None` until the first
+/// answer. Only reads in `fetcher` itself count, not those inside the future it returns (that runs later, where
+/// nothing tracks it): read what the fetch depends on first, then move the values into the `async` block.
 pub fn fetched<T, Fut>(fetcher: impl Fn() -> Fut + 'static) -> ReadSignal<Option<T>>
 where
     T: Send + Sync + 'static,

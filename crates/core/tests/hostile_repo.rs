@@ -40,11 +40,7 @@ async fn refused(env: &TestEnv, request: &CreateSandboxRequest, field: &str, why
             .all(|s| Some(&s.name) != request.name.as_ref()),
         "no record may exist"
     );
-    let scratch = env.core.paths().scratch_dir();
-    assert!(
-        !scratch.exists() || std::fs::read_dir(&scratch).unwrap().next().is_none(),
-        "scratch left behind"
-    );
+    assert!(env.scratch_is_empty(), "scratch left behind");
     text
 }
 

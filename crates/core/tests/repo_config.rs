@@ -239,9 +239,5 @@ async fn a_remote_tracking_branch_is_checked_out_and_a_missing_one_creates_nothi
     assert_eq!(env.engine_objects().await, before, "nothing may be created");
     let names = env.sandbox_names().await;
     assert_eq!(names, [name]);
-    let scratch = env.core.paths().scratch_dir();
-    assert!(
-        !scratch.exists() || std::fs::read_dir(&scratch).unwrap().next().is_none(),
-        "scratch left behind"
-    );
+    assert!(env.scratch_is_empty(), "scratch left behind");
 }

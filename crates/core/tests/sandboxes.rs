@@ -310,6 +310,8 @@ async fn git_checkout_goes_to_a_kept_volume_with_the_repository_config_applied()
     env.create(request).await;
     let (_, out, _) = env.sh(&dirty, "cat untracked.txt").await;
     assert_eq!(out, "dirty\n");
+    // The clones the creates made on the host are gone once they returned.
+    assert!(env.scratch_is_empty(), "scratch left behind");
 
     // Deleting the sandbox keeps its volume; the volume can then be deleted.
     env.core.delete_sandbox(&name, true).await.unwrap();
@@ -453,11 +455,7 @@ async fn every_bad_input_is_a_clear_error_and_creates_nothing() {
     );
     let names = env.sandbox_names().await;
     assert_eq!(names, vec![taken]);
-    let scratch = env.core.paths().scratch_dir();
-    assert!(
-        !scratch.exists() || std::fs::read_dir(&scratch).unwrap().next().is_none(),
-        "scratch left behind"
-    );
+    assert!(env.scratch_is_empty(), "scratch left behind");
 }
 
 #[tokio::test]

@@ -192,7 +192,7 @@ async fn the_storage_figures_count_the_snapshots_and_measure_the_engines_disk() 
     assert_eq!(storage.snapshots, 1);
     assert_eq!(storage.total_bytes, page.total_size_bytes);
     assert!(storage.total_bytes >= 300_000, "{storage:?}");
-    // This engine is on a local socket: its data root is measured on this machine, with no helper container.
+    // An engine on a local socket whose data root is a folder here: measured here, with no helper container.
     let root = common::docker()
         .await
         .info()
@@ -200,7 +200,10 @@ async fn the_storage_figures_count_the_snapshots_and_measure_the_engines_disk() 
         .unwrap()
         .docker_root_dir
         .unwrap();
-    assert_eq!(storage.measured, format!("the engine's data root {root}"));
+    let local = std::env::var("DOCKER_HOST").map_or(true, |host| host.starts_with("unix://"));
+    if local && std::path::Path::new(&root).is_dir() {
+        assert_eq!(storage.measured, format!("the engine's data root {root}"));
+    }
     let (free, disk) = (storage.free_bytes.unwrap(), storage.disk_bytes.unwrap());
     assert!(free > 0 && free <= disk, "{storage:?}");
 }

@@ -134,7 +134,9 @@ impl Core {
         let core = Arc::clone(self);
         let build = tokio::spawn(async move {
             let result = core.build_sandbox(&plan, &job, checkout.as_deref()).await;
-            cleanup_scratch(&scratch);
+            // The scratch clone (thousands of files) is removed on a blocking thread while the sandbox boots; the
+            // job ends once it is gone.
+            let cleaned = tokio::task::spawn_blocking(move || cleanup_scratch(&scratch));
             if restore_of.is_some() {
                 core.unmark_restore(&job.id).await;
             }
@@ -157,10 +159,12 @@ impl Core {
                         }),
                     )
                     .await;
+                    let _ = cleaned.await;
                     let _ = job.succeed().await;
                     Ok(())
                 }
                 Err(error) => {
+                    let _ = cleaned.await;
                     let message = ApiError::from(error).to_string();
                     core.undo_create(&plan.spec.id).await;
                     let _ = job.fail(&message).await;

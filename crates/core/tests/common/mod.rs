@@ -97,6 +97,12 @@ impl TestEnv {
             .collect()
     }
 
+    /// Whether the data dir's scratch folder (where repositories are cloned for a create) is empty or absent.
+    pub fn scratch_is_empty(&self) -> bool {
+        let scratch = self.core.paths().scratch_dir();
+        !scratch.exists() || std::fs::read_dir(&scratch).unwrap().next().is_none()
+    }
+
     /// Engine objects (containers, volumes, images) labelled with this data dir's instance.
     pub async fn engine_objects(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
         engine_objects(self.core.paths().instance()).await
