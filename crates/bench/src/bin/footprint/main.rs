@@ -117,36 +117,39 @@ async fn render_times(app: &Path) -> Result<[(String, render::PageTime); 2]> {
                 .await?;
             // The UI itself, not the frame `index.html` paints first.
             window.mounted().await?;
-            let mut sandboxes = Vec::new();
-            let mut snapshots = Vec::new();
+            // Each page: its sidebar button, its rows (the first page of 50; the pager holds the rest) and its
+            // request.
+            let pages = [
+                (
+                    "Sandboxes",
+                    "tr[data-sandbox]",
+                    sbx_api::requests::ListSandboxes::METHOD,
+                    serde_json::json!({ "page": 1, "limit": 50 }),
+                ),
+                (
+                    "Snapshots",
+                    "tr[data-snapshot]",
+                    sbx_api::requests::ListSnapshots::METHOD,
+                    serde_json::json!({ "sandbox": null, "page": 1, "limit": 50 }),
+                ),
+            ];
+            let mut times = [Vec::new(), Vec::new()];
             for _ in 0..RENDER_VISITS {
-                sandboxes.push(
-                    render::time_page(
+                for ((page, rows, method, params), visits) in pages.iter().zip(&mut times) {
+                    let time = render::time_page(
                         &window.client,
                         "Settings",
-                        "Sandboxes",
-                        "tr[data-sandbox]",
-                        // The first page of the table (50 rows); the pager holds the rest.
+                        page,
+                        rows,
                         50,
-                        sbx_api::requests::ListSandboxes::METHOD,
-                        serde_json::json!({ "page": 1, "limit": 50 }),
+                        method,
+                        params.clone(),
                     )
-                    .await?,
-                );
-                snapshots.push(
-                    render::time_page(
-                        &window.client,
-                        "Settings",
-                        "Snapshots",
-                        "tr[data-snapshot]",
-                        50,
-                        sbx_api::requests::ListSnapshots::METHOD,
-                        serde_json::json!({ "sandbox": null, "page": 1, "limit": 50 }),
-                    )
-                    .await?,
-                );
+                    .await?;
+                    visits.push(time);
+                }
             }
-            let (sandboxes, snapshots) = (median_time(&sandboxes), median_time(&snapshots));
+            let [sandboxes, snapshots] = times.map(|visits| median_time(&visits));
             anyhow::Ok([
                 ("Sandboxes, 1,000 sandboxes".to_string(), sandboxes),
                 ("Snapshots, 10,000 snapshots".to_string(), snapshots),
