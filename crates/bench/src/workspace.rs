@@ -9,7 +9,10 @@
 //!
 //! The raw side runs the `docker` and `git` command-line tools, as a user would without the app. Every timed step
 //! starts after a `sync` (not timed), so none pays for writing back what the step before it wrote: with 400 MB a
-//! step, that write-back otherwise decides which side looks faster.
+//! step, that write-back otherwise decides which side looks faster. And every timed step starts [`QUIET`] after the
+//! one before ended, so none pays for the files the one before deleted: on ext4 without a journal (as on the
+//! machine this was measured on), creating files within a minute of deleting many is several times slower — the
+//! allocator steps over each recently deleted inode — and every step here creates or deletes 10,000 files.
 
 use anyhow::{Context, Result, ensure};
 use std::io::Write;
@@ -34,9 +37,15 @@ pub struct Sbx {
 }
 
 impl Sbx {
-    /// Run `sbx ARGS`; its time and peak resident memory in KiB. Fails when it fails.
+    /// Run `sbx ARGS` as a timed step (after [`settle`]); its time and peak resident memory in KiB. Fails when it
+    /// fails.
     fn measure(&self, args: &[&str]) -> Result<(Duration, u64)> {
         settle();
+        self.run(args)
+    }
+
+    /// Run `sbx ARGS`; its time and peak resident memory in KiB. Fails when it fails.
+    fn run(&self, args: &[&str]) -> Result<(Duration, u64)> {
         let started = Instant::now();
         let mut child = Command::new(&self.binary)
             .args(args)
@@ -78,9 +87,15 @@ fn high_water_mark(pid: u32) -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Write back what earlier steps left in the page cache, so the next timed step starts from the same state.
+/// How long a timed step waits after the one before: ext4 without a journal steps over inodes deleted within the
+/// last 60 s (65 s while their block is not yet written back) when it creates files.
+const QUIET: Duration = Duration::from_secs(66);
+
+/// Write back what earlier steps left in the page cache and let their deletions age past [`QUIET`], so the next
+/// timed step starts from the same state.
 fn settle() {
     let _ = Command::new("sync").status();
+    std::thread::sleep(QUIET);
 }
 
 /// Run a tool; its standard output, trimmed. Fails when it fails.
@@ -246,9 +261,9 @@ fn one_run(
         ["sandbox", "delete", name.as_str(), "--force"],
         ["sandbox", "delete", restored.as_str(), "--force"],
     ] {
-        sbx.measure(&args)?;
+        sbx.run(&args)?;
     }
-    sbx.measure(&["snapshot", "delete", &snapshot])?;
+    sbx.run(&["snapshot", "delete", &snapshot])?;
     Ok([
         (create, raw_create, create_peak),
         (snap, raw_snap, snap_peak),

@@ -178,4 +178,21 @@ async fn a_chain_of_150_generations_never_breaks() {
         "{GENERATIONS} generations in {:.0} s; flattened: {flattened:?}",
         started.elapsed().as_secs_f64()
     );
+
+    // Removing the data dir's objects takes the whole chain, made faster than the engine's one-second creation
+    // times can order, children before parents.
+    let instance = env.core.paths().instance().to_string();
+    sbx_core::Engine::from_env()
+        .purge_instance(&instance)
+        .await
+        .unwrap();
+    let (containers, volumes, images) = sbx_core::Engine::from_env()
+        .labelled(&instance)
+        .await
+        .unwrap();
+    assert_eq!(
+        (containers.len(), volumes.len(), images.len()),
+        (0, 0, 0),
+        "left after the purge: {containers:?} {volumes:?} {images:?}"
+    );
 }

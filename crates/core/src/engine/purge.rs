@@ -109,34 +109,61 @@ async fn remove_volumes(docker: &Docker, filters: &[String]) -> usize {
     removed
 }
 
-/// Remove every image matching all `filters`, children before parents. Returns how many.
+/// Remove every image matching all `filters`, children before parents (by their parent links, so a chain of any
+/// length made within the same second goes in one pass). Returns how many.
 async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
     let options = ListImagesOptionsBuilder::default()
         .all(true)
         .filters(&labels::filters(filters))
         .build();
-    let mut images = docker.list_images(Some(options)).await.unwrap_or_default();
-    images.sort_by_key(|image| std::cmp::Reverse(image.created));
+    let images = docker.list_images(Some(options)).await.unwrap_or_default();
+    let links = images
+        .into_iter()
+        .map(|image| (image.id, image.parent_id))
+        .collect();
     let mut removed = 0;
-    // Twice: an image whose child was listed after it can go on the second round.
-    for _ in 0..2 {
-        let mut left = Vec::new();
-        for image in images {
-            match docker
-                .remove_image(
-                    &image.id,
-                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                    None,
-                )
-                .await
-            {
-                Ok(_) => removed += 1,
-                Err(_) => left.push(image),
-            }
+    for id in children_first(links) {
+        if docker
+            .remove_image(
+                &id,
+                Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                None,
+            )
+            .await
+            .is_ok()
+        {
+            removed += 1;
         }
-        images = left;
     }
     removed
+}
+
+/// The ids of `images` (id, parent id) ordered so that every image comes before its parent. A parent outside the
+/// list does not hold anything back.
+fn children_first(images: Vec<(String, String)>) -> Vec<String> {
+    let mut children: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (_, parent) in &images {
+        *children.entry(parent.clone()).or_default() += 1;
+    }
+    let parent_of: std::collections::HashMap<String, String> = images.iter().cloned().collect();
+    let mut ready: Vec<String> = images
+        .iter()
+        .filter(|(id, _)| !children.contains_key(id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut order = Vec::with_capacity(images.len());
+    while let Some(id) = ready.pop() {
+        if let Some(parent) = parent_of.get(&id)
+            && let Some(count) = children.get_mut(parent)
+        {
+            *count -= 1;
+            if *count == 0 && parent_of.contains_key(parent) {
+                ready.push(parent.clone());
+            }
+        }
+        order.push(id);
+    }
+    order
 }
 
 /// Names of the containers, volumes and image ids labelled with data dir `instance` (what a purge would remove).
@@ -185,4 +212,53 @@ async fn purge_instance(docker: &Docker, instance: &str) -> usize {
     remove_containers(docker, &filters).await
         + remove_volumes(docker, &filters).await
         + remove_images(docker, &filters).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::children_first;
+
+    fn link(id: &str, parent: &str) -> (String, String) {
+        (id.to_string(), parent.to_string())
+    }
+
+    #[test]
+    fn a_chain_listed_parents_first_comes_out_children_first() {
+        // Listed oldest first, as images made within the same second can be: the naive order fails on each one.
+        let chain: Vec<_> = (0..200)
+            .map(|i| {
+                link(
+                    &format!("i{i}"),
+                    &if i == 0 {
+                        "base".into()
+                    } else {
+                        format!("i{}", i - 1)
+                    },
+                )
+            })
+            .collect();
+        let order = children_first(chain);
+        let expected: Vec<String> = (0..200).rev().map(|i| format!("i{i}")).collect();
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn every_image_comes_before_its_parent_in_a_tree() {
+        let images = vec![
+            link("root", ""),
+            link("a", "root"),
+            link("b", "root"),
+            link("a1", "a"),
+            link("a2", "a"),
+            link("other", "not-listed"),
+        ];
+        let order = children_first(images.clone());
+        assert_eq!(order.len(), images.len());
+        let at = |id: &str| order.iter().position(|o| o == id).unwrap();
+        for (id, parent) in &images {
+            if images.iter().any(|(i, _)| i == parent) {
+                assert!(at(id) < at(parent), "{id} before {parent}: {order:?}");
+            }
+        }
+    }
 }
