@@ -121,47 +121,60 @@ async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
         .into_iter()
         .map(|image| (image.id, image.parent_id))
         .collect();
+    let mut left = children_first(links);
     let mut removed = 0;
-    for id in children_first(links) {
-        if docker
-            .remove_image(
-                &id,
-                Some(RemoveImageOptionsBuilder::default().force(true).build()),
-                None,
-            )
-            .await
-            .is_ok()
-        {
-            removed += 1;
+    // Again while a round removes something: an image the engine names no parent for (some image stores) may only
+    // go once its children have.
+    loop {
+        let tried = left.len();
+        let mut failed = Vec::new();
+        for id in left {
+            match docker
+                .remove_image(
+                    &id,
+                    Some(RemoveImageOptionsBuilder::default().force(true).build()),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => removed += 1,
+                Err(_) => failed.push(id),
+            }
+        }
+        let progress = failed.len() < tried;
+        left = failed;
+        if left.is_empty() || !progress {
+            return removed;
         }
     }
-    removed
 }
 
 /// The ids of `images` (id, parent id) ordered so that every image comes before its parent. A parent outside the
 /// list does not hold anything back.
 fn children_first(images: Vec<(String, String)>) -> Vec<String> {
-    let mut children: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (_, parent) in &images {
-        *children.entry(parent.clone()).or_default() += 1;
+    use std::collections::HashMap;
+    // One entry per id, however often the engine lists it.
+    let parent_of: HashMap<String, String> = images.into_iter().collect();
+    let mut children: HashMap<&str, usize> = HashMap::new();
+    for parent in parent_of.values() {
+        *children.entry(parent.as_str()).or_default() += 1;
     }
-    let parent_of: std::collections::HashMap<String, String> = images.iter().cloned().collect();
-    let mut ready: Vec<String> = images
-        .iter()
-        .filter(|(id, _)| !children.contains_key(id))
-        .map(|(id, _)| id.clone())
+    let mut ready: Vec<&str> = parent_of
+        .keys()
+        .map(String::as_str)
+        .filter(|id| !children.contains_key(id))
         .collect();
-    let mut order = Vec::with_capacity(images.len());
+    let mut order = Vec::with_capacity(parent_of.len());
     while let Some(id) = ready.pop() {
-        if let Some(parent) = parent_of.get(&id)
-            && let Some(count) = children.get_mut(parent)
+        if let Some(parent) = parent_of.get(id)
+            && let Some(count) = children.get_mut(parent.as_str())
         {
             *count -= 1;
             if *count == 0 && parent_of.contains_key(parent) {
-                ready.push(parent.clone());
+                ready.push(parent);
             }
         }
-        order.push(id);
+        order.push(id.to_string());
     }
     order
 }
@@ -240,6 +253,17 @@ mod tests {
         let order = children_first(chain);
         let expected: Vec<String> = (0..200).rev().map(|i| format!("i{i}")).collect();
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn an_image_listed_twice_is_tried_once_and_holds_nothing_back() {
+        let images = vec![
+            link("root", ""),
+            link("mid", "root"),
+            link("mid", "root"),
+            link("leaf", "mid"),
+        ];
+        assert_eq!(children_first(images), ["leaf", "mid", "root"]);
     }
 
     #[test]
