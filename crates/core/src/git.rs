@@ -566,73 +566,19 @@ fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept, never followed) to `out`, as
-/// it is read, removing each file and folder once it is in the archive: `dir` is a scratch clone, so by the time the
-/// engine has the archive, the clone is gone but for the empty `dir`, and its removal costs nothing after the copy.
-/// A writer that sends the archive on (to the engine) holds no more than it buffers.
-pub fn pack_and_remove(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
+/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept) to `out`, as it is read: a
+/// writer that sends the archive on (to the engine) holds no more than it buffers.
+pub fn pack(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
     let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
-    builder.append_dir(".", dir)?;
-    // Depth first without recursion (the repository sets the depth): a folder's entry goes into the archive before
-    // its content, and the folder is removed after it. Each folder is listed whole and closed before its content
-    // is read, so the open handles do not grow with the depth either.
-    let mut folders = vec![Folder::list(dir, Path::new("."))?];
-    while let Some(folder) = folders.last_mut() {
-        match folder.entries.next() {
-            Some((path, name, true)) => {
-                builder.append_dir(&name, &path)?;
-                folders.push(Folder::list(&path, &name)?);
-            }
-            Some((path, name, false)) => {
-                builder.append_path_with_name(&path, &name)?;
-                remove_link_or_file(&path)?;
-            }
-            None => {
-                let done = folders.pop();
-                if let Some(done) = done.filter(|_| !folders.is_empty()) {
-                    std::fs::remove_dir(&done.path)?;
-                }
-            }
-        }
-    }
+    builder.append_dir_all(".", dir)?;
     // The end of the archive, then what is buffered, then what the writer holds.
     let mut out = builder
         .into_inner()?
         .into_inner()
         .map_err(|e| e.into_error())?;
     std::io::Write::flush(&mut out)
-}
-
-/// A folder being packed: its path and what is left of its entries (path, name in the archive, whether a real
-/// folder — a symlink to one is not).
-struct Folder {
-    path: std::path::PathBuf,
-    entries: std::vec::IntoIter<(std::path::PathBuf, std::path::PathBuf, bool)>,
-}
-
-impl Folder {
-    fn list(path: &Path, name: &Path) -> std::io::Result<Folder> {
-        let mut entries = Vec::new();
-        for entry in std::fs::read_dir(path)? {
-            let entry = entry?;
-            let is_dir = entry.file_type()?.is_dir();
-            entries.push((entry.path(), name.join(entry.file_name()), is_dir));
-        }
-        Ok(Folder {
-            path: path.to_path_buf(),
-            entries: entries.into_iter(),
-        })
-    }
-}
-
-/// Remove a file or a symlink (never what it points to). On Windows a symlink to a folder is removed as a folder.
-fn remove_link_or_file(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(error) if cfg!(windows) => std::fs::remove_dir(path).map_err(|_| error),
-        removed => removed,
-    }
 }
 
 /// A name usable in a volume name: letters, digits, `_`, `.`, `-` (others become `-`).
@@ -664,87 +610,6 @@ mod tests {
             .status()
             .unwrap();
         assert!(status.success(), "{script}");
-    }
-
-    #[test]
-    fn pack_and_remove_archives_everything_then_leaves_only_the_empty_folder() {
-        let scratch = tempfile::tempdir().unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        let secret = outside.path().join("secret");
-        std::fs::write(&secret, "outside").unwrap();
-        std::fs::create_dir_all(outside.path().join("folder")).unwrap();
-        std::fs::write(outside.path().join("folder/kept"), "outside").unwrap();
-        let dir = scratch.path().join("checkout");
-        std::fs::create_dir_all(dir.join("src/deep")).unwrap();
-        std::fs::create_dir_all(dir.join("empty")).unwrap();
-        std::fs::write(dir.join("README.md"), "hello\n").unwrap();
-        std::fs::write(dir.join("src/deep/main.rs"), "fn main() {}\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{PermissionsExt, symlink};
-            std::fs::set_permissions(
-                dir.join("README.md"),
-                std::fs::Permissions::from_mode(0o751),
-            )
-            .unwrap();
-            // Hostile links: to a file and to a folder outside the checkout.
-            symlink(&secret, dir.join("link-to-secret")).unwrap();
-            symlink(
-                outside.path().join("folder"),
-                dir.join("src/link-to-folder"),
-            )
-            .unwrap();
-        }
-
-        let mut archive = Vec::new();
-        pack_and_remove(&dir, &mut archive).unwrap();
-
-        let mut entries = std::collections::BTreeMap::new();
-        for entry in tar::Archive::new(archive.as_slice()).entries().unwrap() {
-            let mut entry = entry.unwrap();
-            let path = entry.path().unwrap().to_string_lossy().to_string();
-            let kind = entry.header().entry_type();
-            let mode = entry.header().mode().unwrap();
-            let link = entry
-                .link_name()
-                .unwrap()
-                .map(|l| l.to_string_lossy().to_string());
-            let mut body = String::new();
-            std::io::Read::read_to_string(&mut entry, &mut body).unwrap();
-            entries.insert(path, (kind, mode, link, body));
-        }
-        let names: Vec<&str> = entries.keys().map(String::as_str).collect();
-        let mut expected = vec![
-            ".",
-            "README.md",
-            "empty",
-            "src",
-            "src/deep",
-            "src/deep/main.rs",
-        ];
-        if cfg!(unix) {
-            expected.extend(["link-to-secret", "src/link-to-folder"]);
-            expected.sort();
-        }
-        assert_eq!(names, expected);
-        assert!(entries["src/deep"].0.is_dir());
-        assert_eq!(entries["README.md"].3, "hello\n");
-        assert_eq!(entries["src/deep/main.rs"].3, "fn main() {}\n");
-        if cfg!(unix) {
-            assert_eq!(entries["README.md"].1 & 0o777, 0o751);
-            let link = &entries["link-to-secret"];
-            assert!(link.0.is_symlink(), "{link:?}");
-            assert_eq!(link.2.as_deref(), Some(secret.to_str().unwrap()));
-            assert_eq!(link.3, "", "the link's target was not read");
-            assert!(entries["src/link-to-folder"].0.is_symlink());
-        }
-        // The checkout is empty; nothing outside it was touched.
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside");
-        assert_eq!(
-            std::fs::read_to_string(outside.path().join("folder/kept")).unwrap(),
-            "outside"
-        );
     }
 
     fn repo() -> tempfile::TempDir {

@@ -134,9 +134,8 @@ impl Core {
         let core = Arc::clone(self);
         let build = tokio::spawn(async move {
             let result = core.build_sandbox(&plan, &job, checkout.as_deref()).await;
-            // What is left of the scratch clone (all of it when the copy did not run to its end, else the empty
-            // checkout folder: the copy removed what it sent) is removed on a blocking thread while the sandbox
-            // boots; the job ends once it is gone.
+            // The scratch clone (thousands of files) is removed on a blocking thread while the sandbox boots; the
+            // job ends once it is gone.
             let cleaned = tokio::task::spawn_blocking(move || cleanup_scratch(&scratch));
             if restore_of.is_some() {
                 core.unmark_restore(&job.id).await;
@@ -388,7 +387,7 @@ impl Core {
         let failed = chunks.clone();
         let source = dir.to_path_buf();
         let packer = tokio::task::spawn_blocking(move || {
-            let packed = git::pack_and_remove(&source, ChunkWriter::new(chunks));
+            let packed = git::pack(&source, ChunkWriter::new(chunks));
             if let Err(error) = &packed {
                 let _ = failed.blocking_send(Err(io::Error::other(error.to_string())));
             }
