@@ -149,8 +149,8 @@ async fn remove_images(docker: &Docker, filters: &[String]) -> usize {
     }
 }
 
-/// The ids of `images` (id, parent id) ordered so that every image comes before its parent. A parent outside the
-/// list does not hold anything back.
+/// The ids of `images` (id, parent id), each once, ordered so that every image comes before its parent. A parent
+/// outside the list does not hold anything back.
 fn children_first(images: Vec<(String, String)>) -> Vec<String> {
     use std::collections::HashMap;
     // One entry per id, however often the engine lists it.
@@ -175,6 +175,17 @@ fn children_first(images: Vec<(String, String)>) -> Vec<String> {
             }
         }
         order.push(id.to_string());
+    }
+    // Links that never end (not from a sane engine): those images still get their try, last.
+    if order.len() < parent_of.len() {
+        let placed: std::collections::HashSet<&str> = order.iter().map(String::as_str).collect();
+        let mut rest: Vec<String> = parent_of
+            .keys()
+            .filter(|id| !placed.contains(id.as_str()))
+            .cloned()
+            .collect();
+        rest.sort();
+        order.extend(rest);
     }
     order
 }
@@ -264,6 +275,17 @@ mod tests {
             link("leaf", "mid"),
         ];
         assert_eq!(children_first(images), ["leaf", "mid", "root"]);
+    }
+
+    #[test]
+    fn images_whose_links_loop_are_still_tried() {
+        let images = vec![
+            link("a", "b"),
+            link("b", "a"),
+            link("leaf", "c"),
+            link("c", ""),
+        ];
+        assert_eq!(children_first(images), ["leaf", "c", "a", "b"]);
     }
 
     #[test]
