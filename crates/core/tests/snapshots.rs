@@ -1368,3 +1368,72 @@ async fn sandboxes_and_snapshots_are_found_by_id_or_name() {
         .unwrap();
     assert_eq!(page.total, 1);
 }
+
+#[tokio::test]
+async fn the_helper_goes_by_itself_and_the_git_volume_can_be_deleted_at_once() {
+    // The capture's helper is removed by the engine after the snapshot is done; deleting the sandbox and its git
+    // volume straight after must not trip over it (the engine test `a_volume_a_released_helper_mounted_can_be_
+    // removed_at_once` makes that removal slow), and nothing of it may stay.
+    let env = TestEnv::new().await;
+    let base = unique("held");
+    configured_sandbox(&env, &base).await;
+    let volume = env
+        .core
+        .get_sandbox(&base)
+        .await
+        .unwrap()
+        .repo
+        .unwrap()
+        .volume;
+    let name = unique("held-snap");
+    let snapshot = env
+        .core
+        .create_snapshot(&snap(&base, &name, SnapshotMode::Full))
+        .await
+        .unwrap();
+    assert_eq!(snapshot.status, SnapshotStatus::Active, "{snapshot:?}");
+    env.core.delete_sandbox(&base, true).await.unwrap();
+    env.core.delete_volume(&volume).await.unwrap();
+    let instance = env.core.paths().instance().to_string();
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (containers, volumes, _) = env.engine_objects().await;
+        if containers.is_empty() {
+            assert!(!volumes.contains(&volume), "{volumes:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "containers of {instance} stayed: {containers:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The partial image lost its name; the snapshot's image is whole and restores.
+    let docker = common::docker().await;
+    let images = docker
+        .list_images(Some(
+            bollard::query_parameters::ListImagesOptionsBuilder::default()
+                .filters(&sbx_core::labels::filters(&[sbx_core::labels::filter(
+                    sbx_core::labels::INSTANCE,
+                    &instance,
+                )]))
+                .build(),
+        ))
+        .await
+        .unwrap();
+    let names: Vec<String> = images.into_iter().flat_map(|i| i.repo_tags).collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with("sandbox-desktop/partial")),
+        "{names:?}"
+    );
+    let restored = env
+        .core
+        .restore_snapshot(&restore(&name, &format!("{base}-r")))
+        .await
+        .unwrap();
+    assert_eq!(restored.state, SandboxState::Running, "{restored:?}");
+    let (code, out, _) = env.sh(&format!("{base}-r"), "cat README.md").await;
+    assert_eq!((code, out.trim()), (0, "hello"));
+}

@@ -8,6 +8,7 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -276,6 +277,15 @@ impl Engine {
             .map_err(|e| self.fail(format!("removing container {id}"), e))
     }
 
+    /// Wait until the container `id` is removed (by the engine, for one made to remove itself when it ends, or by
+    /// another caller), at most `limit`; whether it is gone.
+    pub(crate) async fn wait_removed(&self, id: &str, limit: std::time::Duration) -> bool {
+        let Ok(docker) = self.client().await else {
+            return false;
+        };
+        wait_removed(&docker, id, limit).await
+    }
+
     /// Inspect a container by name or id; `None` when it does not exist.
     pub(crate) async fn inspect_container(&self, name: &str) -> Result<Option<ContainerInfo>> {
         let docker = self.client().await?;
@@ -529,4 +539,28 @@ fn published_ports(inspect: &ContainerInspectResponse) -> HashMap<(u16, String),
         }
     }
     out
+}
+
+/// See [`Engine::wait_removed`].
+pub(super) async fn wait_removed(
+    docker: &bollard::Docker,
+    id: &str,
+    limit: std::time::Duration,
+) -> bool {
+    let options = WaitContainerOptionsBuilder::default()
+        .condition("removed")
+        .build();
+    let waited = tokio::time::timeout(limit, async {
+        let mut waiting = docker.wait_container(id, Some(options));
+        while let Some(item) = waiting.next().await {
+            if let Err(e) = item
+                && !matches!(e, bollard::errors::Error::DockerContainerWaitError { .. })
+            {
+                return error::status_of(&e) == Some(404);
+            }
+        }
+        true
+    })
+    .await;
+    waited.unwrap_or(false)
 }

@@ -3,13 +3,16 @@
 //! started) for moving files in or out of that image through the API, or run ([`Engine::run_helper`]: a shell
 //! script, no network, named volumes mounted) so that files move between a volume and the helper's own filesystem
 //! inside the engine — the capture's workspace copy, a volume filled from an image — without passing through the
-//! app. Tar archives go into any container at a path as a stream with back-pressure, and a path comes out of one as
+//! app. A held helper ([`Engine::hold_helper`]) runs its script, then waits on an input the app holds open, to be
+//! committed; once that input closes it ends and the engine removes it, so nobody waits for that removal. Tar archives go into any container at a path as a stream with back-pressure, and a path comes out of one as
 //! a tar stream.
 
+use bollard::container::AttachContainerResults;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount as DockerMount, MountType};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
-    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 
@@ -37,6 +40,93 @@ pub struct HelperRun {
     pub exit_code: i64,
     /// The last lines it printed.
     pub output: String,
+}
+
+/// A held helper whose script succeeded and that now waits (see [`Engine::hold_helper`]).
+pub struct HeldHelper {
+    /// The helper's id.
+    pub id: String,
+    /// Its attached output and input: while they are open the helper waits; closed, it ends and the engine
+    /// removes it. (A mutex so that the helper can be shared between tasks; it is never contended.)
+    #[allow(clippy::type_complexity)]
+    attached: std::sync::Mutex<Option<(AttachedOutput, AttachedInput)>>,
+}
+
+type AttachedOutput = std::pin::Pin<
+    Box<
+        dyn Stream<
+                Item = std::result::Result<bollard::container::LogOutput, bollard::errors::Error>,
+            > + Send,
+    >,
+>;
+type AttachedInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
+impl std::fmt::Debug for HeldHelper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldHelper").field("id", &self.id).finish()
+    }
+}
+
+impl HeldHelper {
+    /// Close its input: the helper ends and the engine removes it, without anyone waiting for that.
+    pub(crate) fn release(&self) {
+        if let Ok(mut attached) = self.attached.lock() {
+            attached.take();
+        }
+    }
+
+    /// Close its input and wait until the engine has removed it (or removed it by force when it does not end).
+    pub(crate) async fn end(&self, engine: &Engine) {
+        self.release();
+        if !engine.wait_removed(&self.id, HELPER_END).await {
+            engine.remove_helper(&self.id).await;
+        }
+    }
+}
+
+/// How long a released helper may take to end and be removed before it is removed by force.
+const HELPER_END: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What [`Engine::hold_helper`] came to.
+#[derive(Debug)]
+pub enum Held {
+    /// The script succeeded and the helper waits.
+    Waiting(HeldHelper),
+    /// The script failed (or the helper ended without saying how: `-1`); the helper is gone or going.
+    Ended {
+        /// The script's exit code.
+        exit_code: i64,
+        /// The last lines it printed.
+        output: String,
+    },
+}
+
+/// The last [`OutputTail::LINES`] lines a helper printed, each cut to [`OutputTail::WIDTH`] characters.
+#[derive(Debug, Default)]
+struct OutputTail(std::collections::VecDeque<String>);
+
+impl OutputTail {
+    const LINES: usize = 20;
+    const WIDTH: usize = 500;
+
+    fn push(&mut self, line: &str) {
+        if self.0.len() == Self::LINES {
+            self.0.pop_front();
+        }
+        self.0.push_back(line.chars().take(Self::WIDTH).collect());
+    }
+
+    fn text(&self) -> String {
+        let lines: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        lines.join("\n").trim_end().to_string()
+    }
+}
+
+/// The exit code in the line a held helper's wrapper prints (`sbx-helper: exit CODE WORD`), if `line` is it.
+fn exit_word(line: &str, word: &str) -> Option<i64> {
+    let rest = line.trim_end().strip_prefix("sbx-helper: exit ")?;
+    let (code, said) = rest.split_once(' ')?;
+    (said == word).then(|| code.parse().ok()).flatten()
 }
 
 /// Whose helper a helper container is, for its labels.
@@ -89,44 +179,9 @@ impl Engine {
         script: &str,
         args: &[&str],
     ) -> Result<HelperRun> {
-        let docker = self.client().await?;
-        let mut entrypoint = vec![
-            "/bin/sh".to_string(),
-            "-c".to_string(),
-            script.to_string(),
-            "sbx-helper".to_string(),
-        ];
-        entrypoint.extend(args.iter().map(|a| a.to_string()));
-        let body = ContainerCreateBody {
-            image: Some(image.to_string()),
-            entrypoint: Some(entrypoint),
-            cmd: Some(Vec::new()),
-            user: Some("0:0".to_string()),
-            network_disabled: Some(true),
-            labels: Some(helper_labels(of)),
-            host_config: Some(HostConfig {
-                network_mode: Some("none".to_string()),
-                mounts: Some(
-                    mounts
-                        .iter()
-                        .map(|m| DockerMount {
-                            target: Some(m.target.to_string()),
-                            source: Some(m.volume.to_string()),
-                            typ: Some(MountType::VOLUME),
-                            read_only: Some(m.read_only),
-                            ..Default::default()
-                        })
-                        .collect(),
-                ),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let created = docker
-            .create_container(Some(CreateContainerOptionsBuilder::default().build()), body)
-            .await
-            .map_err(|e| self.fail(format!("creating a helper container of {image}"), e))?;
-        let id = created.id;
+        let id = self
+            .create_run_helper(image, helper_body(image, of, mounts, script, args))
+            .await?;
         match self.run_to_end(&id).await {
             Ok(exit_code) => {
                 let output = self.log_tail(&id, 20).await;
@@ -141,6 +196,91 @@ impl Engine {
                 Err(error)
             }
         }
+    }
+
+    /// A helper like [`Engine::run_helper`]'s that, once its script succeeds, waits on its standard input instead of
+    /// ending: it can be committed while it waits, and the engine removes it once that input closes — when the
+    /// [`HeldHelper`] is released or dropped, or the app ends — so no caller waits for the removal of the files the
+    /// script wrote. A script that fails ends the helper (and the engine removes it) with its exit code and output.
+    pub(crate) async fn hold_helper(
+        &self,
+        image: &str,
+        of: HelperOf<'_>,
+        mounts: &[HelperMount<'_>],
+        script: &str,
+        args: &[&str],
+    ) -> Result<Held> {
+        let docker = self.client().await?;
+        // The script's exit code comes as a line with a word only this run knows, so nothing the script prints
+        // passes for it; its errors come on the same stream, so they come before that line.
+        let word = uuid::Uuid::new_v4().simple().to_string();
+        let wrapper = format!(
+            "(\n{script}\n) 2>&1\nrc=$?\necho \"sbx-helper: exit $rc {word}\"\n\
+             if [ \"$rc\" -eq 0 ]; then read -r _ || :; fi\nexit \"$rc\"\n"
+        );
+        let mut body = helper_body(image, of, mounts, &wrapper, args);
+        body.open_stdin = Some(true);
+        body.stdin_once = Some(true);
+        body.attach_stdin = Some(true);
+        body.attach_stdout = Some(true);
+        body.attach_stderr = Some(true);
+        if let Some(host) = body.host_config.as_mut() {
+            host.auto_remove = Some(true);
+        }
+        let id = self.create_run_helper(image, body).await?;
+        let attach = AttachContainerOptionsBuilder::default()
+            .stream(true)
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let attached = match docker.attach_container(&id, Some(attach)).await {
+            Ok(attached) => attached,
+            Err(e) => {
+                self.remove_helper(&id).await;
+                return Err(self.fail(format!("attaching to helper container {id}"), e));
+            }
+        };
+        if let Err(error) = self.start_container(&id).await {
+            self.remove_helper(&id).await;
+            return Err(error);
+        }
+        let AttachContainerResults { mut output, input } = attached;
+        let mut said = OutputTail::default();
+        while let Some(Ok(chunk)) = output.next().await {
+            for line in String::from_utf8_lossy(&chunk.into_bytes()).lines() {
+                let Some(code) = exit_word(line, &word) else {
+                    said.push(line);
+                    continue;
+                };
+                if code != 0 {
+                    return Ok(Held::Ended {
+                        exit_code: code,
+                        output: said.text(),
+                    });
+                }
+                return Ok(Held::Waiting(HeldHelper {
+                    id,
+                    attached: std::sync::Mutex::new(Some((output, input))),
+                }));
+            }
+        }
+        // Ended without saying how (killed, out of memory): gone, or going.
+        self.remove_helper(&id).await;
+        Ok(Held::Ended {
+            exit_code: -1,
+            output: said.text(),
+        })
+    }
+
+    /// Create a run helper of `image` from `body`; its id.
+    async fn create_run_helper(&self, image: &str, body: ContainerCreateBody) -> Result<String> {
+        let docker = self.client().await?;
+        let created = docker
+            .create_container(Some(CreateContainerOptionsBuilder::default().build()), body)
+            .await
+            .map_err(|e| self.fail(format!("creating a helper container of {image}"), e))?;
+        Ok(created.id)
     }
 
     /// Start a created container and wait until it ends; its exit code.
@@ -247,6 +387,48 @@ impl Engine {
     }
 }
 
+/// A run helper's container: `image` running `/bin/sh -c script sbx-helper ARGS…` as root, no network, `mounts`.
+fn helper_body(
+    image: &str,
+    of: HelperOf<'_>,
+    mounts: &[HelperMount<'_>],
+    script: &str,
+    args: &[&str],
+) -> ContainerCreateBody {
+    let mut entrypoint = vec![
+        "/bin/sh".to_string(),
+        "-c".to_string(),
+        script.to_string(),
+        "sbx-helper".to_string(),
+    ];
+    entrypoint.extend(args.iter().map(|a| a.to_string()));
+    ContainerCreateBody {
+        image: Some(image.to_string()),
+        entrypoint: Some(entrypoint),
+        cmd: Some(Vec::new()),
+        user: Some("0:0".to_string()),
+        network_disabled: Some(true),
+        labels: Some(helper_labels(of)),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".to_string()),
+            mounts: Some(
+                mounts
+                    .iter()
+                    .map(|m| DockerMount {
+                        target: Some(m.target.to_string()),
+                        source: Some(m.volume.to_string()),
+                        typ: Some(MountType::VOLUME),
+                        read_only: Some(m.read_only),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The labels of a helper: the app's, the job using it and the snapshot it works on.
 fn helper_labels(of: HelperOf<'_>) -> std::collections::HashMap<String, String> {
     let mut map = labels::base(of.instance, labels::KIND_HELPER);
@@ -255,4 +437,204 @@ fn helper_labels(of: HelperOf<'_>) -> std::collections::HashMap<String, String> 
         map.insert(labels::ID.into(), id.to_string());
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    //! Held helpers against the real engine (the test image of `cargo xtask test`), and the exit line's parsing.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::engine::images::Commit;
+    use std::time::Duration;
+
+    fn test_image() -> String {
+        std::env::var("SBX_TEST_IMAGE")
+            .unwrap_or_else(|_| "sandbox-desktop-test/busybox:latest".into())
+    }
+
+    /// A data dir id of its own, so the purge at the end removes only what this test made.
+    fn instance() -> String {
+        format!("helpers-{}", uuid::Uuid::new_v4().simple())
+    }
+
+    fn of(instance: &str) -> HelperOf<'_> {
+        HelperOf {
+            instance,
+            job: "test-job",
+            snapshot: None,
+        }
+    }
+
+    /// Whether every container of `instance` is gone within `limit`.
+    async fn gone_within(engine: &Engine, instance: &str, limit: Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if engine.labelled(instance).await.unwrap().0.is_empty() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// [`Engine::hold_helper`] of the test image, for data dir `instance`.
+    async fn hold(
+        engine: &Engine,
+        instance: &str,
+        mounts: &[HelperMount<'_>],
+        script: &str,
+        args: &[&str],
+    ) -> Held {
+        engine
+            .hold_helper(&test_image(), of(instance), mounts, script, args)
+            .await
+            .unwrap()
+    }
+
+    async fn exists(engine: &Engine, id: &str) -> bool {
+        engine.inspect_container(id).await.unwrap().is_some()
+    }
+
+    #[test]
+    fn only_the_line_with_this_runs_word_is_the_exit_line() {
+        assert_eq!(exit_word("sbx-helper: exit 0 abc", "abc"), Some(0));
+        assert_eq!(exit_word("sbx-helper: exit 127 abc\r", "abc"), Some(127));
+        assert_eq!(exit_word("sbx-helper: exit 0 abd", "abc"), None);
+        assert_eq!(exit_word("sbx-helper: exit 0", "abc"), None);
+        assert_eq!(exit_word("  sbx-helper: exit 0 abc", "abc"), None);
+        assert_eq!(exit_word("sbx-helper: exit x abc", "abc"), None);
+    }
+
+    #[test]
+    fn the_output_tail_keeps_the_last_lines_cut_short() {
+        let mut tail = OutputTail::default();
+        for i in 0..100 {
+            tail.push(&format!("line {i}"));
+        }
+        tail.push(&"x".repeat(10_000));
+        let text = tail.text();
+        assert_eq!(text.lines().count(), OutputTail::LINES);
+        assert!(text.starts_with("line 81\n"), "{text}");
+        assert_eq!(text.lines().last().unwrap().len(), OutputTail::WIDTH);
+    }
+
+    #[tokio::test]
+    async fn a_held_helper_waits_until_released_and_the_engine_removes_it() {
+        let engine = Engine::from_env();
+        let instance = instance();
+        let held = hold(
+            &engine,
+            &instance,
+            &[],
+            "echo \"$1\" > /made\necho copied",
+            &["from the script"],
+        )
+        .await;
+        let Held::Waiting(helper) = held else {
+            panic!("the script succeeded, yet the helper ended: {held:?}");
+        };
+        // It waits: still there a while later, and what its script wrote can be committed.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(exists(&engine, &helper.id).await, "the held helper is gone");
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        engine
+            .commit(Commit {
+                container: &helper.id,
+                repo: "sandbox-desktop-test/held",
+                tag: &tag,
+                comment: None,
+                labels: labels::base(&instance, labels::KIND_HELPER),
+            })
+            .await
+            .unwrap();
+        helper.release();
+        assert!(
+            engine
+                .wait_removed(&helper.id, Duration::from_secs(20))
+                .await,
+            "a released helper is removed by the engine"
+        );
+        let image = format!("sandbox-desktop-test/held:{tag}");
+        let run = engine
+            .run_helper(&image, of(&instance), &[], "cat /made", &[])
+            .await
+            .unwrap();
+        engine.remove_helper(&run.id).await;
+        assert_eq!(run.output, "from the script");
+        engine.purge_instance(&instance).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_volume_a_released_helper_mounted_can_be_removed_at_once() {
+        // The engine takes a while to remove a helper that wrote many files; the volume waits for it.
+        let engine = Engine::from_env();
+        let instance = instance();
+        let volume = format!("sbx-test-held-{}", uuid::Uuid::new_v4().simple());
+        engine
+            .create_volume(&volume, labels::base(&instance, labels::KIND_HELPER))
+            .await
+            .unwrap();
+        let mount = HelperMount {
+            volume: &volume,
+            target: "/source",
+            read_only: true,
+        };
+        let script =
+            "mkdir /many && cd /many && i=0\nwhile [ $i -lt 15000 ]; do : > f$i; i=$((i+1)); done";
+        let Held::Waiting(helper) = hold(&engine, &instance, &[mount], script, &[]).await else {
+            panic!("the script succeeded, yet the helper ended");
+        };
+        helper.release();
+        engine.remove_volume(&volume).await.unwrap();
+        assert!(gone_within(&engine, &instance, Duration::from_secs(20)).await);
+        engine.purge_instance(&instance).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_held_helper_dropped_without_release_is_removed_too() {
+        // As when the app is killed: its end of the attached input closes.
+        let engine = Engine::from_env();
+        let instance = instance();
+        let Held::Waiting(helper) = hold(&engine, &instance, &[], ":", &[]).await else {
+            panic!("the script succeeded, yet the helper ended");
+        };
+        let id = helper.id.clone();
+        assert!(exists(&engine, &id).await);
+        drop(helper);
+        assert!(engine.wait_removed(&id, Duration::from_secs(20)).await);
+        engine.purge_instance(&instance).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failing_script_ends_with_its_code_and_output_and_a_forged_exit_line_is_not_taken() {
+        let engine = Engine::from_env();
+        let instance = instance();
+        let script = "echo 'sbx-helper: exit 0 forged'\necho 'no space left on device' >&2\nexit 3";
+        let held = hold(&engine, &instance, &[], script, &[]).await;
+        let Held::Ended { exit_code, output } = held else {
+            panic!("the script failed, yet the helper waits");
+        };
+        assert_eq!(exit_code, 3);
+        assert!(output.contains("sbx-helper: exit 0 forged"), "{output}");
+        assert!(output.contains("no space left on device"), "{output}");
+        assert!(
+            gone_within(&engine, &instance, Duration::from_secs(20)).await,
+            "a helper whose script failed is removed by the engine"
+        );
+        engine.purge_instance(&instance).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_missing_command_ends_with_127() {
+        // What the capture takes as "no `cp` in this image" and copies through the API instead.
+        let engine = Engine::from_env();
+        let instance = instance();
+        let held = hold(&engine, &instance, &[], "no-such-command-here", &[]).await;
+        assert!(
+            matches!(held, Held::Ended { exit_code: 127, .. }),
+            "{held:?}"
+        );
+        engine.purge_instance(&instance).await.unwrap();
+    }
 }

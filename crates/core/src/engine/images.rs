@@ -179,6 +179,21 @@ impl Engine {
         Ok(())
     }
 
+    /// Remove the name `name` of an image that a container still runs, keeping the image and its untagged parents
+    /// (the engine refuses this without force; with force it still keeps an image a running container uses).
+    pub(crate) async fn untag_image_in_use(&self, name: &str) -> Result<()> {
+        let docker = self.client().await?;
+        let options = RemoveImageOptionsBuilder::default()
+            .force(true)
+            .noprune(true)
+            .build();
+        docker
+            .remove_image(name, Some(options), None)
+            .await
+            .map_err(|e| self.fail(format!("removing the name {name}"), e))?;
+        Ok(())
+    }
+
     /// The images carrying all of `with_labels` (`key=value`); with `intermediate`, untagged parents too.
     pub(crate) async fn list_images(
         &self,

@@ -55,6 +55,9 @@ impl Engine {
 /// Containers (their names), volumes (names) and images (ids) of one data dir.
 pub type Labelled = (Vec<String>, Vec<String>, Vec<String>);
 
+/// How long a container that could not be removed may take to be removed by the engine (one already being removed).
+const REMOVING: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Remove (unpausing first) every container matching all `filters` (`key=value` labels). Returns how many.
 async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
     let options = ListContainersOptionsBuilder::default()
@@ -69,14 +72,21 @@ async fn remove_containers(docker: &Docker, filters: &[String]) -> usize {
     {
         let id = container.id.unwrap_or_default();
         let _ = docker.unpause_container(&id).await;
-        if docker
+        let gone = match docker
             .remove_container(
                 &id,
                 Some(RemoveContainerOptionsBuilder::default().force(true).build()),
             )
             .await
-            .is_ok()
         {
+            Ok(()) => true,
+            // The engine is removing it already (a helper that removes itself when it ends).
+            Err(e) if super::error::status_of(&e) == Some(409) => {
+                super::containers::wait_removed(docker, &id, REMOVING).await
+            }
+            Err(_) => false,
+        };
+        if gone {
             removed += 1;
         }
     }

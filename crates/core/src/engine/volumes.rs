@@ -1,12 +1,17 @@
-//! Volumes: create one with labels, list by label, remove one.
+//! Volumes: create one with labels, list by label, remove one (after the app's ending helpers that mount it).
 
 use bollard::models::VolumeCreateRequest;
-use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
 use std::collections::HashMap;
 
 use super::Engine;
 use crate::Result;
 use crate::labels;
+
+/// How long removing a volume waits for an ending helper that mounts it.
+const HELPER_ENDING: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A volume listed by label.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,12 +65,37 @@ impl Engine {
             .collect())
     }
 
-    /// Remove the volume `name` (refused while a container uses it).
+    /// Remove the volume `name` (refused while a container uses it). A helper of the app that mounts it and is
+    /// ending (released after a capture, the engine removing it) is waited for, a little, first.
     pub(crate) async fn remove_volume(&self, name: &str) -> Result<()> {
         let docker = self.client().await?;
-        docker
-            .remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().build()))
-            .await
-            .map_err(|e| self.fail(format!("removing volume {name}"), e))
+        let remove =
+            || docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().build()));
+        match remove().await {
+            Err(e) if super::error::status_of(&e) == Some(409) => {
+                let mut filters =
+                    labels::filters(&[labels::filter(labels::KIND, labels::KIND_HELPER)]);
+                filters.insert("volume".to_string(), vec![name.to_string()]);
+                let options = ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filters)
+                    .build();
+                let helpers = docker
+                    .list_containers(Some(options))
+                    .await
+                    .unwrap_or_default();
+                if helpers.is_empty() {
+                    return Err(self.fail(format!("removing volume {name}"), e));
+                }
+                for helper in helpers {
+                    let id = helper.id.unwrap_or_default();
+                    super::containers::wait_removed(&docker, &id, HELPER_ENDING).await;
+                }
+                remove()
+                    .await
+                    .map_err(|e| self.fail(format!("removing volume {name}"), e))
+            }
+            other => other.map_err(|e| self.fail(format!("removing volume {name}"), e)),
+        }
     }
 }

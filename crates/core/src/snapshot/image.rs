@@ -6,11 +6,14 @@
 //!   snapshot's image itself when there is no workspace and nothing to flatten, else to a partial image. With a
 //!   workspace, a helper container of the partial image, with the sandbox's git volume mounted read-only, empties
 //!   the workspace folder of its own filesystem (what an earlier generation left there) and copies the volume into
-//!   it with `cp -a`. The bytes move inside the engine, volume to layer, never through the app. An image without
-//!   `cp` (the helper exits 127) falls back to the engine's archive stream, through the app with back-pressure.
+//!   it with `cp -a`, then waits (a held helper). The bytes move inside the engine, volume to layer, never through
+//!   the app. An image without `cp` (the helper exits 127) falls back to the engine's archive stream, through the
+//!   app with back-pressure.
 //! - **Finalize** (the sandbox runs again): the helper is committed with the partial image's configuration and the
 //!   snapshot's labels; when the source image's layers plus the ones this capture adds pass [`FLATTEN_ABOVE`], the
-//!   result is flattened ([`crate::engine::Engine::flatten_image`]) into one layer with that configuration.
+//!   result is flattened ([`crate::engine::Engine::flatten_image`]) into one layer with that configuration. The
+//!   helper is then released: the engine removes it (and its copy of the workspace) while the snapshot is already
+//!   usable; only a flattening or a failure waits for it to go, as the partial image is removed next.
 //!
 //! Every generation of snapshot → restore → snapshot adds two layers (one without a workspace); the engine refuses
 //! images past 125, so a chain flattens about every 50 generations and never breaks.
@@ -18,7 +21,7 @@
 use sbx_api::JobStage;
 use std::collections::HashMap;
 
-use crate::engine::helpers::{HelperMount, HelperOf};
+use crate::engine::helpers::{Held, HeldHelper, HelperMount, HelperOf};
 use crate::engine::image_config::ImageConfig;
 use crate::engine::images::Commit;
 use crate::jobs::JobHandle;
@@ -74,9 +77,43 @@ pub(crate) struct Frozen {
     /// The partial image, when the container was not committed to the snapshot's image directly.
     partial: Option<String>,
     /// The helper holding the workspace in its filesystem.
-    helper: Option<String>,
+    helper: Option<Copied>,
     /// Whether the result is to be flattened.
     flatten: bool,
+}
+
+/// The helper holding a capture's workspace: held (copied inside the engine, waiting until released) or created
+/// (never started, filled through the engine's archive endpoints).
+#[derive(Debug)]
+enum Copied {
+    Held(HeldHelper),
+    Created(String),
+}
+
+impl Copied {
+    fn id(&self) -> &str {
+        match self {
+            Copied::Held(helper) => &helper.id,
+            Copied::Created(id) => id,
+        }
+    }
+
+    /// Done with it, its image not to be removed now: a held helper is released (the engine removes it, and
+    /// nobody waits for the removal of its copy of the workspace); a created one is removed.
+    async fn release(&self, engine: &crate::engine::Engine) {
+        match self {
+            Copied::Held(helper) => helper.release(),
+            Copied::Created(id) => engine.remove_helper(id).await,
+        }
+    }
+
+    /// Done with it, and gone before this returns (its image is to be removed next).
+    async fn end(&self, engine: &crate::engine::Engine) {
+        match self {
+            Copied::Held(helper) => helper.end(engine).await,
+            Copied::Created(id) => engine.remove_helper(id).await,
+        }
+    }
 }
 
 /// What a capture made, for the snapshot's record.
@@ -170,7 +207,7 @@ impl Core {
         })
     }
 
-    /// A helper of `partial` with the workspace of `volume` copied into its own filesystem at `mount_path`; its id.
+    /// A helper of `partial` with the workspace of `volume` copied into its own filesystem at `mount_path`.
     async fn copy_workspace_in_engine(
         &self,
         container: &str,
@@ -178,15 +215,15 @@ impl Core {
         volume: &str,
         mount_path: &str,
         of: HelperOf<'_>,
-    ) -> Result<String> {
+    ) -> Result<Copied> {
         let mount = HelperMount {
             volume,
             target: SOURCE_MOUNT,
             read_only: true,
         };
-        let run = self
+        let held = self
             .engine()
-            .run_helper(
+            .hold_helper(
                 partial,
                 of,
                 &[mount],
@@ -194,35 +231,36 @@ impl Core {
                 &[mount_path, SOURCE_MOUNT],
             )
             .await?;
-        match run.exit_code {
-            0 => Ok(run.id),
+        match held {
+            Held::Waiting(helper) => Ok(Copied::Held(helper)),
             // No `cp`, `rm` or `mkdir` in the image: the engine's archive stream instead, through the app.
-            126 | 127 => {
-                self.engine().remove_helper(&run.id).await;
+            Held::Ended {
+                exit_code: 126 | 127,
+                ..
+            } => {
                 self.copy_workspace_through_api(container, partial, mount_path, of)
                     .await
             }
-            code => {
-                self.engine().remove_helper(&run.id).await;
-                let said = crate::engine::error::explain_text(&run.output)
-                    .map(|hint| format!("{} — {hint}", run.output))
-                    .unwrap_or(run.output);
+            Held::Ended { exit_code, output } => {
+                let said = crate::engine::error::explain_text(&output)
+                    .map(|hint| format!("{output} — {hint}"))
+                    .unwrap_or(output);
                 Err(Error::Other(format!(
-                    "copying the workspace into the snapshot failed (exit code {code}): {said}"
+                    "copying the workspace into the snapshot failed (exit code {exit_code}): {said}"
                 )))
             }
         }
     }
 
     /// A helper of `partial` with the workspace streamed into it from `container` through the engine's archive
-    /// endpoints (a few chunks in flight); its id.
+    /// endpoints (a few chunks in flight).
     async fn copy_workspace_through_api(
         &self,
         container: &str,
         partial: &str,
         mount_path: &str,
         of: HelperOf<'_>,
-    ) -> Result<String> {
+    ) -> Result<Copied> {
         let helper = self.engine().create_helper(partial, of).await?;
         let copied = async {
             let archive = self.engine().download(container, mount_path).await?;
@@ -235,7 +273,7 @@ impl Core {
         }
         .await;
         match copied {
-            Ok(()) => Ok(helper),
+            Ok(()) => Ok(Copied::Created(helper)),
             Err(error) => {
                 self.engine().remove_helper(&helper).await;
                 Err(error)
@@ -253,11 +291,20 @@ impl Core {
         job: &JobHandle,
     ) -> Result<Made> {
         let result = self.finalize_steps(&frozen, image, job).await;
-        if let Some(helper) = &frozen.helper {
-            self.engine().remove_helper(helper).await;
+        // Committed on top of the helper: the partial image is the new image's parent, so its name can go while
+        // the helper (which runs it) is still being removed by the engine.
+        let on_top = result.is_ok() && frozen.helper.is_some() && !frozen.flatten;
+        match &frozen.helper {
+            Some(helper) if on_top => helper.release(self.engine()).await,
+            Some(helper) => helper.end(self.engine()).await,
+            None => {}
         }
         if let Some(partial) = &frozen.partial {
-            let _ = self.engine().untag_image(partial).await;
+            let _ = if on_top {
+                self.engine().untag_image_in_use(partial).await
+            } else {
+                self.engine().untag_image(partial).await
+            };
         }
         result?;
         let layers = self
@@ -294,7 +341,13 @@ impl Core {
                     .await;
                 return self
                     .engine()
-                    .commit_with_config(helper, &image.repo, &image.tag, &image.comment, &config)
+                    .commit_with_config(
+                        helper.id(),
+                        &image.repo,
+                        &image.tag,
+                        &image.comment,
+                        &config,
+                    )
                     .await;
             }
             (Some(helper), true) => {
@@ -302,7 +355,7 @@ impl Core {
                     .await;
                 let (repo, tag) = staged.split_once(':').unwrap_or((PARTIAL_REPO, "staged"));
                 self.engine()
-                    .commit_with_config(helper, repo, tag, &image.comment, &config)
+                    .commit_with_config(helper.id(), repo, tag, &image.comment, &config)
                     .await?;
                 (staged.clone(), Some(staged))
             }
