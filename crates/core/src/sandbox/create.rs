@@ -25,6 +25,39 @@ use crate::sandbox::state::Phase;
 use crate::store::sandboxes;
 use crate::{Core, Error, Result, labels};
 
+/// The scratch clone of a create (a folder of the data dir's scratch dir): its checkout, and its removal, on a
+/// blocking thread, started as soon as the checkout is in the volume so that it overlaps the sandbox's start.
+pub(crate) struct ScratchClone {
+    /// The folder removed.
+    root: PathBuf,
+    /// The checkout inside it.
+    checkout: PathBuf,
+    /// The removal, once started.
+    removing: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl ScratchClone {
+    /// Start removing it (once).
+    fn start_removal(&mut self) {
+        if self.removing.is_none() {
+            let root = self.root.clone();
+            self.removing = Some(tokio::task::spawn_blocking(move || {
+                let _ = std::fs::remove_dir_all(root);
+            }));
+        }
+    }
+
+    /// Remove it (starting the removal if needed) and wait until it is gone.
+    async fn remove(clone: Option<ScratchClone>) {
+        if let Some(mut clone) = clone {
+            clone.start_removal();
+            if let Some(removing) = clone.removing.take() {
+                let _ = removing.await;
+            }
+        }
+    }
+}
+
 /// How long `wait_for_ready` waits for setup to finish.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
@@ -80,10 +113,14 @@ impl Core {
             }
             _ => plan,
         };
+        let clone = checkout.map(|checkout| ScratchClone {
+            root: scratch,
+            checkout,
+            removing: None,
+        });
         self.launch(
             plan,
-            checkout,
-            Some(scratch),
+            clone,
             job_id,
             JobKind::Create,
             None,
@@ -92,36 +129,30 @@ impl Core {
         .await
     }
 
-    /// Record the sandbox of `plan` as creating, then build it in the background as a job of `kind`. With `wait`,
-    /// returns once it is running (or setup failed); else at once. `restore_of` marks a restore of that snapshot
-    /// id as in flight until the build ends (deleting the snapshot waits for it).
-    #[allow(clippy::too_many_arguments)]
+    /// Record the sandbox of `plan` as creating, then build it in the background as a job of `kind`, with the
+    /// checkout of `clone` when there is one. With `wait`, returns once it is running (or setup failed); else at
+    /// once. `restore_of` marks a restore of that snapshot id as in flight until the build ends (deleting the
+    /// snapshot waits for it).
     pub(crate) async fn launch(
         self: &Arc<Self>,
         plan: CreatePlan,
-        checkout: Option<PathBuf>,
-        scratch: Option<PathBuf>,
+        mut clone: Option<ScratchClone>,
         job_id: String,
         kind: JobKind,
         restore_of: Option<String>,
         wait: bool,
     ) -> Result<Sandbox> {
-        let cleanup_scratch = |scratch: &Option<PathBuf>| {
-            if let Some(dir) = scratch {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        };
         // The job first: recovery in another process undoes a `creating` sandbox without a running job.
         let job = match self.begin_job_with_id(&job_id, kind, &plan.spec.name).await {
             Ok(job) => job,
             Err(error) => {
-                cleanup_scratch(&scratch);
+                ScratchClone::remove(clone).await;
                 return Err(error);
             }
         };
         if let Err(error) = self.insert_creating(&plan.spec).await {
             job.discard().await;
-            cleanup_scratch(&scratch);
+            ScratchClone::remove(clone).await;
             return Err(error);
         }
         if let Some(snapshot_id) = &restore_of {
@@ -133,10 +164,12 @@ impl Core {
         let name = plan.spec.name.clone();
         let core = Arc::clone(self);
         let build = tokio::spawn(async move {
-            let result = core.build_sandbox(&plan, &job, checkout.as_deref()).await;
-            // The scratch clone (thousands of files) is removed on a blocking thread while the sandbox boots; the
-            // job ends once it is gone.
-            let cleaned = tokio::task::spawn_blocking(move || cleanup_scratch(&scratch));
+            let result = core.build_sandbox(&plan, &job, clone.as_mut()).await;
+            // The scratch clone (thousands of files) is removed on a blocking thread from the moment its checkout is
+            // in the volume, while the sandbox starts and boots; the job ends once it is gone.
+            if let Some(clone) = clone.as_mut() {
+                clone.start_removal();
+            }
             if restore_of.is_some() {
                 core.unmark_restore(&job.id).await;
             }
@@ -159,12 +192,12 @@ impl Core {
                         }),
                     )
                     .await;
-                    let _ = cleaned.await;
+                    ScratchClone::remove(clone).await;
                     let _ = job.succeed().await;
                     Ok(())
                 }
                 Err(error) => {
-                    let _ = cleaned.await;
+                    ScratchClone::remove(clone).await;
                     let message = ApiError::from(error).to_string();
                     core.undo_create(&plan.spec.id).await;
                     let _ = job.fail(&message).await;
@@ -241,12 +274,13 @@ impl Core {
         }
     }
 
-    /// Image, setup file, volume, container, checkout, start; then the record says `created`.
+    /// Image, setup file, volume, container, checkout (then the clone's removal starts), start; then the record
+    /// says `created`.
     async fn build_sandbox(
         &self,
         plan: &CreatePlan,
         job: &JobHandle,
-        checkout: Option<&Path>,
+        clone: Option<&mut ScratchClone>,
     ) -> Result<()> {
         let spec = &plan.spec;
         // Image.
@@ -360,11 +394,12 @@ impl Core {
             })?;
         sandboxes::set_container(self.store().pool(), &spec.id, &created).await?;
         // Checkout into the volume (over what a snapshot's image put there), streamed.
-        if let (Some(dir), Some(repo)) = (checkout, &spec.repo) {
+        if let (Some(clone), Some(repo)) = (clone, &spec.repo) {
             job.stage(JobStage::CopyingCheckout, &repo.mount_path, None)
                 .await;
-            self.upload_checkout(&created, dir, &repo.mount_path)
+            self.upload_checkout(&created, &clone.checkout, &repo.mount_path)
                 .await?;
+            clone.start_removal();
         }
         // Start.
         job.stage(JobStage::Starting, &spec.name, None).await;

@@ -54,7 +54,6 @@ impl Core {
         self.launch(
             plan,
             None,
-            None,
             job_id,
             JobKind::Restore,
             Some(snapshot.id.clone()),
@@ -213,7 +212,6 @@ impl Core {
         let sandbox = self
             .launch(
                 plan,
-                None,
                 None,
                 job_id,
                 JobKind::Clone,
