@@ -68,24 +68,44 @@ impl std::fmt::Debug for HeldHelper {
 }
 
 impl HeldHelper {
-    /// Close its input: the helper ends and the engine removes it, without anyone waiting for that.
-    pub(crate) fn release(&self) {
-        if let Ok(mut attached) = self.attached.lock() {
-            attached.take();
-        }
+    /// Close its input: the helper ends and the engine removes it, without the caller waiting for that. A task
+    /// removes it by force if it has not gone within [`HELPER_END`] (while the process lives; else recovery does).
+    pub(crate) fn release(&self, engine: &Engine) {
+        self.close_input();
+        let (engine, id) = (engine.clone(), self.id.clone());
+        tokio::spawn(async move { engine.gone_or_removed(&id).await });
     }
 
-    /// Close its input and wait until the engine has removed it (or removed it by force when it does not end).
+    /// Close its input and wait until the engine has removed it (or it is removed by force when it does not end).
     pub(crate) async fn end(&self, engine: &Engine) {
-        self.release();
-        if !engine.wait_removed(&self.id, HELPER_END).await {
-            engine.remove_helper(&self.id).await;
-        }
+        self.close_input();
+        engine.gone_or_removed(&self.id).await;
+    }
+
+    fn close_input(&self) {
+        self.attached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 }
 
 /// How long a released helper may take to end and be removed before it is removed by force.
 const HELPER_END: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long a held helper's script may run (a copy of a large workspace on a slow disk takes minutes).
+const HOLD_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+impl Engine {
+    /// Wait for the released helper `id` to be removed by the engine; past [`HELPER_END`], remove it by force and
+    /// wait for that.
+    async fn gone_or_removed(&self, id: &str) {
+        if !self.wait_removed(id, HELPER_END).await {
+            self.remove_helper(id).await;
+            self.wait_removed(id, HELPER_END).await;
+        }
+    }
+}
 
 /// What [`Engine::hold_helper`] came to.
 #[derive(Debug)]
@@ -109,7 +129,11 @@ impl OutputTail {
     const LINES: usize = 20;
     const WIDTH: usize = 500;
 
+    /// Keep `line` (blank lines are left out).
     fn push(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
         if self.0.len() == Self::LINES {
             self.0.pop_front();
         }
@@ -119,6 +143,30 @@ impl OutputTail {
     fn text(&self) -> String {
         let lines: Vec<&str> = self.0.iter().map(String::as_str).collect();
         lines.join("\n").trim_end().to_string()
+    }
+}
+
+/// Whole lines out of chunks that may cut them anywhere (the engine's frames follow its reads, not lines); a line
+/// longer than [`LineBuffer::LIMIT`] bytes is cut there, so a script printing without newlines holds no more.
+#[derive(Debug, Default)]
+struct LineBuffer(Vec<u8>);
+
+impl LineBuffer {
+    const LIMIT: usize = 64 * 1024;
+
+    /// The lines `chunk` completes.
+    fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for &byte in chunk {
+            if byte == b'\n' || self.0.len() == Self::LIMIT {
+                lines.push(String::from_utf8_lossy(&self.0).into_owned());
+                self.0.clear();
+            }
+            if byte != b'\n' {
+                self.0.push(byte);
+            }
+        }
+        lines
     }
 }
 
@@ -211,11 +259,13 @@ impl Engine {
         args: &[&str],
     ) -> Result<Held> {
         let docker = self.client().await?;
-        // The script's exit code comes as a line with a word only this run knows, so nothing the script prints
-        // passes for it; its errors come on the same stream, so they come before that line.
+        // The script's exit code comes as a line of its own (after a newline, in case the script's output ended
+        // without one) with a word made for this run, so the script's output does not pass for it by chance (the
+        // image's own programs, which run the script, can read it: they only spoil that image's own work). The
+        // script's errors come on the same stream, so before that line; its input is empty, not the held one.
         let word = uuid::Uuid::new_v4().simple().to_string();
         let wrapper = format!(
-            "(\n{script}\n) 2>&1\nrc=$?\necho \"sbx-helper: exit $rc {word}\"\n\
+            "(\n{script}\n) </dev/null 2>&1\nrc=$?\necho\necho \"sbx-helper: exit $rc {word}\"\n\
              if [ \"$rc\" -eq 0 ]; then read -r _ || :; fi\nexit \"$rc\"\n"
         );
         let mut body = helper_body(image, of, mounts, &wrapper, args);
@@ -247,30 +297,46 @@ impl Engine {
         }
         let AttachContainerResults { mut output, input } = attached;
         let mut said = OutputTail::default();
-        while let Some(Ok(chunk)) = output.next().await {
-            for line in String::from_utf8_lossy(&chunk.into_bytes()).lines() {
-                let Some(code) = exit_word(line, &word) else {
-                    said.push(line);
-                    continue;
-                };
-                if code != 0 {
-                    return Ok(Held::Ended {
-                        exit_code: code,
-                        output: said.text(),
-                    });
+        let mut lines = LineBuffer::default();
+        let heard = tokio::time::timeout(HOLD_LIMIT, async {
+            while let Some(Ok(chunk)) = output.next().await {
+                for line in lines.push(&chunk.into_bytes()) {
+                    match exit_word(&line, &word) {
+                        Some(code) => return Some(code),
+                        None => said.push(&line),
+                    }
                 }
-                return Ok(Held::Waiting(HeldHelper {
-                    id,
-                    attached: std::sync::Mutex::new(Some((output, input))),
-                }));
+            }
+            None
+        })
+        .await;
+        match heard {
+            Ok(Some(0)) => Ok(Held::Waiting(HeldHelper {
+                id,
+                attached: std::sync::Mutex::new(Some((output, input))),
+            })),
+            Ok(Some(code)) => Ok(Held::Ended {
+                exit_code: code,
+                output: said.text(),
+            }),
+            // Ended without saying how (killed, out of memory): gone, or going.
+            Ok(None) => {
+                self.remove_helper(&id).await;
+                Ok(Held::Ended {
+                    exit_code: -1,
+                    output: said.text(),
+                })
+            }
+            Err(_) => {
+                self.remove_helper(&id).await;
+                Err(Error::Other(format!(
+                    "helper container {id} of {image} did not finish within {} minutes; removed it. Its last \
+                     output: {}",
+                    HOLD_LIMIT.as_secs() / 60,
+                    said.text()
+                )))
             }
         }
-        // Ended without saying how (killed, out of memory): gone, or going.
-        self.remove_helper(&id).await;
-        Ok(Held::Ended {
-            exit_code: -1,
-            output: said.text(),
-        })
     }
 
     /// Create a run helper of `image` from `body`; its id.
@@ -507,6 +573,23 @@ mod tests {
     }
 
     #[test]
+    fn lines_cut_across_chunks_come_out_whole_and_long_ones_are_cut() {
+        let mut lines = LineBuffer::default();
+        assert!(lines.push(b"out\nsbx-helper: ex").len() == 1);
+        assert_eq!(lines.push(b"it 0 w"), Vec::<String>::new());
+        assert_eq!(
+            lines.push(b"ord\r\nnext"),
+            vec!["sbx-helper: exit 0 word\r".to_string()]
+        );
+        assert_eq!(exit_word("sbx-helper: exit 0 word\r", "word"), Some(0));
+        let long = vec![b'x'; LineBuffer::LIMIT * 2 + 10];
+        let cut = lines.push(&long);
+        assert_eq!(cut.len(), 2);
+        assert!(cut.iter().all(|l| l.len() == LineBuffer::LIMIT));
+        assert_eq!(lines.0.len(), 14, "the rest waits for its newline");
+    }
+
+    #[test]
     fn the_output_tail_keeps_the_last_lines_cut_short() {
         let mut tail = OutputTail::default();
         for i in 0..100 {
@@ -548,7 +631,7 @@ mod tests {
             })
             .await
             .unwrap();
-        helper.release();
+        helper.release(&engine);
         assert!(
             engine
                 .wait_removed(&helper.id, Duration::from_secs(20))
@@ -585,7 +668,7 @@ mod tests {
         let Held::Waiting(helper) = hold(&engine, &instance, &[mount], script, &[]).await else {
             panic!("the script succeeded, yet the helper ended");
         };
-        helper.release();
+        helper.release(&engine);
         engine.remove_volume(&volume).await.unwrap();
         assert!(gone_within(&engine, &instance, Duration::from_secs(20)).await);
         engine.purge_instance(&instance).await.unwrap();
@@ -622,6 +705,26 @@ mod tests {
             gone_within(&engine, &instance, Duration::from_secs(20)).await,
             "a helper whose script failed is removed by the engine"
         );
+        engine.purge_instance(&instance).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn output_without_a_newline_and_a_script_reading_its_input_do_not_hide_the_exit_line() {
+        // 200 KB with no newline (many frames, the last cut anywhere), then `cat`, which reads the script's input.
+        let engine = Engine::from_env();
+        let instance = instance();
+        let script = "head -c 200000 /dev/zero | tr '\\0' x\ncat";
+        let held = tokio::time::timeout(
+            Duration::from_secs(60),
+            hold(&engine, &instance, &[], script, &[]),
+        )
+        .await
+        .expect("the exit line was missed: the helper waits and nothing says so");
+        let Held::Waiting(helper) = held else {
+            panic!("the script succeeded, yet the helper ended: {held:?}");
+        };
+        helper.end(&engine).await;
+        assert!(!exists(&engine, &helper.id).await);
         engine.purge_instance(&instance).await.unwrap();
     }
 

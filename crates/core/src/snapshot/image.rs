@@ -102,7 +102,7 @@ impl Copied {
     /// nobody waits for the removal of its copy of the workspace); a created one is removed.
     async fn release(&self, engine: &crate::engine::Engine) {
         match self {
-            Copied::Held(helper) => helper.release(),
+            Copied::Held(helper) => helper.release(engine),
             Copied::Created(id) => engine.remove_helper(id).await,
         }
     }
