@@ -4,8 +4,9 @@
 //! script, no network, named volumes mounted) so that files move between a volume and the helper's own filesystem
 //! inside the engine — the capture's workspace copy, a volume filled from an image — without passing through the
 //! app. A held helper ([`Engine::hold_helper`]) runs its script, then waits on an input the app holds open, to be
-//! committed; once that input closes it ends and the engine removes it, so nobody waits for that removal. Tar archives go into any container at a path as a stream with back-pressure, and a path comes out of one as
-//! a tar stream.
+//! committed; once that input closes it ends and the engine removes it, so nobody waits for that removal. Tar
+//! archives go into any container at a path as a stream with back-pressure, and a path comes out of one as a tar
+//! stream.
 
 use bollard::container::AttachContainerResults;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount as DockerMount, MountType};
@@ -47,8 +48,8 @@ pub struct HeldHelper {
     /// The helper's id.
     pub id: String,
     /// Its attached output and input: while they are open the helper waits; closed, it ends and the engine
-    /// removes it. (A mutex so that the helper can be shared between tasks; it is never contended.)
-    #[allow(clippy::type_complexity)]
+    /// removes it. (In a mutex, never contended, because the halves are `Send` but not `Sync`, and a capture holds
+    /// a `&HeldHelper` across its awaits.)
     attached: std::sync::Mutex<Option<(AttachedOutput, AttachedInput)>>,
 }
 

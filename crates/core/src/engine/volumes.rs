@@ -71,31 +71,36 @@ impl Engine {
         let docker = self.client().await?;
         let remove =
             || docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::default().build()));
-        match remove().await {
-            Err(e) if super::error::status_of(&e) == Some(409) => {
-                let mut filters =
-                    labels::filters(&[labels::filter(labels::KIND, labels::KIND_HELPER)]);
-                filters.insert("volume".to_string(), vec![name.to_string()]);
-                let options = ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filters)
-                    .build();
-                let helpers = docker
-                    .list_containers(Some(options))
-                    .await
-                    .unwrap_or_default();
-                if helpers.is_empty() {
-                    return Err(self.fail(format!("removing volume {name}"), e));
-                }
-                for helper in helpers {
-                    let id = helper.id.unwrap_or_default();
-                    super::containers::wait_removed(&docker, &id, HELPER_ENDING).await;
-                }
-                remove()
-                    .await
-                    .map_err(|e| self.fail(format!("removing volume {name}"), e))
-            }
-            other => other.map_err(|e| self.fail(format!("removing volume {name}"), e)),
+        let refused = match remove().await {
+            Err(e) if super::error::status_of(&e) == Some(409) => e,
+            other => return other.map_err(|e| self.fail(format!("removing volume {name}"), e)),
+        };
+        let helpers = helpers_mounting(&docker, name).await;
+        if helpers.is_empty() {
+            return Err(self.fail(format!("removing volume {name}"), refused));
         }
+        for id in helpers {
+            super::containers::wait_removed(&docker, &id, HELPER_ENDING).await;
+        }
+        remove()
+            .await
+            .map_err(|e| self.fail(format!("removing volume {name}"), e))
     }
+}
+
+/// The ids of the app's helper containers that mount the volume `name`.
+async fn helpers_mounting(docker: &bollard::Docker, name: &str) -> Vec<String> {
+    let mut filters = labels::filters(&[labels::filter(labels::KIND, labels::KIND_HELPER)]);
+    filters.insert("volume".to_string(), vec![name.to_string()]);
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    docker
+        .list_containers(Some(options))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|container| container.id)
+        .collect()
 }
