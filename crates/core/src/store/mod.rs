@@ -79,24 +79,30 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        // Two processes opening a new database at once (the app and the CLI) both try the first migration; the
-        // loser's transaction fails and rolls back, and on the next try it sees the migration applied.
+        // Two processes opening a new database at once (the app and the CLI) race: the switch to WAL wants the file
+        // alone and can be refused as locked at once (the busy timeout does not cover it), and both try the first
+        // migration, whose loser's transaction rolls back. Either way the next try sees the other's work done.
         let mut attempt = 0;
         loop {
-            match sqlx::migrate!("./migrations").run(&pool).await {
-                Ok(()) => break,
+            match Self::connect_and_migrate(&options).await {
+                Ok(pool) => return Ok(Store { pool }),
                 Err(_) if attempt < 5 => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
         }
-        Ok(Store { pool })
+    }
+
+    /// One try at opening the pool and applying pending migrations.
+    async fn connect_and_migrate(options: &SqliteConnectOptions) -> Result<SqlitePool> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(pool)
     }
 
     /// The connection pool, for the query modules.
@@ -182,13 +188,19 @@ mod tests {
         assert!(found.is_empty(), "SQL outside store/: {found:#?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn opening_a_new_database_from_several_places_at_once_works() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let opened = futures_util::future::join_all((0..4).map(|_| Store::open(&path))).await;
-        for store in opened {
-            store.unwrap();
+        // As the app and the CLI (or two CLIs) starting at once on a new data dir: many rounds, each many opens.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db.sqlite");
+            let opens = (0..8).map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { Store::open(&path).await })
+            });
+            for store in futures_util::future::join_all(opens).await {
+                store.unwrap().unwrap();
+            }
         }
     }
 }
