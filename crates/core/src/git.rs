@@ -566,13 +566,53 @@ fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept) to `out`, as it is read: a
-/// writer that sends the archive on (to the engine) holds no more than it buffers.
-pub fn pack(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
+/// Write a tar archive of `dir`'s content (entries relative to `dir`, symlinks kept, never followed) to `out`, as it
+/// is read, and remove each file and symlink from `dir` once it is in the archive: a writer that sends the archive
+/// on (to the engine) holds no more than it buffers, and a scratch checkout is consumed as it is packed, so that
+/// removing it after is only removing empty folders (and a checkout's data that is not written back yet never is).
+///
+/// The removals run on a thread of their own, beside the packing. A symlink is removed, not what it points to.
+pub fn pack_consuming(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
+    let (remove, removals) = std::sync::mpsc::channel::<PathBuf>();
+    let remover = std::thread::spawn(move || {
+        for path in removals {
+            let _ = std::fs::remove_file(path);
+        }
+    });
+    let packed = pack_each(dir, out, |packed| {
+        let _ = remove.send(packed);
+    });
+    drop(remove);
+    let _ = remover.join();
+    packed
+}
+
+/// Write a tar archive of `dir`'s content to `out` (what [`pack_consuming`] does), calling `done` with the path of
+/// each file, symlink or special file once it is in the archive (folders are written before their content).
+fn pack_each(
+    dir: &Path,
+    out: impl std::io::Write,
+    mut done: impl FnMut(PathBuf),
+) -> std::io::Result<()> {
     let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Complete);
-    builder.append_dir_all(".", dir)?;
+    let root = Path::new(".");
+    let mut stack = vec![(dir.to_path_buf(), true)];
+    while let Some((path, is_dir)) = stack.pop() {
+        let name = root.join(path.strip_prefix(dir).map_err(std::io::Error::other)?);
+        if is_dir {
+            for entry in std::fs::read_dir(&path)? {
+                let entry = entry?;
+                // The entry's own type: a symlink to a folder is a symlink, never followed.
+                stack.push((entry.path(), entry.file_type()?.is_dir()));
+            }
+            builder.append_dir(&name, &path)?;
+        } else {
+            builder.append_path_with_name(&path, &name)?;
+            done(path);
+        }
+    }
     // The end of the archive, then what is buffered, then what the writer holds.
     let mut out = builder
         .into_inner()?
@@ -907,6 +947,114 @@ mod tests {
         assert!(
             config.contains("url = https://example.com/o/Hello-World.git"),
             "{config}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn packing_consumes_the_files_but_never_what_a_symlink_points_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(outside.join("folder")).unwrap();
+        std::fs::write(outside.join("secret.txt"), "keep me").unwrap();
+        std::fs::write(outside.join("folder/inner.txt"), "keep me too").unwrap();
+        let checkout = dir.path().join("checkout");
+        std::fs::create_dir_all(checkout.join("src/deep")).unwrap();
+        std::fs::create_dir_all(checkout.join("empty")).unwrap();
+        std::fs::write(checkout.join("top.txt"), "top").unwrap();
+        std::fs::write(checkout.join("src/deep/a.bin"), vec![7u8; 70_000]).unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.txt"), checkout.join("link-file")).unwrap();
+        std::os::unix::fs::symlink(outside.join("folder"), checkout.join("src/link-dir")).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let script = checkout.join("run.sh");
+            std::fs::write(&script, "#!/bin/sh\n").unwrap();
+            for (file, mode) in [
+                ("run.sh", 0o755),
+                ("top.txt", 0o644),
+                ("src/deep/a.bin", 0o640),
+            ] {
+                let permissions = std::fs::Permissions::from_mode(mode);
+                std::fs::set_permissions(checkout.join(file), permissions).unwrap();
+            }
+        }
+
+        let mut archive = Vec::new();
+        pack_consuming(&checkout, &mut archive).unwrap();
+
+        // What the archive holds: every entry, with its content, mode and link target.
+        let mut seen = std::collections::BTreeMap::new();
+        let mut reader = tar::Archive::new(archive.as_slice());
+        for entry in reader.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().to_string_lossy().into_owned();
+            let kind = entry.header().entry_type();
+            let what = if kind.is_symlink() {
+                format!("-> {}", entry.link_name().unwrap().unwrap().display())
+            } else if kind.is_dir() {
+                "dir".to_string()
+            } else {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+                format!(
+                    "{} bytes, mode {:o}",
+                    bytes.len(),
+                    entry.header().mode().unwrap() & 0o777
+                )
+            };
+            seen.insert(
+                path.trim_start_matches("./")
+                    .trim_end_matches('/')
+                    .to_string(),
+                what,
+            );
+        }
+        let expect = |path: &str, what: &str| {
+            assert_eq!(
+                seen.get(path).map(String::as_str),
+                Some(what),
+                "{path} in {seen:?}"
+            );
+        };
+        expect("top.txt", "3 bytes, mode 644");
+        expect("run.sh", "10 bytes, mode 755");
+        expect("src/deep/a.bin", "70000 bytes, mode 640");
+        expect("src/deep", "dir");
+        expect("empty", "dir");
+        expect(
+            "link-file",
+            &format!("-> {}", outside.join("secret.txt").display()),
+        );
+        expect(
+            "src/link-dir",
+            &format!("-> {}", outside.join("folder").display()),
+        );
+        assert!(
+            !seen.keys().any(|path| path.contains("inner.txt")),
+            "{seen:?}"
+        );
+
+        // The checkout holds only folders now; what its symlinks pointed to is untouched.
+        let mut left = Vec::new();
+        let mut stack = vec![checkout.clone()];
+        while let Some(folder) = stack.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let entry = entry.unwrap();
+                if entry.file_type().unwrap().is_dir() {
+                    stack.push(entry.path());
+                } else {
+                    left.push(entry.path());
+                }
+            }
+        }
+        assert!(left.is_empty(), "left in the checkout: {left:?}");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("secret.txt")).unwrap(),
+            "keep me"
+        );
+        assert_eq!(
+            std::fs::read_to_string(outside.join("folder/inner.txt")).unwrap(),
+            "keep me too"
         );
     }
 }

@@ -25,8 +25,9 @@ use crate::sandbox::state::Phase;
 use crate::store::sandboxes;
 use crate::{Core, Error, Result, labels};
 
-/// The scratch clone of a create (a folder of the data dir's scratch dir): its checkout, and its removal, on a
-/// blocking thread, started as soon as the checkout is in the volume so that it overlaps the sandbox's start.
+/// The scratch clone of a create (a folder of the data dir's scratch dir): its checkout, which the upload consumes
+/// (see [`git::pack_consuming`]), and the removal of what is left, on a blocking thread, started as soon as the
+/// checkout is in the volume so that it overlaps the sandbox's start.
 pub(crate) struct ScratchClone {
     /// The folder removed.
     root: PathBuf,
@@ -165,8 +166,9 @@ impl Core {
         let core = Arc::clone(self);
         let build = tokio::spawn(async move {
             let result = core.build_sandbox(&plan, &job, clone.as_mut()).await;
-            // The scratch clone (thousands of files) is removed on a blocking thread from the moment its checkout is
-            // in the volume, while the sandbox starts and boots; the job ends once it is gone.
+            // What the upload left of the scratch clone (its folders; all of it when the build failed before) is
+            // removed on a blocking thread from the moment the checkout is in the volume, while the sandbox starts
+            // and boots; the job ends once it is gone.
             if let Some(clone) = clone.as_mut() {
                 clone.start_removal();
             }
@@ -397,7 +399,7 @@ impl Core {
         if let (Some(clone), Some(repo)) = (clone, &spec.repo) {
             job.stage(JobStage::CopyingCheckout, &repo.mount_path, None)
                 .await;
-            self.upload_checkout(&created, &clone.checkout, &repo.mount_path)
+            self.move_checkout(&created, &clone.checkout, &repo.mount_path)
                 .await?;
             clone.start_removal();
         }
@@ -414,15 +416,16 @@ impl Core {
         Ok(())
     }
 
-    /// Copy the checkout at `dir` into `container` at `path`: packed on a blocking thread as the engine reads it,
-    /// a few chunks in flight (never the whole checkout in memory, nor an archive on disk). A packing error is sent
-    /// into the stream, so the engine never takes a cut archive for a whole one.
-    async fn upload_checkout(&self, container: &str, dir: &Path, path: &str) -> Result<()> {
+    /// Move the checkout at `dir` into `container` at `path`: packed on a blocking thread as the engine reads it,
+    /// a few chunks in flight (never the whole checkout in memory, nor an archive on disk), each file removed from
+    /// `dir` once packed. A packing error is sent into the stream, so the engine never takes a cut archive for a
+    /// whole one.
+    async fn move_checkout(&self, container: &str, dir: &Path, path: &str) -> Result<()> {
         let (chunks, mut received) = mpsc::channel::<io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
         let failed = chunks.clone();
         let source = dir.to_path_buf();
         let packer = tokio::task::spawn_blocking(move || {
-            let packed = git::pack(&source, ChunkWriter::new(chunks));
+            let packed = git::pack_consuming(&source, ChunkWriter::new(chunks));
             if let Err(error) = &packed {
                 let _ = failed.blocking_send(Err(io::Error::other(error.to_string())));
             }
