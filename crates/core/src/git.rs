@@ -571,9 +571,10 @@ fn copy_working_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
 /// on (to the engine) holds no more than it buffers, and a scratch checkout is consumed as it is packed, so that
 /// removing it after is only removing empty folders (and a checkout's data that is not written back yet never is).
 ///
-/// The removals run on a thread of their own, beside the packing. A symlink is removed, not what it points to.
+/// The removals run on a thread of their own, beside the packing, at most [`REMOVALS_IN_FLIGHT`] behind it. A
+/// symlink is removed, not what it points to.
 pub fn pack_consuming(dir: &Path, out: impl std::io::Write) -> std::io::Result<()> {
-    let (remove, removals) = std::sync::mpsc::channel::<PathBuf>();
+    let (remove, removals) = std::sync::mpsc::sync_channel::<PathBuf>(REMOVALS_IN_FLIGHT);
     let remover = std::thread::spawn(move || {
         for path in removals {
             let _ = std::fs::remove_file(path);
@@ -586,6 +587,9 @@ pub fn pack_consuming(dir: &Path, out: impl std::io::Write) -> std::io::Result<(
     let _ = remover.join();
     packed
 }
+
+/// How many packed files may wait for their removal: memory stays bounded whatever the number of files.
+const REMOVALS_IN_FLIGHT: usize = 4096;
 
 /// Write a tar archive of `dir`'s content to `out` (what [`pack_consuming`] does), calling `done` with the path of
 /// each file, symlink or special file once it is in the archive (folders are written before their content).
