@@ -39,7 +39,8 @@ pub struct LineageNode {
     /// A snapshot's status.
     #[serde(default)]
     pub status: Option<SnapshotStatus>,
-    /// A snapshot whose image was flattened into one layer (its chain neared the engine's layer limit).
+    /// A snapshot whose image was flattened into one layer (its chain neared the engine's layer limit, or it was
+    /// scrubbed on a snapshot taken without a scrub).
     #[serde(default)]
     pub flattened: bool,
     /// How many layers a snapshot's image has, when recorded.

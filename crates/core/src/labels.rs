@@ -20,6 +20,11 @@ pub const RECORD: &str = "dev.sandboxdesktop.record";
 pub const SOURCE: &str = "dev.sandboxdesktop.source";
 /// Repository name, on git volumes.
 pub const REPO: &str = "dev.sandboxdesktop.repo";
+/// On a snapshot's image: `true` when no layer of it holds what a scrub removes — it was taken with a scrub, on an
+/// image of such layers (or flattened). Every other snapshot image (a full one, an imported one, one made before
+/// this label) may hold secrets in its layers, and a scrub on top of it is flattened (see
+/// `Core::must_flatten`). Set on every snapshot image, as commits inherit their parent's labels.
+pub const SCRUBBED_LAYERS: &str = "dev.sandboxdesktop.scrubbed-layers";
 
 /// A sandbox's container.
 pub const KIND_SANDBOX: &str = "sandbox";

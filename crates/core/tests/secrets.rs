@@ -1,6 +1,7 @@
 //! Secrets against the real engine: secret values live only in the secret store (never in a label, an image, the
 //! database), the data dir is private, and a scrubbed snapshot holds no sentinel anywhere — in the restored
-//! filesystem, the images it was built from, the containers, the database — whatever wrote it where.
+//! filesystem, the images it was built from, the containers, the database — whatever wrote it where; nor in any
+//! layer of its image when it was taken on a full snapshot.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -367,4 +368,132 @@ echo ordinary > /root/ordinary.txt
             "in the data dir: {sentinel}"
         );
     }
+}
+
+/// A snapshot taken for the layer test, with what its image holds.
+struct Taken {
+    name: String,
+    /// The bytes of `docker save` of its image: every layer and the configuration.
+    saved: Vec<u8>,
+    /// Its image's [`labels::SCRUBBED_LAYERS`].
+    scrubbed_layers: Option<String>,
+    layers: usize,
+}
+
+impl Taken {
+    fn holds(&self, needle: &str) -> bool {
+        self.saved
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+}
+
+/// Take a snapshot of `sandbox` in `mode` (it must become active) and read its image.
+async fn take(env: &TestEnv, sandbox: &str, prefix: &str, mode: SnapshotMode) -> Taken {
+    use futures_util::StreamExt;
+    let name = unique(prefix);
+    let snapshot = env
+        .core
+        .create_snapshot(&snap(sandbox, &name, mode))
+        .await
+        .unwrap();
+    assert_eq!(snapshot.status, SnapshotStatus::Active, "{snapshot:?}");
+    let image = snapshot.image.unwrap();
+    let docker = common::docker().await;
+    let mut stream = docker.export_image(&image);
+    let mut saved = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        saved.extend_from_slice(&chunk.unwrap());
+    }
+    let inspect = docker.inspect_image(&image).await.unwrap();
+    let scrubbed_layers = inspect
+        .config
+        .and_then(|config| config.labels)
+        .and_then(|found| found.get(labels::SCRUBBED_LAYERS).cloned());
+    let layers = inspect.root_fs.unwrap().layers.unwrap().len();
+    Taken {
+        name,
+        saved,
+        scrubbed_layers,
+        layers,
+    }
+}
+
+#[tokio::test]
+async fn a_scrub_on_a_full_snapshot_leaves_no_secret_in_any_layer() {
+    let env = TestEnv::new().await;
+    let tag = unique("layers");
+    let written = format!("SENTINEL-LOWER-LAYER-{tag}");
+    let remote = format!("SENTINEL-LOWER-REMOTE-{tag}");
+    let repo = env.git_repo("layered", &[("app.txt", "app\n")]);
+    git(
+        &repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://git.example.com/team/layered.git",
+        ],
+    );
+    let name = unique("layered");
+    let mut request = env.request(&name);
+    request.git = GitChoice::Source(repo.display().to_string());
+    let source = env.create(request).await;
+    let script = format!(
+        r#"set -e
+mkdir -p /home/amika/.claude
+echo '{{"t":"{written}"}}' > /home/amika/.claude/.credentials.json
+cd {ws}
+sed -i 's#https://git.example.com/team/layered.git#https://me:{remote}@git.example.com/team/layered.git#' .git/config
+grep -q {remote} .git/config
+"#,
+        ws = source.repo.as_ref().unwrap().mount_path,
+    );
+    let (code, _, err) = env.sh(&name, &script).await;
+    assert_eq!(code, 0, "{err}");
+
+    // A full snapshot keeps them, as asked: its layers hold both (the check below can fail).
+    let full = take(&env, &name, "full", SnapshotMode::Full).await;
+    assert!(full.holds(&written) && full.holds(&remote));
+    assert_eq!(full.scrubbed_layers.as_deref(), Some("false"));
+    assert!(
+        full.layers > 1,
+        "a small chain is not flattened: {}",
+        full.layers
+    );
+
+    // A sandbox restored from it, then scrubbed: the scrub removes them in the top layer, and the capture flattens,
+    // so that no layer below keeps them.
+    let restored = unique("from-full");
+    env.core
+        .restore_snapshot(&restore(&full.name, &restored))
+        .await
+        .unwrap();
+    let clean = take(&env, &restored, "clean", SnapshotMode::Scrub).await;
+    assert!(!clean.holds(&written), "a credential file in a layer");
+    assert!(!clean.holds(&remote), "a remote's credentials in a layer");
+    assert_eq!(clean.layers, 1, "flattened");
+    assert_eq!(clean.scrubbed_layers.as_deref(), Some("true"));
+    let lineage = env.core.snapshot_lineage(&clean.name).await.unwrap();
+    let json = serde_json::to_string(&lineage).unwrap();
+    assert!(json.contains("\"flattened\":true"), "{json}");
+
+    // What the user kept is all there: the workspace, its origin without the credentials.
+    let again = unique("from-clean");
+    env.core
+        .restore_snapshot(&restore(&clean.name, &again))
+        .await
+        .unwrap();
+    let (code, out, _) = env
+        .sh(&again, "cat app.txt; grep 'url = ' .git/config; test ! -e /home/amika/.claude/.credentials.json")
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "app\n\turl = https://git.example.com/team/layered.git\n"
+    );
+
+    // A scrub on a scrubbed snapshot has nothing below to hide: it is not flattened, so chains stay cheap.
+    let next = take(&env, &again, "next", SnapshotMode::Scrub).await;
+    assert!(next.layers > 1, "not flattened again: {}", next.layers);
 }

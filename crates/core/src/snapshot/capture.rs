@@ -274,10 +274,10 @@ impl Core {
                 .copy(&source.spec.id, snapshot_id)
                 .map_err(|e| Error::io("keeping the secret variables", e))?,
         }
-        let image = self.snapshot_image(&snapshot, snapshot_id, source, job)?;
-        let flatten = self.must_flatten(source).await?;
+        let image = self.snapshot_image(&snapshot, snapshot_id, source, job, mode)?;
+        let flatten = self.must_flatten(source, mode).await?;
         // Refused now, with the numbers, rather than failing midway with the engine's disk full.
-        self.check_capture_space(&container, source, flatten)
+        self.check_capture_space(&container, source, flatten.is_some())
             .await?;
 
         // The moment of the snapshot: paused (application-consistent) unless quick. The filesystem is committed and
@@ -309,13 +309,15 @@ impl Core {
     }
 
     /// The name and labels of the snapshot's image: the labels carry the record (as it will be once active), so
-    /// the database can be rebuilt from the engine.
+    /// the database can be rebuilt from the engine, and whether its layers are scrubbed (a scrub's capture on an
+    /// image whose layers may not be is flattened, see [`Core::must_flatten`]).
     fn snapshot_image(
         &self,
         snapshot: &SnapshotRecord,
         snapshot_id: &str,
         source: &SandboxRecord,
         job: &JobHandle,
+        mode: SnapshotMode,
     ) -> Result<SnapshotImage> {
         let repo = format!("sandbox-desktop/snapshot-{}", snapshot.name);
         let tag = snapshot_id
@@ -328,6 +330,10 @@ impl Core {
         image_labels.insert(labels::NAME.into(), snapshot.name.clone());
         image_labels.insert(labels::JOB.into(), job.id.clone());
         image_labels.insert(labels::SOURCE.into(), source.spec.name.clone());
+        image_labels.insert(
+            labels::SCRUBBED_LAYERS.into(),
+            (mode == SnapshotMode::Scrub).to_string(),
+        );
         let mut record_for_label = snapshot.to_api();
         record_for_label.status = sbx_api::SnapshotStatus::Active;
         record_for_label.image = Some(format!("{repo}:{tag}"));

@@ -10,15 +10,17 @@
 //!   the app. An image without `cp` (the helper exits 127) falls back to the engine's archive stream, through the
 //!   app with back-pressure.
 //! - **Finalize** (the sandbox runs again): the helper is committed with the partial image's configuration and the
-//!   snapshot's labels; when the source image's layers plus the ones this capture adds pass [`FLATTEN_ABOVE`], the
-//!   result is flattened ([`crate::engine::Engine::flatten_image`]) into one layer with that configuration. The
+//!   snapshot's labels; when the source image's layers plus the ones this capture adds pass [`FLATTEN_ABOVE`], or
+//!   when a scrub's capture runs on a snapshot image whose layers may hold secrets (a full snapshot: its files are
+//!   removed in the top layer only, and stay in the ones below), the result is flattened
+//!   ([`crate::engine::Engine::flatten_image`]) into one layer with that configuration. The
 //!   helper is then released: the engine removes it (and its copy of the workspace) while the snapshot is already
 //!   usable; only a flattening or a failure waits for it to go, as the partial image is removed next.
 //!
 //! Every generation of snapshot → restore → snapshot adds two layers (one without a workspace); the engine refuses
 //! images past 125, so a chain flattens about every 50 generations and never breaks.
 
-use sbx_api::JobStage;
+use sbx_api::{JobStage, SnapshotMode};
 use std::collections::HashMap;
 
 use crate::engine::helpers::{Held, HeldHelper, HelperMount, HelperOf};
@@ -78,8 +80,8 @@ pub(crate) struct Frozen {
     partial: Option<String>,
     /// The helper holding the workspace in its filesystem.
     helper: Option<Copied>,
-    /// Whether the result is to be flattened.
-    flatten: bool,
+    /// Why the result is to be flattened, when it is.
+    flatten: Option<&'static str>,
 }
 
 /// The helper holding a capture's workspace: held (copied inside the engine, waiting until released) or created
@@ -126,16 +128,31 @@ pub(crate) struct Made {
 }
 
 impl Core {
-    /// Whether a capture of `source` must flatten: the layers of the image its container runs plus the ones this
-    /// capture adds (the commit, and the workspace's copy) pass [`FLATTEN_ABOVE`].
-    pub(crate) async fn must_flatten(&self, source: &SandboxRecord) -> Result<bool> {
-        let base = self
-            .engine()
-            .image_facts(&source.spec.image)
-            .await?
-            .map_or(0, |facts| facts.layers);
+    /// Why a capture of `source` in `mode` must flatten, if it must: the layers of the image its container runs
+    /// plus the ones this capture adds (the commit, and the workspace's copy) pass [`FLATTEN_ABOVE`]; or the capture
+    /// scrubs and that image is a snapshot whose layers may hold secrets ([`labels::SCRUBBED_LAYERS`]), which a
+    /// scrub only hides in the top layer.
+    pub(crate) async fn must_flatten(
+        &self,
+        source: &SandboxRecord,
+        mode: SnapshotMode,
+    ) -> Result<Option<&'static str>> {
+        let facts = self.engine().image_facts(&source.spec.image).await?;
+        let base = facts.as_ref().map_or(0, |facts| facts.layers);
         let added = if source.spec.repo.is_some() { 2 } else { 1 };
-        Ok(base + added > FLATTEN_ABOVE)
+        if base + added > FLATTEN_ABOVE {
+            return Ok(Some("the chain nears the engine's layer limit"));
+        }
+        let image_labels = facts.map(|facts| facts.config.labels).unwrap_or_default();
+        let unscrubbed = image_labels.get(labels::KIND).map(String::as_str)
+            == Some(labels::KIND_SNAPSHOT)
+            && image_labels
+                .get(labels::SCRUBBED_LAYERS)
+                .map(String::as_str)
+                != Some("true");
+        Ok((mode == SnapshotMode::Scrub && unscrubbed).then_some(
+            "the sandbox runs a snapshot taken without a scrub, whose layers keep what the scrub removed",
+        ))
     }
 
     /// While the sandbox is paused (or not, when quick): commit its container and copy its workspace into a
@@ -147,11 +164,11 @@ impl Core {
         snapshot_id: &str,
         job: &JobHandle,
         image: &SnapshotImage,
-        flatten: bool,
+        flatten: Option<&'static str>,
     ) -> Result<Frozen> {
         job.stage(JobStage::Capturing, "committing the filesystem", Some(0.3))
             .await;
-        let direct = source.spec.repo.is_none() && !flatten;
+        let direct = source.spec.repo.is_none() && flatten.is_none();
         let mut partial_labels = labels::base(self.paths().instance(), labels::KIND_HELPER);
         partial_labels.insert(labels::ID.into(), snapshot_id.to_string());
         partial_labels.insert(labels::JOB.into(), job.id.clone());
@@ -293,7 +310,7 @@ impl Core {
         let result = self.finalize_steps(&frozen, image, job).await;
         // Committed on top of the helper: the partial image is the new image's parent, so its name can go while
         // the helper (which runs it) is still being removed by the engine.
-        let on_top = result.is_ok() && frozen.helper.is_some() && !frozen.flatten;
+        let on_top = result.is_ok() && frozen.helper.is_some() && frozen.flatten.is_none();
         match &frozen.helper {
             Some(helper) if on_top => helper.release(self.engine()).await,
             Some(helper) => helper.end(self.engine()).await,
@@ -314,7 +331,7 @@ impl Core {
             .map_or(0, |facts| facts.layers);
         Ok(Made {
             layers,
-            flattened: frozen.flatten,
+            flattened: frozen.flatten.is_some(),
         })
     }
 
@@ -324,7 +341,7 @@ impl Core {
         image: &SnapshotImage,
         job: &JobHandle,
     ) -> Result<()> {
-        let Some(partial) = &frozen.partial else {
+        let (Some(partial), reason) = (&frozen.partial, frozen.flatten) else {
             return Ok(());
         };
         let mut config = self
@@ -336,7 +353,7 @@ impl Core {
         config.labels.extend(image.labels.clone());
         let staged = format!("{partial}-staged");
         let (source, staged) = match (&frozen.helper, frozen.flatten) {
-            (Some(helper), false) => {
+            (Some(helper), None) => {
                 job.stage(JobStage::Finalizing, "committing the workspace", Some(0.8))
                     .await;
                 return self
@@ -350,7 +367,7 @@ impl Core {
                     )
                     .await;
             }
-            (Some(helper), true) => {
+            (Some(helper), Some(_)) => {
                 job.stage(JobStage::Finalizing, "committing the workspace", Some(0.7))
                     .await;
                 let (repo, tag) = staged.split_once(':').unwrap_or((PARTIAL_REPO, "staged"));
@@ -361,9 +378,10 @@ impl Core {
             }
             (None, _) => (partial.clone(), None),
         };
+        let why = reason.unwrap_or("the capture asked for one layer");
         job.stage(
             JobStage::Finalizing,
-            "flattening the image into one layer (the chain nears the engine's layer limit)",
+            &format!("flattening the image into one layer ({why})"),
             Some(0.85),
         )
         .await;
