@@ -341,7 +341,7 @@ impl Core {
         image: &SnapshotImage,
         job: &JobHandle,
     ) -> Result<()> {
-        let (Some(partial), reason) = (&frozen.partial, frozen.flatten) else {
+        let Some(partial) = &frozen.partial else {
             return Ok(());
         };
         let mut config = self
@@ -378,7 +378,7 @@ impl Core {
             }
             (None, _) => (partial.clone(), None),
         };
-        let why = reason.unwrap_or("the capture asked for one layer");
+        let why = frozen.flatten.unwrap_or("the capture asked for one layer");
         job.stage(
             JobStage::Finalizing,
             &format!("flattening the image into one layer ({why})"),
